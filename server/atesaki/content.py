@@ -23,7 +23,7 @@ _PREFIX_RE = re.compile(
 
 
 def subject_prefixes(subject: str) -> list[str]:
-    """The kinds the subject's leading prefixes name, outermost first ("Re: Fwd:" -> reply, forward)."""
+    """The kinds named by the subject's leading prefixes, outermost first."""
     text = unicodedata.normalize("NFKC", subject or "")
     kinds: list[str] = []
     pos = 0
