@@ -1,0 +1,317 @@
+"""The /v1 blueprint: validate the request, call the core, return a dict."""
+
+from __future__ import annotations
+
+import json
+import secrets
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from flask import Blueprint, current_app, jsonify, request
+
+from atesaki import __version__, audit, people, policy, store
+from atesaki.checks import CheckContext, CheckRequest, Recipient, run_checks
+from atesaki.errors import APIError
+from atesaki.i18n import Text, pick_language
+from atesaki.knowledge import HistoryEntry
+from atesaki.recipients import FIELDS, digest, parse_address
+
+bp = Blueprint("api", __name__, url_prefix="/v1")
+
+MAX_RECIPIENTS = 500
+MAX_THREAD_RECIPIENTS = 2000
+MAX_ATTACHMENTS = 200
+MAX_TEXT = 2000  # a name, subject or address longer than this is not a real one
+CHECK_TTL = timedelta(hours=1)  # a send must follow its check within this time
+
+
+def now() -> datetime:
+    """The current time (UTC); tests replace ``current_app.config['CLOCK']``."""
+    clock = current_app.config.get("CLOCK")
+    return clock() if clock else datetime.now(UTC)
+
+
+def _bad(where: str, ja: str, en: str) -> APIError:
+    return APIError(
+        400, "bad_request", Text(f"{where}: {ja}", f"{where}: {en}"), field=where
+    )
+
+
+def json_body() -> dict[str, Any]:
+    """The request's JSON object, or a 400 naming what is wrong."""
+    data = request.get_json(silent=True)
+    if data is None:
+        raise APIError(400, "bad_json", Text("本文が JSON として読めません。",
+                                             "The body is not valid JSON."))
+    if not isinstance(data, dict):
+        raise _bad("body", "JSON オブジェクトが必要です。", "must be a JSON object")
+    return data
+
+
+def _string(data: dict, key: str, where: str, *, required=False, default="", limit=MAX_TEXT):
+    value = data.get(key, None)
+    if value is None:
+        if required:
+            raise _bad(where, "必須です。", "is required")
+        return default
+    if not isinstance(value, str):
+        raise _bad(where, "文字列が必要です。", "must be a string")
+    if limit and len(value) > limit:
+        raise _bad(where, f"{limit} 文字以内にしてください。", f"must be at most {limit} characters")
+    return value
+
+
+def _list(data: dict, key: str, where: str, limit: int, *, required=False) -> list:
+    value = data.get(key, None)
+    if value is None:
+        if required:
+            raise _bad(where, "必須です。", "is required")
+        return []
+    if not isinstance(value, list):
+        raise _bad(where, "配列が必要です。", "must be an array")
+    if len(value) > limit:
+        raise APIError(
+            413 if key == "recipients" else 400,
+            "too_many_recipients" if key == "recipients" else "bad_request",
+            Text(f"{where}: {limit} 件までです。", f"{where}: at most {limit} items."),
+            field=where,
+        )
+    return value
+
+
+def parse_recipient_list(data: dict, key: str = "recipients") -> list[tuple[str, str, str]]:
+    """(field, address, name) triples from a request's recipient list, validated."""
+    result = []
+    for i, item in enumerate(_list(data, key, key, MAX_RECIPIENTS, required=True)):
+        where = f"{key}[{i}]"
+        if not isinstance(item, dict):
+            raise _bad(where, "オブジェクトが必要です。", "must be an object")
+        field = _string(item, "field", f"{where}.field", default="to").lower()
+        if field not in FIELDS:
+            raise _bad(f"{where}.field", "to, cc, bcc のいずれかです。", "must be to, cc or bcc")
+        address = _string(item, "address", f"{where}.address", required=True)
+        name = _string(item, "name", f"{where}.name")
+        result.append((field, address, name))
+    return result
+
+
+def build_check_request(data: dict, is_internal) -> CheckRequest:
+    """Validate a /v1/check body into a CheckRequest (raises APIError 400/413)."""
+    triples = parse_recipient_list(data)
+    recipients = []
+    for index, (field, address, name) in enumerate(triples):
+        parsed = parse_address(address)
+        recipients.append(
+            Recipient(
+                index=index,
+                field=field,
+                address=parsed.address,
+                name=name.strip(),
+                domain=parsed.domain,
+                valid=parsed.valid,
+                internal=parsed.valid and is_internal(parsed.address),
+            )
+        )
+    kind = _string(data, "kind", "kind", default="") or None
+    if kind is not None and kind not in ("new", "reply", "forward"):
+        raise _bad("kind", "new, reply, forward のいずれかです。", "must be new, reply or forward")
+    subject = _string(data, "subject", "subject", limit=10 * MAX_TEXT)
+    thread = []
+    for i, value in enumerate(_list(data, "thread_recipients", "thread_recipients",
+                                    MAX_THREAD_RECIPIENTS)):
+        if not isinstance(value, str) or len(value) > MAX_TEXT:
+            raise _bad(f"thread_recipients[{i}]", "アドレスの文字列が必要です。",
+                       "must be an address string")
+        thread.append(parse_address(value).address.lower())
+    attachments = []
+    for i, item in enumerate(_list(data, "attachments", "attachments", MAX_ATTACHMENTS)):
+        where = f"attachments[{i}]"
+        if not isinstance(item, dict):
+            raise _bad(where, "オブジェクトが必要です。", "must be an object")
+        size = item.get("size", 0)
+        if size is None:
+            size = 0
+        if isinstance(size, bool) or not isinstance(size, int) or size < 0:
+            raise _bad(f"{where}.size", "0 以上の整数です。", "must be a whole number ≥ 0")
+        attachments.append({"name": _string(item, "name", f"{where}.name"), "size": size})
+    return CheckRequest(
+        recipients=tuple(recipients),
+        sender=parse_address(_string(data, "sender", "sender")).address.lower()
+        if data.get("sender") else "",
+        kind=message_kind(kind, subject),
+        subject=subject,
+        thread_recipients=tuple(thread),
+        body=_string(data, "body", "body", limit=0),
+        attachments=tuple(attachments),
+    )
+
+
+def message_kind(kind: str | None, subject: str) -> str:
+    """new, reply or forward, from the request's kind and the subject's prefixes."""
+    try:
+        from atesaki.content import message_kind as from_content
+    except ImportError:  # pragma: no cover - before the content module existed
+        return kind or "new"
+    return from_content(kind, subject)
+
+
+def recipient_view(r: Recipient, kb, findings, lang: str) -> dict[str, Any]:
+    """One recipient as the dialog shows it."""
+    entry = kb.history(r.key) if r.valid else None
+    return {
+        "field": r.field,
+        "address": r.address,
+        "name": r.name,
+        "internal": r.internal,
+        "known": r.valid and kb.in_address_book(r.key),
+        "sent_count": entry.count if entry else 0,
+        "last_sent": entry.last_sent if entry else None,
+        "findings": [f.to_dict(lang) for f in findings if f.recipient == r.index],
+    }
+
+
+@bp.get("/health")
+def health():
+    """Liveness: no token needed, nothing about the data."""
+    return {"ok": True, "service": "atesaki", "version": __version__}
+
+
+@bp.post("/check")
+def check():
+    """Check a message's recipients; store the check (never the body) and audit it."""
+    service = current_app.extensions["atesaki"]
+    settings = service.settings()
+    data = json_body()
+    req = build_check_request(data, service.is_internal)
+    kb = service.knowledge()
+    findings = run_checks(CheckContext(req, kb, settings))
+    verdict = policy.verdict(req, findings, settings)
+    pairs = [(r.field, r.address) for r in req.recipients]
+    check_digest = digest(pairs)
+    check_id = "c_" + secrets.token_urlsafe(16)
+    codes = sorted({f.code for f in findings})
+    created = now().isoformat(timespec="seconds")
+    conn = service.conn()
+    with store.transaction(conn):
+        conn.execute(
+            "INSERT INTO checks (id, created, sender, kind, digest, verdict, codes, recipients) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (check_id, created, req.sender, req.kind, check_digest, verdict,
+             json.dumps(codes), json.dumps(pairs, ensure_ascii=False)),
+        )
+        audit.append(conn, "check", {
+            "check_id": check_id, "verdict": verdict, "codes": codes, "digest": check_digest,
+            "kind": req.kind, "sender": req.sender,
+            "recipients": [f"{f}:{a}" for f, a in pairs],
+        })
+    lang = pick_language(request.headers.get("Accept-Language"))
+    return {
+        "check_id": check_id,
+        "verdict": verdict,
+        "digest": check_digest,
+        "kind": req.kind,
+        "recipients": [recipient_view(r, kb, findings, lang) for r in req.recipients],
+        "findings": [f.to_dict(lang) for f in findings if f.recipient is None],
+    }
+
+
+def load_check(conn, check_id: Any) -> dict[str, Any]:
+    """A stored check that has not expired, or 404."""
+    if not isinstance(check_id, str) or not check_id:
+        raise _bad("check_id", "必須です。", "is required")
+    row = conn.execute("SELECT * FROM checks WHERE id = ?", (check_id,)).fetchone()
+    if row is None or datetime.fromisoformat(row["created"]) + CHECK_TTL < now():
+        raise APIError(404, "unknown_check", Text(
+            "この確認は見つからないか、期限が切れています。もう一度送信してください。",
+            "This check is unknown or has expired. Press Send again."))
+    return dict(row)
+
+
+def release_ok(conn, check: dict, check_digest: str, token: Any) -> bool:
+    """True when a valid, unused release token from a second checker covers this digest."""
+    try:
+        from atesaki.approvals import consume_release
+    except ImportError:  # pragma: no cover - before approvals existed
+        return False
+    if not isinstance(token, str) or not token:
+        return False
+    return consume_release(conn, check["id"], check_digest, token, now())
+
+
+@bp.post("/sends")
+def sends():
+    """Record a send after its check: the list must be the checked one, approvals honoured."""
+    service = current_app.extensions["atesaki"]
+    data = json_body()
+    conn = service.conn()
+    checked = load_check(conn, data.get("check_id"))
+    final = [(field, parse_address(address).address, name)
+             for field, address, name in parse_recipient_list(data)]
+    pairs = [(field, address) for field, address, _ in final]
+    send_digest = digest(pairs)
+    if send_digest != checked["digest"]:
+        raise APIError(409, "recipients_changed", Text(
+            "確認した後に宛先が変わりました。もう一度確認してください。",
+            "The recipients changed after the check. Check them again."))
+    if checked["verdict"] == "block":
+        raise APIError(403, "blocked", Text("このメールは送信できません。",
+                                            "This message cannot be sent."))
+    when = now().isoformat(timespec="seconds")
+    with store.transaction(conn):
+        if checked["verdict"] == "approve" and not release_ok(
+            conn, checked, send_digest, data.get("release_token")
+        ):
+            raise APIError(403, "approval_required", Text(
+                "第二確認者の承認が必要です。", "A second checker's approval is required."))
+        claimed = conn.execute(
+            "UPDATE checks SET sent_at = ? WHERE id = ? AND sent_at IS NULL",
+            (when, checked["id"]),
+        ).rowcount
+        if not claimed:
+            raise APIError(409, "already_sent", Text(
+                "このメールは送信済みとして記録されています。",
+                "This message was already recorded as sent."))
+        people.record_send(conn, [(address, name) for _, address, name in final], when)
+        audit.append(conn, "send", {
+            "check_id": checked["id"], "digest": send_digest, "verdict": checked["verdict"],
+            "recipients": [f"{f}:{a}" for f, a in pairs],
+        })
+    # Our own writes do not bump the generation: update the indexes in place.
+    kb = service.knowledge()
+    for _, address, _ in final:
+        row = conn.execute(
+            "SELECT address, name, count, first_sent, last_sent FROM history WHERE address = ?",
+            (address.lower(),),
+        ).fetchone()
+        if row:
+            kb.add_history(HistoryEntry(*row))
+    return {"ok": True}
+
+
+@bp.post("/incidents")
+def incidents():
+    """A user reports a message that went to the wrong person: into the audit log at once."""
+    service = current_app.extensions["atesaki"]
+    data = json_body()
+    conn = service.conn()
+    check_id = data.get("check_id")
+    if check_id is not None:
+        if not isinstance(check_id, str):
+            raise _bad("check_id", "文字列か null です。", "must be a string or null")
+        if conn.execute("SELECT 1 FROM checks WHERE id = ?", (check_id,)).fetchone() is None:
+            raise APIError(404, "unknown_check", Text("この確認は見つかりません。",
+                                                      "This check is unknown."))
+    address = _string(data, "address", "address")
+    note = _string(data, "note", "note", limit=20000)
+    if not address and not note and check_id is None:
+        raise _bad("body", "どのメールか、宛先、内容のいずれかを書いてください。",
+                   "say which message, address or what happened")
+    incident_id = "i_" + secrets.token_urlsafe(12)
+    with store.transaction(conn):
+        seq = audit.append(conn, "incident", {
+            "incident_id": incident_id, "check_id": check_id, "address": address, "note": note,
+        })
+    response = jsonify({"ok": True, "incident_id": incident_id, "audit_seq": seq})
+    response.status_code = 201
+    return response
+

@@ -1,0 +1,116 @@
+"""Basic findings: addresses that cannot be sent to, external and first-time recipients, audience."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from atesaki.checks import CheckContext, Finding, register
+from atesaki.i18n import Text
+
+# Each address at a free-mail provider is its own "organisation": two Gmail users
+# are as much strangers to each other as two companies are.
+FREEMAIL = frozenset(
+    """gmail.com googlemail.com yahoo.co.jp ymail.ne.jp yahoo.com outlook.com outlook.jp
+    hotmail.com hotmail.co.jp live.jp live.com msn.com icloud.com me.com mac.com aol.com
+    docomo.ne.jp ezweb.ne.jp au.com softbank.ne.jp i.softbank.jp ymobile.ne.jp
+    nifty.com biglobe.ne.jp ocn.ne.jp so-net.ne.jp plala.or.jp protonmail.com proton.me
+    gmx.com gmx.net mail.com zoho.com""".split()
+)
+
+
+def organisation(address: str, domain: str) -> str:
+    """Who is behind an address: its registrable domain, or the address itself at a free-mail provider."""
+    try:
+        from atesaki.domains import registrable_domain
+    except ImportError:  # pragma: no cover - older domains module
+        registrable = ".".join(domain.split(".")[-2:])
+    else:
+        registrable = registrable_domain(domain) or domain
+    return address.lower() if registrable in FREEMAIL else registrable
+
+
+@register("address")
+def check_addresses(ctx: CheckContext) -> Iterator[Finding]:
+    """invalid_address and blocked_domain: messages that cannot be sent at all."""
+    blocked = ctx.settings.blocked_domains
+    for r in ctx.request.recipients:
+        if not r.valid:
+            yield Finding(
+                "invalid_address", "block",
+                Text("「{a}」はメールアドレスとして正しくありません。",
+                     "“{a}” is not a valid e-mail address.").format(a=r.address[:200]),
+                recipient=r.index,
+            )
+            continue
+        hit = next((b for b in blocked if r.domain == b or r.domain.endswith("." + b)), None)
+        if hit:
+            yield Finding(
+                "blocked_domain", "block",
+                Text("{d} への送信は管理者により禁止されています。",
+                     "Sending to {d} is not allowed by your administrator.").format(d=hit),
+                related=[{"domain": hit}],
+                recipient=r.index,
+            )
+
+
+@register("recipient")
+def check_recipients(ctx: CheckContext) -> Iterator[Finding]:
+    """external, first_time and not_in_address_book for each recipient."""
+    kb = ctx.kb
+    for r in ctx.request.recipients:
+        if not r.valid:
+            continue
+        if not r.internal:
+            yield Finding(
+                "external", "info",
+                Text("社外のアドレスです（{d}）。", "External address ({d}).").format(d=r.domain),
+                recipient=r.index,
+            )
+        if kb.history(r.key) is None:
+            yield Finding(
+                "first_time", "warn",
+                Text("このアドレスに送信するのは初めてです。",
+                     "You have never sent to this address before."),
+                recipient=r.index,
+            )
+        if not kb.in_address_book(r.key):
+            yield Finding(
+                "not_in_address_book", "warn",
+                Text("職員名簿にも連絡先にもないアドレスです。",
+                     "This address is in neither the staff directory nor your contacts."),
+                recipient=r.index,
+            )
+
+
+@register("audience")
+def check_audience(ctx: CheckContext) -> Iterator[Finding]:
+    """visible_external_recipients and large_audience: who would see whom."""
+    request, settings = ctx.request, ctx.settings
+    visible: dict[str, list] = {}
+    for r in request.external:
+        if r.field in ("to", "cc"):
+            visible.setdefault(organisation(r.address, r.domain), []).append(r)
+    if len(visible) >= settings.policy_visible_external_orgs:
+        orgs = sorted(visible)
+        for group in visible.values():
+            for r in group:
+                yield Finding(
+                    "visible_external_recipients", "high",
+                    Text("To/Cc に社外の {n} 組織（{o}）が並び、互いのアドレスが見えます。"
+                         "社外の宛先は Bcc にしてください。",
+                         "To/Cc show {n} external organisations ({o}) to each other. "
+                         "Put external recipients in Bcc.").format(
+                        n=len(orgs), o=", ".join(orgs[:5]) + (" …" if len(orgs) > 5 else "")
+                    ),
+                    related=[{"domain": o} for o in orgs],
+                    recipient=r.index,
+                )
+    count = len(request.recipients)
+    if count > settings.policy_large_audience:
+        yield Finding(
+            "large_audience", "warn",
+            Text("宛先が {n} 件あります（上限の目安 {m} 件）。一斉送信は Bcc か配信リストを使ってください。",
+                 "{n} recipients (more than {m}). For a mass mailing use Bcc or a list.").format(
+                n=count, m=settings.policy_large_audience
+            ),
+        )

@@ -1,0 +1,44 @@
+"""Bilingual text: every message a person reads exists in Japanese and English."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+LANGUAGES = ("ja", "en")
+DEFAULT_LANGUAGE = "ja"
+
+
+@dataclass(frozen=True)
+class Text:
+    """A message in both languages; ``str()`` gives the Japanese one."""
+
+    ja: str
+    en: str
+
+    def get(self, lang: str | None) -> str:
+        """The message in ``lang`` ("ja" or "en"); Japanese for anything else."""
+        return self.en if lang == "en" else self.ja
+
+    def as_dict(self) -> dict[str, str]:
+        """Both versions, for JSON responses."""
+        return {"ja": self.ja, "en": self.en}
+
+    def format(self, **values: object) -> Text:
+        """Both versions with ``str.format`` placeholders filled."""
+        return Text(self.ja.format(**values), self.en.format(**values))
+
+    def __str__(self) -> str:
+        return self.ja
+
+
+def pick_language(accept_language: str | None) -> str:
+    """The first of our languages named in an Accept-Language header, else Japanese."""
+    if not accept_language:
+        return DEFAULT_LANGUAGE
+    for part in accept_language.split(","):
+        tag = part.split(";")[0].strip().lower()
+        if tag.startswith("en"):
+            return "en"
+        if tag.startswith("ja"):
+            return "ja"
+    return DEFAULT_LANGUAGE

@@ -1,0 +1,48 @@
+"""Serving the app with waitress (a production WSGI server that also runs on Windows)."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import sys
+import time
+from pathlib import Path
+
+import waitress
+from waitress.server import create_server
+
+from atesaki import audit, create_app, store
+
+log = logging.getLogger("atesaki")
+
+
+def run(data_dir: Path, host: str, port: int, *, threads: int = 4,
+        extra_hosts: tuple[str, ...] = ()) -> None:
+    """Start the service and block until stopped (SIGINT/SIGTERM)."""
+    started = time.perf_counter()
+    app = create_app({"DATA_DIR": str(data_dir), "PORT": port, "EXTRA_HOSTS": extra_hosts,
+                      "RUN_SCHEDULER": True})
+    service = app.extensions["atesaki"]
+    service.knowledge()  # load the indexes now, not on the first check
+    server = create_server(app, host=host, port=port, threads=threads,
+                           ident="atesaki", clear_untrusted_proxy_headers=True)
+    conn = service.conn()
+    with store.transaction(conn):
+        audit.append(conn, "service_start", {"host": host, "port": port})
+    elapsed = time.perf_counter() - started
+    print(f"atesaki {waitress.__name__} listening on http://{host}:{port} "
+          f"(data: {data_dir}, ready in {elapsed:.2f} s)", flush=True)
+
+    def stop(signum, frame):
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop)
+    try:
+        server.run()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.close()
+        with store.transaction(conn):
+            audit.append(conn, "service_stop", {"host": host, "port": port})
+        print("atesaki stopped", file=sys.stderr, flush=True)

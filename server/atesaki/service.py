@@ -1,0 +1,53 @@
+"""The running service's state: data folder, settings, token, per-thread connections, knowledge."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from pathlib import Path
+
+from atesaki import store
+from atesaki.domains import is_internal
+from atesaki.guard import allowed_hosts, own_origins
+from atesaki.knowledge import Knowledge, KnowledgeCache
+from atesaki.settings import Settings, SettingsCache, pairing_token
+
+
+class Service:
+    """One per app: everything a request needs besides the request."""
+
+    def __init__(self, data_dir: Path, port: int, extra_hosts: tuple[str, ...] = ()) -> None:
+        self.data_dir = Path(data_dir)
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.port = port
+        self.allowed_hosts = allowed_hosts(port, extra_hosts)
+        self.own_origins = own_origins(port)
+        self._settings = SettingsCache(self.data_dir)
+        self.token = pairing_token(self.data_dir)
+        self._local = threading.local()
+        self._kb_settings: Settings | None = None
+        self._kb = KnowledgeCache(self.is_internal)
+        store.migrate(self.conn())
+
+    def settings(self) -> Settings:
+        """Current settings (config.toml is re-read when it changes)."""
+        return self._settings.get()
+
+    def is_internal(self, address: str) -> bool:
+        """Inside ``internal_domains`` (subdomains included)."""
+        return is_internal(address, self.settings().internal_domains)
+
+    def conn(self) -> sqlite3.Connection:
+        """This thread's connection to the store."""
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = self._local.conn = store.connect(self.data_dir)
+        return conn
+
+    def knowledge(self) -> Knowledge:
+        """Directory, contacts and history, reloaded after imports or settings changes."""
+        settings = self.settings()
+        if settings is not self._kb_settings:
+            self._kb_settings = settings
+            self._kb.invalidate()
+        return self._kb.get(self.conn())

@@ -1,0 +1,319 @@
+"""Every setting of ``config.toml``, declared once as data: name, default, help; and the loader."""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+import threading
+import tomllib
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import platformdirs
+
+from atesaki.i18n import Text
+
+CONFIG_NAME = "config.toml"
+TOKEN_NAME = "token"
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8765
+
+# Literal extension origins only: never a pattern, never "null" (see FACTS: flask-cors traps).
+EXTENSION_ORIGIN_RE = re.compile(
+    r"^(chrome-extension://[a-p]{32}"
+    r"|moz-extension://[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$"
+)
+
+
+class ConfigError(Exception):
+    """``config.toml`` cannot be used; the message names the file, line and reason."""
+
+
+def _domain_list(value: Any) -> list[str]:
+    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+        raise ValueError("must be a list of domain names, e.g. [\"agency.go.jp\"]")
+    return [v.strip().lower().rstrip(".") for v in value]
+
+
+def _origin_list(value: Any) -> list[str]:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ValueError("must be a list of extension origins")
+    for v in value:
+        if not EXTENSION_ORIGIN_RE.match(v):
+            raise ValueError(
+                f"{v!r} is not an extension origin "
+                "(chrome-extension://<32 letters a-p> or moz-extension://<uuid>)"
+            )
+    return list(value)
+
+
+def _allow_list(value: Any) -> list:
+    if not isinstance(value, list):
+        raise ValueError("must be a list of domains or [domain, real_domain] pairs")
+    for v in value:
+        pair_ok = isinstance(v, list) and len(v) == 2 and all(isinstance(x, str) for x in v)
+        if not (isinstance(v, str) or pair_ok):
+            raise ValueError(f"{v!r} must be a domain or a [domain, real_domain] pair")
+    return value
+
+
+def _choice(*choices: str) -> Callable[[Any], str]:
+    def check(value: Any) -> str:
+        if value not in choices:
+            raise ValueError("must be one of " + ", ".join(f'"{c}"' for c in choices))
+        return value
+
+    return check
+
+
+def _int_at_least(low: int) -> Callable[[Any], int]:
+    def check(value: Any) -> int:
+        if isinstance(value, bool) or not isinstance(value, int) or value < low:
+            raise ValueError(f"must be a whole number of at least {low}")
+        return value
+
+    return check
+
+
+def _sync_list(value: Any) -> list[dict]:
+    if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+        raise ValueError("must be [[sync]] tables")
+    for v in value:
+        if v.get("kind") not in ("carddav", "ldap") or not isinstance(v.get("url"), str):
+            raise ValueError('each [[sync]] needs kind = "carddav" or "ldap" and a url')
+    return value
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One key of config.toml: dotted name, default, validator and help in both languages."""
+
+    name: str
+    default: Any
+    validate: Callable[[Any], Any]
+    help: Text
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting(
+        "internal_domains", [], _domain_list,
+        Text("組織のドメイン。サブドメインも社内として扱います。",
+             "Your organisation's domains; subdomains count as internal."),
+    ),
+    Setting(
+        "blocked_domains", [], _domain_list,
+        Text("送信を禁止するドメイン。", "Domains that mail may never be sent to."),
+    ),
+    Setting(
+        "extension_origins", [], _origin_list,
+        Text("サービスが受け付ける拡張機能のオリジン（chrome-extension://<ID> など）。",
+             "The extension origins the service accepts (chrome-extension://<id> …)."),
+    ),
+    Setting(
+        "lookalike_allow", [], _allow_list,
+        Text("類似ドメインとして警告しないドメイン、または [ドメイン, 本物] の組。",
+             "Domains, or [domain, real_domain] pairs, never reported as lookalikes."),
+    ),
+    Setting(
+        "policy.approval", "risky",
+        _choice("risky", "non_reply_external", "always", "never"),
+        Text("第二確認者のコードが必要な場合: risky（既定）/ non_reply_external / always / never。",
+             "When a second checker's code is required: risky (default) / "
+             "non_reply_external / always / never."),
+    ),
+    Setting(
+        "policy.confirm", "external", _choice("external", "always", "risky"),
+        Text("宛先の確認（チェック）が必要な場合: external（既定）/ always / risky。",
+             "When every recipient must be ticked: external (default) / always / risky."),
+    ),
+    Setting(
+        "policy.large_audience", 15, _int_at_least(1),
+        Text("これより多い宛先数で警告します。",
+             "More recipients than this is a finding."),
+    ),
+    Setting(
+        "policy.visible_external_orgs", 2, _int_at_least(2),
+        Text("To/Cc で互いに見える社外組織の数がこれ以上なら警告します。",
+             "This many external organisations visible to each other in To/Cc is a finding."),
+    ),
+    Setting(
+        "sync", [], _sync_list,
+        Text("定期同期の設定（[[sync]] テーブル: kind, url, …）。",
+             "Scheduled syncs ([[sync]] tables: kind, url, …)."),
+    ),
+)
+
+_BY_NAME = {s.name: s for s in SETTINGS}
+
+
+class Settings:
+    """Validated settings with attribute access: ``settings.internal_domains``, ``settings.policy_approval``."""
+
+    def __init__(self, values: dict[str, Any] | None = None) -> None:
+        self._values = {s.name: s.default for s in SETTINGS}
+        if values:
+            self._values.update(values)
+
+    def __getattr__(self, attr: str) -> Any:
+        name = attr.replace("policy_", "policy.", 1) if attr.startswith("policy_") else attr
+        try:
+            return self._values[name]
+        except KeyError:
+            raise AttributeError(attr) from None
+
+    def get(self, name: str) -> Any:
+        """A setting by its dotted name."""
+        return self._values[name]
+
+    def as_dict(self) -> dict[str, Any]:
+        """Every setting by dotted name."""
+        return dict(self._values)
+
+
+def _flatten(data: dict[str, Any]) -> dict[str, Any]:
+    flat: dict[str, Any] = {}
+    for key, value in data.items():
+        if key == "policy" and isinstance(value, dict):
+            for sub, subvalue in value.items():
+                flat[f"policy.{sub}"] = subvalue
+        else:
+            flat[key] = value
+    return flat
+
+
+def _line_of(text: str, name: str) -> int:
+    key = name.rpartition(".")[2]
+    for number, line in enumerate(text.splitlines(), start=1):
+        if re.match(rf"\s*{re.escape(key)}\s*=", line):
+            return number
+    return 1
+
+
+def parse_settings(text: str, path: str = CONFIG_NAME) -> Settings:
+    """Validate config.toml text; raises ConfigError naming the file, line and reason."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        where = re.search(r"\(at line (\d+), column (\d+)\)", str(exc))
+        reason = re.sub(r"\s*\(at .*\)$", "", str(exc))
+        line = f":{where.group(1)}" if where else ""
+        raise ConfigError(f"{path}{line}: not valid TOML: {reason}") from None
+    values: dict[str, Any] = {}
+    for name, value in _flatten(data).items():
+        setting = _BY_NAME.get(name)
+        line = _line_of(text, name)
+        if setting is None:
+            known = ", ".join(s.name for s in SETTINGS)
+            raise ConfigError(f"{path}:{line}: unknown setting {name!r} (known: {known})")
+        try:
+            values[name] = setting.validate(value)
+        except ValueError as exc:
+            raise ConfigError(f"{path}:{line}: {name} {exc}") from None
+    return Settings(values)
+
+
+def load_settings(data_dir: str | os.PathLike[str]) -> Settings:
+    """Settings from ``DATA_DIR/config.toml``; a missing file means defaults."""
+    path = Path(data_dir) / CONFIG_NAME
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return Settings()
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    return parse_settings(text, str(path))
+
+
+class SettingsCache:
+    """Settings that follow edits to config.toml without a restart (keeps the last good ones)."""
+
+    def __init__(self, data_dir: str | os.PathLike[str], initial: Settings | None = None) -> None:
+        self._path = Path(data_dir) / CONFIG_NAME
+        self._data_dir = data_dir
+        self._lock = threading.Lock()
+        self._stamp = self._stat()
+        self._settings = initial if initial is not None else load_settings(data_dir)
+        self.error: str | None = None
+
+    def _stat(self) -> tuple[float, int] | None:
+        try:
+            st = self._path.stat()
+        except FileNotFoundError:
+            return None
+        return (st.st_mtime_ns, st.st_size)
+
+    def get(self) -> Settings:
+        """The current settings, re-read when the file changed."""
+        stamp = self._stat()
+        if stamp != self._stamp:
+            with self._lock:
+                if stamp != self._stamp:
+                    try:
+                        self._settings = load_settings(self._data_dir)
+                        self.error = None
+                    except ConfigError as exc:
+                        self.error = str(exc)
+                    self._stamp = stamp
+        return self._settings
+
+
+def resolve_data_dir(option: str | os.PathLike[str] | None = None) -> Path:
+    """``--data-dir``, else ``$ATESAKI_DATA_DIR``, else the platform's user data folder."""
+    if option:
+        return Path(option).expanduser()
+    env = os.environ.get("ATESAKI_DATA_DIR")
+    if env:
+        return Path(env).expanduser()
+    return Path(platformdirs.user_data_dir("atesaki", appauthor=False))
+
+
+def _write_private(path: Path, text: str) -> None:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(text)
+
+
+def pairing_token(data_dir: str | os.PathLike[str]) -> str:
+    """The pairing token, created (mode 0600) on first use."""
+    path = Path(data_dir) / TOKEN_NAME
+    try:
+        token = path.read_text(encoding="utf-8").strip()
+        if token:
+            return token
+    except FileNotFoundError:
+        pass
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        _write_private(path, secrets.token_urlsafe(32) + "\n")
+    except FileExistsError:  # an empty file, or another process won the race
+        if not path.read_text(encoding="utf-8").strip():
+            path.unlink()
+            _write_private(path, secrets.token_urlsafe(32) + "\n")
+    return path.read_text(encoding="utf-8").strip()
+
+
+def add_extension_origin(data_dir: str | os.PathLike[str], origin: str) -> bool:
+    """Add an origin to ``extension_origins`` in config.toml, keeping comments; False if present."""
+    import tomlkit
+
+    origin = origin.rstrip("/")
+    _origin_list([origin])
+    path = Path(data_dir) / CONFIG_NAME
+    path.parent.mkdir(parents=True, exist_ok=True)
+    text = path.read_text(encoding="utf-8") if path.exists() else ""
+    parse_settings(text, str(path))  # refuse to edit a file that is already broken
+    doc = tomlkit.parse(text)
+    origins = doc.get("extension_origins")
+    if origins is None:
+        origins = tomlkit.array()
+        doc["extension_origins"] = origins
+    if origin in list(origins):
+        return False
+    origins.append(origin)
+    tmp = path.with_suffix(".toml.tmp")
+    tmp.write_text(tomlkit.dumps(doc), encoding="utf-8")
+    os.replace(tmp, path)
+    return True

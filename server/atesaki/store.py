@@ -1,0 +1,186 @@
+"""The SQLite store: one file in the data folder, numbered migrations that are safe to rerun."""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import os
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+
+DB_NAME = "atesaki.db"
+
+# Modules that own tables list their migrations as MIGRATIONS = [(name, sql), ...].
+# Names are unique across modules; each is applied once and recorded.
+MIGRATION_MODULES = (
+    "atesaki.store",
+    "atesaki.people",
+    "atesaki.approvals",
+    "atesaki.audit",
+    "atesaki.sync",
+)
+
+MIGRATIONS = [
+    (
+        "core/0001",
+        """
+        CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+        CREATE TABLE IF NOT EXISTS person (
+            id INTEGER PRIMARY KEY,
+            source TEXT NOT NULL CHECK (source IN ('directory', 'contacts')),
+            origin TEXT NOT NULL,
+            uid TEXT NOT NULL,
+            display_name TEXT NOT NULL DEFAULT '',
+            family TEXT NOT NULL DEFAULT '',
+            given TEXT NOT NULL DEFAULT '',
+            family_reading TEXT NOT NULL DEFAULT '',
+            given_reading TEXT NOT NULL DEFAULT '',
+            organization TEXT NOT NULL DEFAULT '',
+            department TEXT NOT NULL DEFAULT '',
+            profile TEXT NOT NULL DEFAULT '',
+            updated TEXT NOT NULL,
+            UNIQUE (source, origin, uid)
+        );
+        CREATE TABLE IF NOT EXISTS person_email (
+            person_id INTEGER NOT NULL REFERENCES person(id) ON DELETE CASCADE,
+            address TEXT NOT NULL,
+            PRIMARY KEY (person_id, address)
+        );
+        CREATE INDEX IF NOT EXISTS person_email_address ON person_email(address);
+        CREATE TABLE IF NOT EXISTS history (
+            address TEXT PRIMARY KEY,
+            name TEXT NOT NULL DEFAULT '',
+            profile TEXT NOT NULL DEFAULT '',
+            count INTEGER NOT NULL DEFAULT 0,
+            first_sent TEXT,
+            last_sent TEXT
+        );
+        CREATE TABLE IF NOT EXISTS history_message (message_id TEXT PRIMARY KEY);
+        CREATE TABLE IF NOT EXISTS checks (
+            id TEXT PRIMARY KEY,
+            created TEXT NOT NULL,
+            sender TEXT NOT NULL DEFAULT '',
+            kind TEXT NOT NULL,
+            digest TEXT NOT NULL,
+            verdict TEXT NOT NULL,
+            codes TEXT NOT NULL,
+            recipients TEXT NOT NULL,
+            sent_at TEXT
+        );
+        CREATE TABLE IF NOT EXISTS audit (
+            seq INTEGER PRIMARY KEY AUTOINCREMENT,
+            ts TEXT NOT NULL,
+            event TEXT NOT NULL,
+            data TEXT NOT NULL,
+            prev_hash TEXT NOT NULL,
+            hash TEXT NOT NULL,
+            mac TEXT NOT NULL DEFAULT ''
+        );
+        """,
+    ),
+]
+
+KB_GENERATION = "kb_generation"
+
+
+def connect(data_dir: str | os.PathLike[str]) -> sqlite3.Connection:
+    """Open (creating if needed) the database in ``data_dir``: WAL, foreign keys, mode 0600."""
+    path = Path(data_dir) / DB_NAME
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.exists():
+        # Create it private before SQLite writes anything into it.
+        fd = os.open(path, os.O_CREAT | os.O_WRONLY, 0o600)
+        os.close(fd)
+    conn = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
+    conn.row_factory = sqlite3.Row
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=NORMAL")
+    conn.execute("PRAGMA foreign_keys=ON")
+    conn.execute("PRAGMA busy_timeout=30000")
+    with contextlib.suppress(OSError):
+        os.chmod(path, 0o600)
+    return conn
+
+
+def all_migrations() -> list[tuple[str, str]]:
+    """Every module's migrations, in module order."""
+    found: list[tuple[str, str]] = []
+    for name in MIGRATION_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name != name:
+                raise
+            continue
+        found.extend(getattr(module, "MIGRATIONS", []))
+    return found
+
+
+def migrate(conn: sqlite3.Connection) -> list[str]:
+    """Apply the migrations not applied yet; returns their names. Safe to run any number of times."""
+    conn.execute(
+        "CREATE TABLE IF NOT EXISTS migrations (name TEXT PRIMARY KEY, applied TEXT NOT NULL)"
+    )
+    done = {row[0] for row in conn.execute("SELECT name FROM migrations")}
+    applied = []
+    for name, sql in all_migrations():
+        if name in done:
+            continue
+        with transaction(conn):
+            for statement in _statements(sql):
+                conn.execute(statement)
+            conn.execute(
+                "INSERT OR IGNORE INTO migrations (name, applied) VALUES (?, datetime('now'))",
+                (name,),
+            )
+        applied.append(name)
+    return applied
+
+
+def _statements(sql: str) -> Iterator[str]:
+    # executescript() would commit our transaction; split on complete statements instead.
+    buffer = ""
+    for line in sql.splitlines(keepends=True):
+        buffer += line
+        if sqlite3.complete_statement(buffer):
+            if buffer.strip():
+                yield buffer
+            buffer = ""
+    if buffer.strip():
+        yield buffer
+
+
+@contextlib.contextmanager
+def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """BEGIN IMMEDIATE ... COMMIT, rolled back on any exception: all or nothing."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield conn
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    else:
+        conn.execute("COMMIT")
+
+
+def bump_generation(conn: sqlite3.Connection) -> None:
+    """Tell running services that directory, contacts or history changed (inside a transaction)."""
+    conn.execute(
+        "INSERT INTO meta (key, value) VALUES (?, '1') "
+        "ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1",
+        (KB_GENERATION,),
+    )
+
+
+def generation(conn: sqlite3.Connection) -> int:
+    """The current knowledge generation (0 before any import)."""
+    row = conn.execute("SELECT value FROM meta WHERE key = ?", (KB_GENERATION,)).fetchone()
+    return int(row[0]) if row else 0
+
+
+def open_store(data_dir: str | os.PathLike[str]) -> sqlite3.Connection:
+    """Connect and migrate: what every command and the service call first."""
+    conn = connect(data_dir)
+    migrate(conn)
+    return conn
