@@ -1,0 +1,160 @@
+"""Drive Roundcube (elastic skin) the way a person does, through Playwright.
+
+The selectors are the ones measured on Debian's Roundcube 1.6 (see docs/e2e.md).
+Everything goes through the real page: typing, Roundcube's own autocomplete,
+its Send button. Nothing here talks to Roundcube's server directly.
+"""
+
+from __future__ import annotations
+
+import imaplib
+from datetime import datetime
+from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid
+
+from playwright.sync_api import Locator, Page
+
+from .servers import MAIL_PASSWORD, MAIL_USER, Dovecot, Roundcube
+
+FIELDS = ("to", "cc", "bcc")
+
+# Roundcube is idle once its JavaScript app has loaded and no request is pending.
+IDLE = "window.rcmail && rcmail.env.task == '{task}' && !rcmail.busy"
+# Roundcube's own Send control: a <button> in the toolbar; the elastic skin adds a
+# clone `a.send` for small screens. Ids are generated (rcmbtnNNN), so by class.
+SEND_BUTTON = "button.send"
+# The autocomplete list Roundcube shows under a recipient field.
+AUTOCOMPLETE_ITEM = "#rcmKSearchpane li"
+SENT_TOAST = "#messagestack div.confirmation"
+
+
+def deliver_to_inbox(
+    dovecot: Dovecot,
+    *,
+    sender: str,
+    to: str,
+    subject: str,
+    body: str,
+    cc: str | None = None,
+) -> int:
+    """Put a message into the test user's INBOX over IMAP; return its UID.
+
+    Used to have something real to reply to or forward.
+    """
+    msg = EmailMessage()
+    msg["From"] = sender
+    msg["To"] = to
+    if cc:
+        msg["Cc"] = cc
+    msg["Subject"] = subject
+    msg["Date"] = format_datetime(datetime.now().astimezone())
+    msg["Message-ID"] = make_msgid(domain="example.test")
+    msg.set_content(body)
+    with imaplib.IMAP4("127.0.0.1", dovecot.port) as imap:
+        imap.login(MAIL_USER, MAIL_PASSWORD)
+        typ, data = imap.append("INBOX", "", None, msg.as_bytes())
+        if typ != "OK":
+            raise RuntimeError(f"IMAP APPEND failed: {data!r}")
+        imap.select("INBOX")
+        typ, data = imap.uid("SEARCH", None, "HEADER", "Message-ID", msg["Message-ID"])
+        return int(data[0].split()[-1])
+
+
+class RoundcubeUser:
+    """A person using Roundcube in one browser page."""
+
+    def __init__(self, page: Page, roundcube: Roundcube) -> None:
+        self.page = page
+        self.roundcube = roundcube
+
+    def wait_idle(self, task: str = "mail") -> None:
+        """Wait until Roundcube has loaded the `task` screen and is not busy."""
+        self.page.wait_for_function(IDLE.format(task=task))
+
+    def login(self) -> None:
+        """Log in as the test user from the login page."""
+        page = self.page
+        page.goto(self.roundcube.url)
+        page.fill("#rcmloginuser", MAIL_USER)
+        page.fill("#rcmloginpwd", MAIL_PASSWORD)
+        page.click("#rcmloginsubmit")
+        self.wait_idle()
+
+    def compose(self, *, forward_uid: int | None = None, reply_uid: int | None = None) -> None:
+        """Open a new message, or the forward of / reply to a message in the INBOX."""
+        url = f"{self.roundcube.url}?_task=mail&_action=compose"
+        if forward_uid is not None:
+            url += f"&_forward_uid={forward_uid}&_mbox=INBOX"
+        elif reply_uid is not None:
+            url += f"&_reply_uid={reply_uid}&_mbox=INBOX"
+        self.page.goto(url)
+        self.page.wait_for_function(
+            "window.rcmail && rcmail.env.action == 'compose' && !rcmail.busy"
+        )
+
+    def field_input(self, field: str) -> Locator:
+        """The visible text input of a recipient field (to, cc, bcc)."""
+        return self.page.locator(f"#compose_{field} ul.recipient-input li.input input")
+
+    def show_field(self, field: str) -> None:
+        """Reveal the Cc or Bcc row, which Roundcube hides until asked."""
+        row = self.page.locator(f"#compose_{field}")
+        if row.is_visible():
+            return
+        menu = self.page.locator("#headers-menu")
+        item = menu.locator(f'a.recipient[data-target="{field}"]')
+        # The menu toggles: a click while it is still closing from the last pick closes it.
+        menu.wait_for(state="hidden")
+        self.page.locator('#compose_to a[data-popup="headers-menu"]').click()
+        item.wait_for(state="visible")
+        item.click()
+        row.wait_for(state="visible")
+        menu.wait_for(state="hidden")
+
+    def add_recipient(self, field: str, text: str, *, pick: str | None = None) -> None:
+        """Type `text` into a recipient field.
+
+        With `pick`, wait for Roundcube's autocomplete and click the suggestion that
+        contains `pick` (as a person picks a name from the list); without it, end the
+        entry with a comma so Roundcube turns it into a chip.
+        """
+        if field != "to":
+            self.show_field(field)
+        box = self.field_input(field)
+        box.click()
+        if pick is None:
+            box.fill(text)
+            box.press(",")
+            return
+        # fill() inserts the text the way an IME commits it, without key events, and
+        # Roundcube starts its search on keydown: one more key, as a typist would.
+        box.fill(text)
+        box.press("End")
+        item = self.page.locator(AUTOCOMPLETE_ITEM, has_text=pick)
+        item.first.click()
+
+    def recipients(self, field: str) -> list[str]:
+        """What Roundcube will submit for a field: the text of its hidden textarea."""
+        return self.page.input_value(f"#_{field}")
+
+    def set_subject(self, subject: str) -> None:
+        """Replace the subject."""
+        self.page.fill("#compose-subject", subject)
+
+    def set_body(self, body: str) -> None:
+        """Put `body` at the top of the message text (plain-text editor), keeping any quote."""
+        area = self.page.locator("#composebody")
+        current = area.input_value()
+        area.fill(body + ("\n\n" + current if current else ""))
+
+    def send_button(self) -> Locator:
+        """Roundcube's Send button."""
+        return self.page.locator(SEND_BUTTON).first
+
+    def click_send(self) -> None:
+        """Click Send, as a person does."""
+        self.send_button().click()
+
+    def wait_until_sent(self, timeout: float = 15.0) -> None:
+        """Wait for Roundcube's "message sent" confirmation."""
+        self.page.locator(SENT_TOAST).first.wait_for(state="visible", timeout=timeout * 1000)

@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# Installs the Debian packages the whole test suite needs (run as root on Debian 12).
+#
+# Idempotent and quiet: when every package is already installed it only runs
+# dpkg-query and exits in well under a second, without touching the network.
+# The packages:
+#   chromium                      real browser for the extension tests (Playwright drives it)
+#   fonts-ipafont-gothic          Japanese glyphs, so screenshots of the dialog are legible
+#   roundcube roundcube-sqlite3   the real webmail for tests/e2e (sqlite, no database server)
+#   php8.2-cgi                    satisfies Roundcube's web-server dependency without Apache;
+#                                 the tests serve Roundcube with `php -S`
+#   dovecot-imapd                 IMAP server Roundcube logs into (started per test session)
+#   slapd ldap-utils              a real LDAP directory for the LDAP sync tests
+set -euo pipefail
+
+PACKAGES=(
+  chromium
+  fonts-ipafont-gothic
+  roundcube
+  roundcube-sqlite3
+  php8.2-cgi
+  dovecot-imapd
+  slapd
+  ldap-utils
+)
+
+missing=()
+for pkg in "${PACKAGES[@]}"; do
+  # "install ok installed" only for a fully configured package; half-installed ones are redone.
+  status=$(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null || true)
+  if [[ "$status" != "install ok installed" ]]; then
+    missing+=("$pkg")
+  fi
+done
+
+if [[ ${#missing[@]} -eq 0 ]]; then
+  echo "install-system-deps: all ${#PACKAGES[@]} packages present"
+  exit 0
+fi
+
+if [[ $(id -u) -ne 0 ]]; then
+  echo "install-system-deps: missing ${missing[*]}; run this script as root" >&2
+  exit 2
+fi
+
+export DEBIAN_FRONTEND=noninteractive
+# Without these answers roundcube-core asks to create a database and slapd asks
+# for an admin password; the tests configure both from their own files instead.
+debconf-set-selections <<'SEL'
+roundcube-core roundcube/dbconfig-install boolean false
+roundcube-core roundcube/database-type select sqlite3
+slapd slapd/no_configuration boolean true
+SEL
+
+# Keep postinst scripts from starting system daemons: a system dovecot or slapd
+# would hold ports 143/389 and the tests start their own on free ports anyway.
+# Only a policy file we created is removed again.
+policy=/usr/sbin/policy-rc.d
+if [[ ! -e "$policy" ]]; then
+  printf '#!/bin/sh\nexit 101\n' >"$policy"
+  chmod +x "$policy"
+  trap 'rm -f "$policy"' EXIT
+fi
+
+echo "install-system-deps: installing ${missing[*]}"
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends \
+  -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold \
+  "${missing[@]}" >/dev/null
+echo "install-system-deps: done"
