@@ -1,0 +1,416 @@
+"""Domains: internal or external, registrable domain, and lookalikes of known domains.
+
+A lookalike is a domain that imitates one the user really deals with: the
+organisation's own domains, every domain in the directory, contacts and history,
+and the big mail providers (``data/mail_providers.txt``). Five tricks are
+recognised, each a cheap index lookup so a check stays far below a millisecond
+with tens of thousands of known domains:
+
+- ``confusable``: the Unicode TR39 skeleton equals a known domain's (``gmаil.com``
+  with a Cyrillic а, ``rnicrosoft.com``, ``g00gle.com``);
+- ``embedded``: a known domain sits inside another one (``agency.go.jp.evil.example``,
+  ``gmail.com-secure.net``);
+- ``punctuation``: only dots and hyphens differ (``agency-go.jp``, ``gmailcom.net``);
+- ``other_suffix``: the same name under another public suffix (``outlook.co``,
+  ``gmail.co.jp``);
+- ``typo``: a Damerau-Levenshtein distance of 1 (2 for names over 8 letters) under
+  the same suffix (``gmial.com``, ``agnecy.go.jp``).
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import threading
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
+from importlib import resources
+from typing import Any
+
+import idna
+import jellyfish
+
+
+def is_internal(address_or_domain: str, internal_domains: Iterable[str]) -> bool:
+    """True when the domain is one of ours or a subdomain of one (case-insensitive)."""
+    domain = address_or_domain.rpartition("@")[2].lower().rstrip(".")
+    for internal in internal_domains:
+        internal = internal.lower().strip().rstrip(".")
+        if internal and (domain == internal or domain.endswith("." + internal)):
+            return True
+    return False
+
+
+# --- normalising ---------------------------------------------------------------------
+
+
+def ascii_domain(domain: Any) -> str:
+    """The domain as lower-case ASCII (IDNA, UTS #46 mapping); "" when it is not a domain.
+
+    Accepts an address too (the part after the last ``@``). Never raises.
+    """
+    if not isinstance(domain, str):
+        return ""
+    text = domain.rpartition("@")[2].strip().rstrip(".")
+    if not text or len(text) > 253:
+        return ""
+    try:
+        return idna.encode(text, uts46=True).decode("ascii").lower()
+    except (idna.IDNAError, UnicodeError, ValueError):
+        # Not valid IDNA, but still worth comparing if it is plain ASCII.
+        text = text.lower()
+        return text if text.isascii() and text.isprintable() else ""
+
+
+def unicode_domain(domain: str) -> str:
+    """The domain as a person reads it (``xn--`` labels decoded); the input if that fails."""
+    labels = []
+    for label in domain.split("."):
+        if label.startswith("xn--"):
+            try:
+                label = idna.decode(label)
+            except (idna.IDNAError, UnicodeError, ValueError):
+                pass
+        labels.append(label)
+    return ".".join(labels)
+
+
+@functools.lru_cache(maxsize=1)
+def _extractor():
+    # Built once, on first use (about 30 ms). suffix_list_urls=() and cache_dir=None:
+    # the suffix list bundled with tldextract is used and nothing is downloaded or written.
+    import tldextract
+
+    return tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None, fallback_to_snapshot=True)
+
+
+def split_registrable(domain: str) -> tuple[str, str]:
+    """``(name, suffix)`` of the registrable domain: ``("agency", "go.jp")``.
+
+    An unknown top-level label counts as the suffix (``evil.example`` ->
+    ``("evil", "example")``); a bare public suffix has no name (``("", "co.jp")``).
+    """
+    domain = ascii_domain(domain)
+    if not domain:
+        return "", ""
+    parts = _extractor()(domain)
+    if parts.suffix:
+        return parts.domain, parts.suffix
+    # Unknown suffix (or an IP address): fall back to the last two labels.
+    name, _, suffix = domain.rpartition(".")
+    return name.rpartition(".")[2], suffix
+
+
+def registrable_domain(domain: str) -> str:
+    """The part of a domain an organisation registers: ``mail.agency.go.jp`` -> ``agency.go.jp``.
+
+    Uses the public suffix list bundled with tldextract (never downloads); "" for
+    garbage. Input may be Unicode or ASCII; the answer is lower-case ASCII.
+    """
+    name, suffix = split_registrable(domain)
+    if not name:
+        return suffix
+    return f"{name}.{suffix}" if suffix else name
+
+
+@functools.lru_cache(maxsize=1)
+def _confusables() -> dict[int, str]:
+    table: dict[int, str] = {}
+    text = resources.files("atesaki").joinpath("data/confusables.tsv").read_text("utf-8")
+    for line in text.splitlines():
+        if not line or line.startswith("#"):
+            continue
+        source, _, target = line.partition("\t")
+        table[int(source, 16)] = "".join(chr(int(cp, 16)) for cp in target.split())
+    return table
+
+
+def skeleton(text: str) -> str:
+    """The TR39 confusable skeleton, lower-cased and without accents: ``gmаil`` -> ``grnail``.
+
+    Two strings that look alike get the same skeleton; ``m`` and ``rn``, ``0`` and
+    ``o``, ``1`` and ``l``, ``w`` and ``vv``, ``d`` and ``cl`` included.
+    """
+    mapped = unicodedata.normalize("NFD", text.lower()).translate(_confusables()).lower()
+    # Combining accents (U+0300-036F) are dropped so that gmàil.com meets gmail.com.
+    return "".join(c for c in unicodedata.normalize("NFD", mapped) if not "\u0300" <= c <= "\u036f")
+
+
+# --- what is known -------------------------------------------------------------------
+
+
+@functools.lru_cache(maxsize=1)
+def mail_providers() -> tuple[str, ...]:
+    """The built-in list of major mail providers, always treated as known domains."""
+    text = resources.files("atesaki").joinpath("data/mail_providers.txt").read_text("utf-8")
+    lines = (line.partition("#")[0].strip().lower() for line in text.splitlines())
+    return tuple(line for line in lines if line)
+
+
+def parse_allow(
+    entries: Any, strict: bool = False
+) -> tuple[frozenset[str], frozenset[tuple[str, str]]]:
+    """The ``lookalike_allow`` setting as ``(domains, pairs)``.
+
+    Each entry is a domain (never reported) or ``[domain, real]`` (that domain is
+    never reported as imitating that real one). With ``strict`` a bad entry raises
+    ``ValueError`` naming it; otherwise it is skipped, so a bad config entry
+    cannot stop a check.
+    """
+    domains: set[str] = set()
+    pairs: set[tuple[str, str]] = set()
+    if entries is None or isinstance(entries, str | bytes) or not isinstance(entries, Iterable):
+        if strict and entries is not None:
+            raise ValueError("lookalike_allow must be a list of domains or [domain, real] pairs")
+        return frozenset(), frozenset()
+    for index, entry in enumerate(entries):
+        if isinstance(entry, str) and ascii_domain(entry):
+            domains.add(ascii_domain(entry))
+        elif (
+            isinstance(entry, list | tuple)
+            and len(entry) == 2
+            and all(isinstance(e, str) and ascii_domain(e) for e in entry)
+        ):
+            pairs.add((ascii_domain(entry[0]), ascii_domain(entry[1])))
+        elif strict:
+            raise ValueError(
+                f"lookalike_allow[{index}]: {entry!r} is neither a domain "
+                'nor a [domain, real_domain] pair such as ["mail.com", "gmail.com"]'
+            )
+    return frozenset(domains), frozenset(pairs)
+
+
+def _under(domain: str, parents: Iterable[str] | set[str]) -> bool:
+    """True when ``domain`` is one of ``parents`` or a subdomain of one."""
+    labels = domain.split(".")
+    return any(".".join(labels[i:]) in parents for i in range(len(labels)))
+
+
+# --- the detector --------------------------------------------------------------------
+
+REASONS = ("confusable", "embedded", "punctuation", "other_suffix", "typo")
+_RANK = {reason: rank for rank, reason in enumerate(REASONS)}
+
+# Names too short to tell a typo from another organisation (au.com, me.com, qq.com).
+MIN_TYPO_NAME = 4
+# Names shared by unrelated registrants (city.kobe.jp, pref.aichi.jp, web.de): the same
+# name under another suffix says nothing.
+GENERIC_NAMES = frozenset(
+    "city town vill pref metro mail email info home web www net post office group shop "
+    "support contact service".split()
+)
+_MAX_TOKENS = 40  # a pathological domain is cut here, keeping the check bounded
+_RUN = 8  # longest known domain looked for inside another, in labels and hyphen parts
+_SEPARATORS = re.compile(r"([.\-])")
+
+
+def _typo_limit(name: str) -> int:
+    if len(name) < MIN_TYPO_NAME:
+        return 0
+    return 1 if len(name) <= 8 else 2
+
+
+def _strip(text: str) -> str:
+    return text.replace(".", "").replace("-", "")
+
+
+def _deletions(name: str) -> set[str]:
+    return {name} | {name[:i] + name[i + 1 :] for i in range(len(name))}
+
+
+# Long names allow 2 edits (Damerau). Such a pair is at most 3 plain Levenshtein edits
+# apart in practice (a swap plus a change), so by the pigeonhole principle one of a
+# known name's 4 segments appears unchanged in the typed name, shifted by at most 3.
+_SEGMENTS = 4
+_SHIFT = 3
+
+
+def _segments(length: int) -> list[tuple[int, int]]:
+    base, extra = divmod(length, _SEGMENTS)
+    spans, start = [], 0
+    for i in range(_SEGMENTS):
+        size = base + (1 if i >= _SEGMENTS - extra else 0)
+        spans.append((start, size))
+        start += size
+    return spans
+
+
+@dataclass(frozen=True)
+class Lookalike:
+    """A known domain that the checked domain imitates, and how."""
+
+    real: str  # the known registrable domain, lower-case ASCII
+    reason: str  # one of REASONS
+
+    def to_dict(self) -> dict[str, str]:
+        """As a finding's ``related`` entry."""
+        return {"domain": self.real, "reason": self.reason}
+
+
+class LookalikeDetector:
+    """Finds which known domains a domain imitates; built once per set of known domains."""
+
+    def __init__(
+        self,
+        known_domains: Iterable[str] = (),
+        allow: Any = (),
+        providers: bool = True,
+    ) -> None:
+        self._lock = threading.Lock()
+        self.allowed, self.allowed_pairs = parse_allow(allow)
+        self.known: set[str] = set()  # every known domain as given (ASCII)
+        self.registrable: set[str] = set()  # their registrable domains
+        self._skeletons: dict[str, list[str]] = {}
+        self._stripped: dict[str, list[str]] = {}
+        self._dotted: dict[str, list[str]] = {}  # hyphens as dots: kyoto.u.ac.jp
+        self._names: dict[str, list[str]] = {}
+        self._deletes: dict[str, list[str]] = {}
+        self._parts: dict[tuple[str, int, int, str], list[str]] = {}
+        self.add(mail_providers() if providers else ())
+        self.add(known_domains)
+
+    def __len__(self) -> int:
+        return len(self.known)
+
+    # --- building ---------------------------------------------------------------------
+
+    def add(self, domains: Iterable[str]) -> None:
+        """Make more domains known (e.g. after the user sent to a new one)."""
+        with self._lock:
+            for domain in domains:
+                ascii_form = ascii_domain(domain)
+                if ascii_form and ascii_form not in self.known:
+                    self.known.add(ascii_form)
+                    self._index(ascii_form)
+
+    def _index(self, domain: str) -> None:
+        name, suffix = split_registrable(domain)
+        if not name or not suffix:
+            return
+        registrable = f"{name}.{suffix}"
+        if registrable in self.registrable:
+            return
+        self.registrable.add(registrable)
+        self._skeletons.setdefault(skeleton(unicode_domain(registrable)), []).append(registrable)
+        self._dotted.setdefault(registrable.replace("-", "."), []).append(registrable)
+        if len(name) >= 3:
+            self._stripped.setdefault(_strip(registrable), []).append(registrable)
+        if len(name) >= MIN_TYPO_NAME:
+            if name not in GENERIC_NAMES:
+                self._names.setdefault(name, []).append(registrable)
+            for key in _deletions(name):
+                self._deletes.setdefault(f"{key}.{suffix}", []).append(registrable)
+        if _typo_limit(name) == 2:
+            for i, (start, size) in enumerate(_segments(len(name))):
+                key = (suffix, len(name), i, name[start : start + size])
+                self._parts.setdefault(key, []).append(registrable)
+
+    # --- checking ---------------------------------------------------------------------
+
+    def is_known(self, domain: str) -> bool:
+        """True for a known domain, a subdomain of one, or another host of a known organisation."""
+        ascii_form = ascii_domain(domain)
+        return bool(ascii_form) and (
+            _under(ascii_form, self.known) or registrable_domain(ascii_form) in self.registrable
+        )
+
+    def check(self, domain: Any) -> list[Lookalike]:
+        """The known domains that ``domain`` imitates, most telling reason first; [] if none.
+
+        Known domains, their subdomains and allow-listed domains give []. Never raises.
+        """
+        ascii_form = ascii_domain(domain)
+        if not ascii_form or self.is_known(ascii_form) or _under(ascii_form, self.allowed):
+            return []
+        name, suffix = split_registrable(ascii_form)
+        own = f"{name}.{suffix}" if name and suffix else ascii_form
+        found: dict[str, str] = {}
+
+        def hit(real: str, reason: str) -> None:
+            if real == own or (own, real) in self.allowed_pairs:
+                return
+            if any((allowed, real) in self.allowed_pairs for allowed in _parents(ascii_form)):
+                return
+            if real not in found or _RANK[reason] < _RANK[found[real]]:
+                found[real] = reason
+
+        self._confusable(ascii_form, hit)
+        self._embedded(ascii_form, hit)
+        if name and suffix:
+            self._punctuation(own, name, hit)
+            self._other_suffix(name, hit)
+            self._typo(name, suffix, hit)
+        self._suffix_typo(ascii_form, hit)
+        ranked = sorted(found.items(), key=lambda item: (_RANK[item[1]], item[0]))
+        return [Lookalike(real, reason) for real, reason in ranked]
+
+    def _confusable(self, domain: str, hit) -> None:
+        labels = skeleton(unicode_domain(domain)).split(".")
+        for i in range(len(labels) - 1):
+            for real in self._skeletons.get(".".join(labels[i:]), ()):
+                hit(real, "confusable")
+
+    def _embedded(self, domain: str, hit) -> None:
+        pieces = _SEPARATORS.split(domain)[: 2 * _MAX_TOKENS - 1]
+        tokens = pieces[0::2]
+        for start in range(len(tokens)):
+            for end in range(start + 2, min(start + _RUN, len(tokens)) + 1):
+                reals = self._dotted.get(".".join(tokens[start:end]))
+                if not reals:
+                    continue
+                # Short names (me.com, au.com) only count as whole labels: tokyo-me.com is
+                # somebody's own name, me.com.evil.example is not.
+                label_aligned = (start == 0 or pieces[2 * start - 1] == ".") and (
+                    end == len(tokens) or pieces[2 * end - 1] == "."
+                )
+                if not label_aligned and len(tokens[start]) < MIN_TYPO_NAME:
+                    continue
+                typed = "".join(pieces[2 * start : 2 * end - 1])
+                for real in reals:
+                    hit(real, "embedded" if typed == real else "punctuation")
+
+    def _punctuation(self, own: str, name: str, hit) -> None:
+        for key in {_strip(own), _strip(name)}:
+            for real in self._stripped.get(key, ()):
+                hit(real, "punctuation")
+
+    def _other_suffix(self, name: str, hit) -> None:
+        if len(name) < MIN_TYPO_NAME or name in GENERIC_NAMES:
+            return
+        for real in self._names.get(name, ()):
+            hit(real, "other_suffix")
+
+    def _suffix_typo(self, domain: str, hit) -> None:
+        # A typo in the ending often makes an unknown suffix (docomo.ne.jq), which the
+        # suffix list cannot split, so try each split of the last labels.
+        labels = domain.split(".")
+        for size in range(1, min(3, len(labels) - 1) + 1):
+            name, suffix = labels[-size - 1], ".".join(labels[-size:])
+            for real in self._names.get(name, ()):
+                real_suffix = real[len(name) + 1 :]
+                if jellyfish.damerau_levenshtein_distance(suffix, real_suffix) == 1:
+                    hit(real, "typo")
+
+    def _typo(self, name: str, suffix: str, hit) -> None:
+        candidates: set[str] = set()
+        for key in _deletions(name):
+            candidates.update(self._deletes.get(f"{key}.{suffix}", ()))
+        length = len(name)
+        for known_length in range(max(9, length - 2), length + 3):
+            for i, (start, size) in enumerate(_segments(known_length)):
+                low, high = max(0, start - _SHIFT), min(length - size, start + _SHIFT)
+                for at in range(low, high + 1):
+                    candidates.update(
+                        self._parts.get((suffix, known_length, i, name[at : at + size]), ())
+                    )
+        for real in candidates:
+            real_name = real[: -len(suffix) - 1]
+            distance = jellyfish.damerau_levenshtein_distance(name, real_name)
+            if 0 < distance <= _typo_limit(real_name):
+                hit(real, "typo")
+
+
+def _parents(domain: str) -> list[str]:
+    labels = domain.split(".")
+    return [".".join(labels[i:]) for i in range(len(labels) - 1)]
