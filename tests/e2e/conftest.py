@@ -8,16 +8,22 @@ the extension keeps its settings in the profile.
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import json
 import shutil
 import tempfile
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from .servers import MailStack, SmtpSink, missing_binaries
 from .webmail import RoundcubeUser
+
+EXTENSION_DIR = Path(__file__).resolve().parents[2] / "extension"
 
 CHROMIUM = Path("/usr/lib/chromium/chromium")
 CHROMIUM_ARGS = [
@@ -124,5 +130,129 @@ def webmail_user(mail_stack: MailStack, launch_chromium) -> RoundcubeUser:
     context = launch_chromium()
     page = context.pages[0] if context.pages else context.new_page()
     user = RoundcubeUser(page, mail_stack.roundcube)
+    user.login()
+    return user
+
+
+def extension_id(extension: Path = EXTENSION_DIR) -> str | None:
+    """The fixed extension ID that Chromium derives from the manifest's `key`, if it has one."""
+    try:
+        key = json.loads((extension / "manifest.json").read_text(encoding="utf-8"))["key"]
+    except (OSError, ValueError, KeyError):
+        return None
+    digest = hashlib.sha256(base64.b64decode(key)).hexdigest()[:32]
+    return "".join(chr(ord("a") + int(c, 16)) for c in digest)
+
+
+def _extension_missing() -> str | None:
+    """Why the extension cannot be loaded here, or None."""
+    needed = ["manifest.json", "content/core.js", "content/dialog.js", "content/adapters/roundcube.js"]
+    absent = [name for name in needed if not (EXTENSION_DIR / name).exists()]
+    if absent:
+        return "extension/ is not complete yet: missing " + ", ".join(absent)
+    if extension_id() is None:
+        return "extension/manifest.json has no `key`, so its ID is not fixed"
+    return None
+
+
+STAFF_VCF = """BEGIN:VCARD\r
+VERSION:3.0\r
+N:佐藤;美咲;;;\r
+FN:佐藤 美咲\r
+X-PHONETIC-LAST-NAME:さとう\r
+X-PHONETIC-FIRST-NAME:みさき\r
+ORG:デジタル庁;総務課\r
+EMAIL;TYPE=INTERNET:m-sato@agency.go.jp\r
+END:VCARD\r
+BEGIN:VCARD\r
+VERSION:3.0\r
+N:田中;一郎;;;\r
+FN:田中 一郎\r
+EMAIL;TYPE=INTERNET:tanaka@agency.go.jp\r
+END:VCARD\r
+"""
+
+
+@dataclass
+class Checker:
+    """An enrolled second checker and their authenticator."""
+
+    id: str
+    name: str
+    totp: object
+
+    def code(self) -> str:
+        """The code their authenticator shows now."""
+        return self.totp.now()
+
+
+@pytest.fixture
+def atesaki(service_factory, tmp_path: Path):
+    """The Atesaki service, paired with the extension, its staff directory holding 佐藤 美咲."""
+    reason = _extension_missing()
+    if reason:
+        pytest.skip(reason)
+    service = service_factory(
+        {
+            "internal_domains": ["agency.go.jp"],
+            "extension_origins": [f"chrome-extension://{extension_id()}"],
+        }
+    )
+    staff = tmp_path / "staff.vcf"
+    staff.write_text(STAFF_VCF, encoding="utf-8")
+    done = service.cli("import", "directory", str(staff))
+    assert done.returncode == 0, f"import directory failed: {done.stdout}{done.stderr}"
+    return service
+
+
+@pytest.fixture
+def enrol_checker(atesaki) -> Callable[[str], Checker]:
+    """Enrol a second checker by name through the CLI: `enrol_checker("鈴木 花子")`."""
+    import pyotp
+
+    def enrol(name: str) -> Checker:
+        done = atesaki.cli("checker", "add", name, "--json")
+        assert done.returncode == 0, f"checker add failed: {done.stdout}{done.stderr}"
+        enrolled = json.loads(done.stdout)
+        return Checker(enrolled["id"], enrolled["name"], pyotp.parse_uri(enrolled["otpauth_uri"]))
+
+    return enrol
+
+
+@pytest.fixture
+def checker(enrol_checker) -> Checker:
+    """A second checker, 鈴木 花子, enrolled in the service."""
+    return enrol_checker("鈴木 花子")
+
+
+@pytest.fixture
+def protected_user(mail_stack: MailStack, launch_chromium, atesaki) -> RoundcubeUser:
+    """A person logged into Roundcube in Chromium with the extension loaded and paired."""
+    context = launch_chromium(extension=EXTENSION_DIR)
+    worker = context.service_workers[0] if context.service_workers else None
+    if worker is None:
+        worker = context.wait_for_event("serviceworker", timeout=10_000)
+    worker.evaluate(
+        "settings => chrome.storage.local.set(settings)",
+        {
+            "serverUrl": atesaki.url,
+            "token": atesaki.token,
+            "webmailHosts": [mail_stack.roundcube.origin],
+        },
+    )
+    # The worker registers the Roundcube content scripts when webmailHosts changes.
+    worker.evaluate(
+        """async () => {
+            for (let i = 0; i < 100; i++) {
+                const found = await chrome.scripting.getRegisteredContentScripts();
+                if (found.length) return;
+                await new Promise(r => setTimeout(r, 50));
+            }
+            throw new Error('the Roundcube content scripts were never registered');
+        }"""
+    )
+    page = context.pages[0] if context.pages else context.new_page()
+    user = RoundcubeUser(page, mail_stack.roundcube)
+    user.extension_worker = worker
     user.login()
     return user

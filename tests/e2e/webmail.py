@@ -92,6 +92,10 @@ class RoundcubeUser:
             "window.rcmail && rcmail.env.action == 'compose' && !rcmail.busy"
         )
 
+    def wait_protected(self) -> None:
+        """Wait until the extension's content script runs on this page (`data-atesaki="ready"`)."""
+        self.page.locator('html[data-atesaki="ready"]').wait_for(state="attached")
+
     def field_input(self, field: str) -> Locator:
         """The visible text input of a recipient field (to, cc, bcc)."""
         return self.page.locator(f"#compose_{field} ul.recipient-input li.input input")
@@ -158,3 +162,78 @@ class RoundcubeUser:
     def wait_until_sent(self, timeout: float = 15.0) -> None:
         """Wait for Roundcube's "message sent" confirmation."""
         self.page.locator(SENT_TOAST).first.wait_for(state="visible", timeout=timeout * 1000)
+
+
+class AtesakiDialog:
+    """The extension's check dialog over a webmail page (hooks from CONTRACT.md "Extension").
+
+    The dialog lives in an open shadow root; Playwright's CSS locators pierce it.
+    """
+
+    HOST = '[data-atesaki="dialog"]'
+
+    def __init__(self, page: Page) -> None:
+        self.page = page
+        self.root = page.locator(self.HOST)
+
+    def hook(self, name: str) -> Locator:
+        """An element inside the dialog by its `data-atesaki` name."""
+        return self.root.locator(f'[data-atesaki="{name}"]')
+
+    def wait_open(self, timeout: float = 10.0) -> AtesakiDialog:
+        """Wait until the dialog shows either recipients to tick or an error."""
+        self.root.locator('[data-atesaki="tick"], [data-atesaki="error"]').first.wait_for(
+            state="visible", timeout=timeout * 1000
+        )
+        return self
+
+    def wait_closed(self, timeout: float = 10.0) -> None:
+        """Wait until the dialog is removed or hidden."""
+        self.root.wait_for(state="hidden", timeout=timeout * 1000)
+
+    def is_open(self) -> bool:
+        """Whether the dialog is on screen."""
+        return self.root.count() > 0 and self.root.first.is_visible()
+
+    def finding(self, code: str) -> Locator:
+        """The findings shown with this code (e.g. surname_homonym)."""
+        return self.root.locator(f'[data-atesaki="finding"][data-code="{code}"]')
+
+    def finding_codes(self) -> list[str]:
+        """Every finding code on screen, in order."""
+        return self.root.locator('[data-atesaki="finding"]').evaluate_all(
+            "els => els.map(e => e.dataset.code)"
+        )
+
+    def ticks(self) -> Locator:
+        """One checkbox per recipient."""
+        return self.hook("tick")
+
+    def tick_all(self) -> None:
+        """Tick every recipient's checkbox."""
+        ticks = self.ticks()
+        for index in range(ticks.count()):
+            ticks.nth(index).check()
+
+    def send_button(self) -> Locator:
+        """The dialog's own Send button."""
+        return self.hook("send")
+
+    def send_enabled(self) -> bool:
+        """Whether the dialog's Send can be pressed (contract: the `disabled` property)."""
+        return not self.send_button().evaluate("b => b.disabled")
+
+    def needs_code(self) -> bool:
+        """Whether the dialog asks for a second checker's code (verdict `approve`)."""
+        code = self.hook("code")
+        return code.count() > 0 and code.first.is_visible()
+
+    def enter_code(self, code: str, checker: str | None = None) -> None:
+        """Pick the second checker (by visible name) and type their one-time code."""
+        if checker is not None:
+            self.hook("checker").select_option(label=checker)
+        self.hook("code").fill(code)
+
+    def error_text(self) -> str:
+        """The reason shown when nothing can be sent (service down, wrong token, timeout)."""
+        return self.hook("error").inner_text()

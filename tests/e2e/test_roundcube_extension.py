@@ -1,0 +1,260 @@
+"""The whole product on a real Roundcube: the extension in Chromium, the service, Dovecot, a sink.
+
+Each test is a story a user would tell, checked where it matters: at the SMTP sink,
+which sees every envelope (Bcc included) that Roundcube really sent.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect
+
+from .servers import MAIL_ADDRESS, SmtpSink
+from .webmail import AtesakiDialog, RoundcubeUser, deliver_to_inbox
+
+pytestmark = [pytest.mark.roundcube, pytest.mark.browser]
+
+DOCS = Path(__file__).resolve().parents[2] / "docs"
+# How long "nothing arrives" is watched: a Roundcube send reaches the sink in ~0.3 s here.
+QUIET_SECONDS = 1.5
+# Dialog actions beyond the contract's hooks, named by the extension's dialog.js.
+SUGGESTION = '[data-atesaki="suggestion"]'
+MOVE_TO_BCC = '[data-atesaki="move-to-bcc"]'
+
+
+def assert_nothing_sent(sink: SmtpSink) -> None:
+    """Nothing reached the SMTP server, watched for QUIET_SECONDS."""
+    time.sleep(QUIET_SECONDS)
+    assert [m.rcpt_tos for m in sink.received()] == []
+
+
+def assert_exactly_one(sink: SmtpSink):
+    """Exactly one message arrived (and no second one follows); return it."""
+    sink.wait_for(1)
+    time.sleep(QUIET_SECONDS)
+    sent = sink.received()
+    assert len(sent) == 1, [m.rcpt_tos for m in sent]
+    return sent[0]
+
+
+def forward_from_partner(user: RoundcubeUser, mail_stack) -> None:
+    """Open Roundcube's forward of a real message from an outside partner."""
+    uid = deliver_to_inbox(
+        mail_stack.dovecot,
+        sender="山田 太郎 <yamada@partner.example.net>",
+        to=MAIL_ADDRESS,
+        subject="学校見学会の参加者名簿",
+        body="参加者名簿を添付します。ご確認ください。",
+    )
+    user.compose(forward_uid=uid)
+    user.wait_protected()
+
+
+def new_message(user: RoundcubeUser, subject: str = "打ち合わせの件") -> None:
+    """Open a new message with a subject and a body (an empty body makes Roundcube ask)."""
+    user.compose()
+    user.wait_protected()
+    user.set_subject(subject)
+    user.set_body("よろしくお願いいたします。")
+
+
+def wrong(code: str) -> str:
+    """A six-digit code that is not `code`."""
+    return f"{(int(code) + 1) % 1_000_000:06d}"
+
+
+def confirm_and_send(dialog: AtesakiDialog, checker) -> None:
+    """Tick every recipient, enter a second checker's code when asked, press the dialog's Send."""
+    dialog.tick_all()
+    if dialog.needs_code():
+        dialog.enter_code(checker.code(), checker=checker.name)
+    expect(dialog.send_button()).to_be_enabled()
+    dialog.send_button().click()
+
+
+def test_the_incident_is_held_until_every_recipient_is_ticked_and_a_checker_approves(
+    protected_user, mail_stack, sink, roundcube_contacts, checker
+):
+    user = protected_user
+    roundcube_contacts("佐藤 健二", "k.sato@example.com")
+    forward_from_partner(user, mail_stack)
+    user.add_recipient("to", "佐藤", pick="k.sato@example.com")
+    user.add_recipient("bcc", "kiroku@agency.go.jp")
+
+    user.click_send()
+    dialog = AtesakiDialog(user.page).wait_open()
+    homonym = dialog.finding("surname_homonym")
+    expect(homonym.first).to_be_visible()
+    expect(dialog.root).to_contain_text("佐藤 美咲")
+    user.page.screenshot(path=str(DOCS / "roundcube-dialog-ja.png"))
+
+    assert dialog.ticks().count() == 2
+    assert not dialog.send_enabled()
+    dialog.ticks().first.check()
+    assert not dialog.send_enabled(), "one recipient is still unticked"
+    dialog.tick_all()
+    assert dialog.needs_code(), "a surname homonym needs a second checker"
+    assert not dialog.send_enabled(), "no code entered yet"
+    assert sink.received() == []
+
+    dialog.enter_code(wrong(checker.code()), checker=checker.name)
+    dialog.send_button().click()
+    assert_nothing_sent(sink)
+    assert dialog.is_open(), "a wrong code must keep the dialog open"
+
+    dialog.enter_code(checker.code(), checker=checker.name)
+    dialog.send_button().click()
+    user.wait_until_sent()
+
+    sent = assert_exactly_one(sink)
+    assert sorted(sent.rcpt_tos) == ["k.sato@example.com", "kiroku@agency.go.jp"]
+    assert sent.recipient_headers() == {"to": ["k.sato@example.com"], "cc": [], "bcc": []}
+
+
+def test_did_you_mean_swaps_to_the_colleague_and_the_message_goes_only_to_her(
+    protected_user, mail_stack, sink, roundcube_contacts, checker
+):
+    user = protected_user
+    roundcube_contacts("佐藤 健二", "k.sato@example.com")
+    forward_from_partner(user, mail_stack)
+    user.add_recipient("to", "佐藤", pick="k.sato@example.com")
+
+    user.click_send()
+    dialog = AtesakiDialog(user.page).wait_open()
+    suggestion = dialog.root.locator(SUGGESTION).filter(has_text="佐藤 美咲")
+    suggestion.first.click()
+
+    # Roundcube's own field now holds the colleague, not the outsider.
+    expect(user.page.locator("#compose_to li.recipient")).to_have_count(1)
+    assert "m-sato@agency.go.jp" in user.recipients("to")
+    assert "k.sato@example.com" not in user.recipients("to")
+    if dialog.is_open():
+        confirm_and_send(dialog, checker)
+    user.wait_until_sent()
+
+    sent = assert_exactly_one(sink)
+    assert sent.rcpt_tos == ["m-sato@agency.go.jp"]
+    assert "k.sato@example.com" not in sent.header_addresses()
+
+
+def test_a_cc_added_after_the_check_is_checked_again_never_sent_on_the_old_approval(
+    protected_user, sink, roundcube_contacts, checker, enrol_checker
+):
+    user = protected_user
+    roundcube_contacts("佐藤 健二", "k.sato@example.com")
+    user.compose()
+    user.wait_protected()
+    user.set_body("資料をお送りします。")
+    user.add_recipient("to", "佐藤", pick="k.sato@example.com")
+
+    # First round: everything approved, but Roundcube itself stops the send (no subject)
+    # and the user cancels its prompt to add a Cc instead.
+    user.click_send()
+    dialog = AtesakiDialog(user.page).wait_open()
+    confirm_and_send(dialog, checker)
+    prompt = user.page.locator(".ui-dialog:visible")
+    prompt.wait_for()
+    prompt.locator("button.cancel, button:has-text('キャンセル')").first.click()
+    assert_nothing_sent(sink)
+
+    user.set_subject("資料送付")
+    user.add_recipient("cc", "kacho@agency.go.jp")
+    user.click_send()
+    dialog = AtesakiDialog(user.page).wait_open()
+    expect(dialog.root).to_contain_text("kacho@agency.go.jp")
+    assert dialog.ticks().count() == 2
+    assert not dialog.send_enabled(), "the new list starts unticked"
+    assert_nothing_sent(sink)
+
+    # The first checker's code of this time step is spent; a colleague approves this one.
+    confirm_and_send(dialog, enrol_checker("高橋 次郎"))
+    user.wait_until_sent()
+    sent = assert_exactly_one(sink)
+    assert sorted(sent.rcpt_tos) == ["k.sato@example.com", "kacho@agency.go.jp"]
+
+
+def test_with_the_service_stopped_send_sends_nothing_and_the_dialog_says_why(
+    protected_user, sink, atesaki
+):
+    user = protected_user
+    new_message(user)
+    user.add_recipient("to", "k.sato@example.com")
+    atesaki.stop()
+
+    user.click_send()
+    dialog = AtesakiDialog(user.page).wait_open()
+    error = dialog.hook("error")
+    expect(error).to_be_visible()
+    assert error.inner_text().strip(), "the dialog must say why nothing can be sent"
+    user.page.screenshot(path=str(DOCS / "roundcube-service-down-ja.png"))
+    send = dialog.send_button()
+    assert send.count() == 0 or not dialog.send_enabled()
+    assert_nothing_sent(sink)
+
+
+def test_keyboard_send_is_intercepted_like_the_button(protected_user, sink, checker):
+    user = protected_user
+    new_message(user)
+    user.add_recipient("to", "k.sato@example.com")
+
+    # Roundcube 1.6 has no send shortcut of its own: from the keyboard, a person tabs to
+    # Send and presses Enter or Space, which fires the button's click.
+    user.send_button().focus()
+    user.page.keyboard.press("Enter")
+    dialog = AtesakiDialog(user.page).wait_open()
+    assert_nothing_sent(sink)
+    dialog.hook("cancel").click()
+    dialog.wait_closed()
+
+    # Ctrl+Enter in the body is the webmail shortcut elsewhere; here it must never send
+    # unchecked: either the dialog opens or nothing happens.
+    user.page.locator("#composebody").press("Control+Enter")
+    time.sleep(QUIET_SECONDS)
+    if dialog.is_open():
+        dialog.hook("cancel").click()
+        dialog.wait_closed()
+    assert [m.rcpt_tos for m in sink.received()] == []
+
+    user.send_button().focus()
+    user.page.keyboard.press("Space")
+    dialog = AtesakiDialog(user.page).wait_open()
+    confirm_and_send(dialog, checker)
+    user.wait_until_sent()
+    assert assert_exactly_one(sink).rcpt_tos == ["k.sato@example.com"]
+
+
+def test_move_to_bcc_hides_two_outside_organisations_from_each_other(
+    protected_user, sink, checker
+):
+    user = protected_user
+    new_message(user, subject="合同説明会のご案内")
+    user.add_recipient("to", "kacho@agency.go.jp")
+    user.add_recipient("to", "小林 <kobayashi@alpha-shoji.co.jp>")
+    user.add_recipient("cc", "伊藤 <ito@beta-kogyo.co.jp>")
+
+    user.click_send()
+    dialog = AtesakiDialog(user.page).wait_open()
+    expect(dialog.finding("visible_external_recipients").first).to_be_visible()
+    user.page.screenshot(path=str(DOCS / "roundcube-move-to-bcc-ja.png"))
+    dialog.root.locator(MOVE_TO_BCC).first.click()
+
+    # Roundcube's own fields changed: the outsiders are in Bcc now.
+    expect(user.page.locator("#compose_bcc li.recipient")).to_have_count(2)
+    assert "kobayashi@alpha-shoji.co.jp" not in user.recipients("to")
+    assert "ito@beta-kogyo.co.jp" not in user.recipients("cc")
+    if dialog.is_open():
+        confirm_and_send(dialog, checker)
+    user.wait_until_sent()
+
+    sent = assert_exactly_one(sink)
+    assert sorted(sent.rcpt_tos) == [
+        "ito@beta-kogyo.co.jp",
+        "kacho@agency.go.jp",
+        "kobayashi@alpha-shoji.co.jp",
+    ]
+    assert sent.recipient_headers() == {"to": ["kacho@agency.go.jp"], "cc": [], "bcc": []}
+    assert "kobayashi@alpha-shoji.co.jp" not in sent.header_addresses()
+    assert "ito@beta-kogyo.co.jp" not in sent.header_addresses()
