@@ -129,8 +129,6 @@ def build_check_request(data: dict, is_internal) -> CheckRequest:
         if not isinstance(item, dict):
             raise _bad(where, "オブジェクトが必要です。", "must be an object")
         size = item.get("size", 0)
-        if size is None:
-            size = 0
         if isinstance(size, bool) or not isinstance(size, int) or size < 0:
             raise _bad(f"{where}.size", "0 以上の整数です。", "must be a whole number ≥ 0")
         attachments.append({"name": _string(item, "name", f"{where}.name"), "size": size})

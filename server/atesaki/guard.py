@@ -88,6 +88,8 @@ def init_app(app: Flask) -> None:
             current_app.config["MAX_CONTENT_LENGTH"] or 0
         ):
             raise APIError(413, "too_large", TOO_LARGE)
+        if request.routing_exception is not None:
+            return None  # let Flask answer 404 or 405 in the one error shape
         if request.method in ("POST", "PUT", "PATCH") and is_api and not request.is_json:
             raise APIError(415, "not_json", NOT_JSON)
         return None
@@ -102,6 +104,8 @@ def init_app(app: Flask) -> None:
             response.headers.pop("Set-Cookie", None)
             service = current_app.extensions["atesaki"]
             origins = tuple(service.settings().extension_origins)
+            if request.headers.get("Origin") not in origins:
+                return response  # flask-cors matches case-insensitively; we match exactly
             options = cors_cache.get(origins)
             if options is None:
                 options = cors_cache[origins] = _cors_options(origins)

@@ -143,7 +143,7 @@ SCHEMAS: dict[str, Any] = {
         "type": "object",
         "required": ["check_id", "recipients"],
         "properties": {
-            "check_id": STRING,
+            "check_id": {"type": "string", "minLength": 1},
             "recipients": {
                 "type": "array", "maxItems": 500,
                 "items": {"$ref": "#/components/schemas/RecipientIn"},
@@ -154,11 +154,17 @@ SCHEMAS: dict[str, Any] = {
     "Ok": {"type": "object", "required": ["ok"], "properties": {"ok": {"const": True}}},
     "IncidentRequest": {
         "type": "object",
+        "description": "At least one of check_id, address or note.",
         "properties": {
-            "check_id": NULLABLE_STRING,
+            "check_id": {"type": ["string", "null"], "minLength": 1},
             "address": {"type": "string", "maxLength": 2000},
             "note": {"type": "string", "maxLength": 20000},
         },
+        "anyOf": [
+            {"required": ["check_id"], "properties": {"check_id": {"type": "string"}}},
+            {"required": ["address"], "properties": {"address": {"minLength": 1}}},
+            {"required": ["note"], "properties": {"note": {"minLength": 1}}},
+        ],
     },
     "IncidentResponse": {
         "type": "object",
