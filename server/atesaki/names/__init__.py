@@ -290,6 +290,9 @@ def _profile_of(names: list[_Name]) -> NameProfile:
 def _cjk_keys(name: _Name, surnames: set[str], fulls: set[str]) -> None:
     family, given = name.family, name.given
     family_readings = name.family_readings
+    if family and not given and not family_readings and all(is_kana(c) for c in family):
+        if lexicon.kana_surname_cost(to_hiragana(family)) >= lexicon.UNKNOWN_COST:
+            return  # one kana word that is no known surname (サポート): not a name
     if family and not family_readings:
         if all(is_kana(c) for c in family):
             family_readings = (to_hiragana(family),)
@@ -314,12 +317,31 @@ def _cjk_keys(name: _Name, surnames: set[str], fulls: set[str]) -> None:
             fulls.add("l:" + "|".join(sorted((kana_key(fr), kana_key(gr)))))
 
 
+_WESTERN_SPELLING = (
+    ("ph", "f"),
+    ("mps", "ms"),
+    ("dt", "t"),
+    ("ck", "k"),
+    ("ey", "ai"),
+    ("ei", "ai"),
+    ("ay", "ai"),
+    ("ue", "u"),
+)
+
+
+def _western_code(word: str) -> str:
+    """Metaphone after folding common spelling variants (Meyer/Meier, Schmidt/Schmitt)."""
+    for old, new in _WESTERN_SPELLING:
+        word = word.replace(old, new)
+    word = re.sub(r"(.)\1", r"\1", word)
+    try:
+        return jellyfish.metaphone(word) or word
+    except Exception:  # odd letters give no code, never an error
+        return word
+
+
 def _western_keys(name: _Name, surnames: set[str], fulls: set[str]) -> None:
-    def code(word: str) -> str:
-        try:
-            return jellyfish.metaphone(word) or word
-        except Exception:  # odd letters give no code, never an error
-            return word
+    code = _western_code
 
     if name.family:
         surnames.add(f"w:{code(name.family)}:{name.family}")

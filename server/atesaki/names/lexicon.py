@@ -13,6 +13,28 @@ from atesaki.names.normalize import clean, to_hiragana
 from atesaki.names.romaji import kana_key
 
 UNKNOWN_COST = 12000  # above every cost UniDic gives a name it knows
+
+# Common readings UniDic lacks. Families keep their own reading (山崎 is both
+# やまざき and やまさき), so a surname table must know each of them.
+EXTRA_READINGS = {
+    "山崎": ("やまさき",),
+    "宮崎": ("みやさき",),
+    "長崎": ("ながさき",),
+    "新保": ("しんぽ",),
+    "吉川": ("きっかわ",),
+    "上村": ("かみむら",),
+    "今野": ("いまの",),
+    "小山": ("おやま",),
+    "新田": ("しんでん", "あらた"),
+    "長田": ("ながた",),
+    "神田": ("こうだ",),
+    "羽田": ("はねだ", "はだ"),
+    "角田": ("すみだ",),
+    "東海林": ("とうかいりん",),
+    "日下": ("ひした",),
+    "中島": ("なかしま",),
+    "三上": ("みかみ",),
+}
 _lock = threading.Lock()
 
 
@@ -38,6 +60,8 @@ def _tables() -> tuple[dict[str, int], dict[str, int], dict[str, tuple[str, ...]
     kanji = {
         orth: tuple(sorted(readings, key=readings.__getitem__)) for orth, readings in merged.items()
     }
+    for orth, extra in EXTRA_READINGS.items():
+        kanji[orth] = tuple(dict.fromkeys((*kanji.get(orth, ()), *extra)))
     return costs(data.SURNAMES), costs(data.GIVEN), kanji
 
 
@@ -82,10 +106,16 @@ def is_kanji_surname(text: str) -> bool:
 
 def surname_readings(kanji: str) -> tuple[str, ...]:
     """Every common reading of a kanji surname (河野: こうの, かわの); dictionary as fallback."""
-    readings = _tables()[2].get(kanji)
-    if readings:
-        return readings[:4]
-    return word_readings(kanji, surname=True)
+    readings = _tables()[2].get(kanji) or word_readings(kanji, surname=True, strict=True)
+    if kanji.endswith("崎") and readings:
+        # ~崎 is read both さき and ざき (山崎, 宮崎, 岩崎) within the same family name
+        swapped = [
+            r[:-2] + ("さき" if r.endswith("ざき") else "ざき")
+            for r in readings
+            if r.endswith(("さき", "ざき"))
+        ]
+        readings = tuple(dict.fromkeys((*readings, *swapped)))
+    return readings[:4]
 
 
 _tagger = None
@@ -102,8 +132,13 @@ def _get_tagger():
     return _tagger
 
 
-def word_readings(text: str, *, surname: bool = False, limit: int = 3) -> tuple[str, ...]:
-    """Up to ``limit`` hiragana readings of a kanji word from fugashi's n-best parses."""
+def word_readings(
+    text: str, *, surname: bool = False, limit: int = 3, strict: bool = False
+) -> tuple[str, ...]:
+    """Up to ``limit`` hiragana readings of a kanji word from fugashi's n-best parses.
+
+    ``strict``: only parses that read the word as a name (総務課 has none).
+    """
     tagger = _get_tagger()
     wanted = "姓" if surname else "名"
     found: list[str] = []
@@ -125,6 +160,8 @@ def word_readings(text: str, *, surname: bool = False, limit: int = 3) -> tuple[
                 name_like |= getattr(feature, "pos4", "") == wanted
             # The best parse always counts; later ones only when they read the
             # whole word as one name (健二: けんじ, not けん+に).
+            if strict and not name_like:
+                continue
             if kana and (not found or (name_like and len(kana) == 1)):
                 reading = to_hiragana("".join(kana))
                 if reading not in found:

@@ -77,7 +77,7 @@ _JA_SUFFIXES = ("さま", "様", "さん", "殿", "氏", "先生", "くん", "�
 _EN_TITLES = frozenset("mr mrs ms miss dr prof sir madam mx herr frau san sama kun".split())
 _COMPANY = re.compile(r"株式会社|有限会社|合同会社|\(株\)|\(有\)|㈱|㈲|inc\.?$|ltd\.?$|co\.,?$")
 _BRACKETS = re.compile(r"[\(\[\{【「『〔<〈《][^\)\]\}】」』〕>〉》]*[\)\]\}】」』〕>〉》]?")
-_SEPARATORS = re.compile(r"[\s,、，・･/／|｜:：;；\"'`“”‘’_]+")
+_SEPARATORS = re.compile(r"[\s,、，・･/／|｜:：;；\"`“”‘’_.]+")
 
 
 def clean(text: str) -> str:

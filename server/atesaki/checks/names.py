@@ -1,0 +1,263 @@
+"""Name findings: surname_homonym (someone else shares the surname) and name_mismatch.
+
+Both read only the in-memory ``Knowledge``; the name keys were computed at import,
+so a check costs a few dictionary lookups per recipient. How they decide is
+documented for users in docs/names.md.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Iterable, Iterator
+from datetime import UTC, datetime
+
+from atesaki.checks import CheckContext, Finding, Recipient, register
+from atesaki.i18n import Text
+from atesaki.knowledge import Knowledge, Person
+from atesaki.names import NameProfile, lexicon, person_profile, same_person_name, same_surname
+from atesaki.names.normalize import clean
+
+# A recipient sent to at most this many times is "rare": a namesake is then a real
+# risk. Above it the user evidently means this person, and the finding drops to
+# info so that a colleague's shared surname does not demand approval every time.
+RARE_SENT_COUNT = 2
+# ... unless the last message to them is older than this: a year on, the address
+# book search that picks the wrong 佐藤 is as likely as on day one.
+STALE_DAYS = 365
+# A namesake the user has written to this often counts as someone they "really"
+# write to (staff always do).
+REGULAR_SENT_COUNT = 3
+MAX_RELATED = 5
+SOURCE_LABEL = {
+    "directory": Text("職員名簿", "staff directory"),
+    "contacts": Text("連絡先", "contacts"),
+    "history": Text("送信履歴", "send history"),
+}
+
+
+def _settings_value(ctx: CheckContext, name: str, default: int) -> int:
+    """An optional ``[names]`` setting; the defaults above when the service has none."""
+    try:
+        value = ctx.settings.get(name)
+    except (KeyError, AttributeError, TypeError):
+        return default
+    return value if isinstance(value, int) and not isinstance(value, bool) else default
+
+
+def _person_count(kb: Knowledge, person: Person) -> tuple[int, str]:
+    """How often the user wrote to a person, and the address they used most."""
+    best, best_address = -1, person.addresses[0] if person.addresses else ""
+    for address in person.addresses:
+        count = kb.sent_count(address)
+        if count > best:
+            best, best_address = count, address
+    return max(best, 0), best_address
+
+
+def _days_since(stamp: str | None, now: datetime) -> float | None:
+    if not stamp:
+        return None
+    try:
+        when = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return (now - when).total_seconds() / 86400
+
+
+def _label(person: Person, count: int, regular: int) -> Text:
+    parts_ja = ["社内" if person.internal else "社外"]
+    parts_en = ["internal" if person.internal else "external"]
+    if count >= regular:
+        parts_ja.append("よく送信")
+        parts_en.append("you write often")
+    elif count:
+        parts_ja.append(f"送信 {count} 回")
+        parts_en.append(f"sent {count}×")
+    else:
+        parts_ja.append(SOURCE_LABEL[person.source].ja)
+        parts_en.append(SOURCE_LABEL[person.source].en)
+    return Text("・".join(parts_ja), ", ".join(parts_en))
+
+
+def _who(person: Person, address: str, label: Text) -> Text:
+    name = person.name or address
+    return Text(f"{name} <{address}>（{label.ja}）", f"{name} <{address}> ({label.en})")
+
+
+def _recipient_profiles(kb: Knowledge, r: Recipient) -> list[NameProfile]:
+    """The chip's name and what the address books say about the address."""
+    profiles = [p.profile for p in kb.people_at(r.key) if not p.profile.empty]
+    if r.name:
+        chip = person_profile(r.name, address=r.key)
+        if not chip.empty:
+            profiles.append(chip)
+    if not profiles:  # no name anywhere: the local part (k.sato@) is the only evidence
+        guess = person_profile("", address=r.key)
+        if not guess.empty:
+            profiles.append(guess)
+    return profiles
+
+
+def _namesakes(kb: Knowledge, r: Recipient, profiles: Iterable[NameProfile]) -> list[Person]:
+    own = {p.ref for p in kb.people_at(r.key)}
+    seen: dict[str, Person] = {}
+    for profile in profiles:
+        for person in kb.namesakes(profile):
+            # the same person's other address is not a different person
+            if person.ref in own or r.key in person.addresses:
+                continue
+            seen[person.ref] = person
+    return list(seen.values())
+
+
+@register("names_homonym")
+def check_surname_homonym(ctx: CheckContext) -> Iterator[Finding]:
+    """surname_homonym: the recipient shares a surname with someone else the user deals with."""
+    kb = ctx.kb
+    rare = _settings_value(ctx, "names.rare_sent_count", RARE_SENT_COUNT)
+    stale = _settings_value(ctx, "names.stale_days", STALE_DAYS)
+    regular = _settings_value(ctx, "names.regular_sent_count", REGULAR_SENT_COUNT)
+    now = datetime.now(UTC)
+    for r in ctx.request.recipients:
+        if not r.valid:
+            continue
+        namesakes = _namesakes(kb, r, _recipient_profiles(kb, r))
+        if not namesakes:
+            continue
+        counted = [(p, *_person_count(kb, p)) for p in namesakes]
+        # most likely intended first: internal, then written to most, then by name
+        top = heapq.nsmallest(
+            MAX_RELATED, counted, key=lambda t: (not t[0].internal, -t[1], t[0].name, t[0].ref)
+        )
+        strong = any(p.internal or count >= regular for p, count, _ in counted)
+        sent = kb.sent_count(r.key)
+        entry = kb.history(r.key)
+        age = _days_since(entry.last_sent if entry else None, now)
+        recipient_rare = sent <= rare or (age is not None and age > stale)
+        if not recipient_rare:
+            severity = "info"
+        elif strong and not r.internal:
+            severity = "high"
+        else:
+            # another rare contact, or a colleague writing to a colleague: worth a look,
+            # not a second checker
+            severity = "warn"
+        first, first_count, first_address = top[0]
+        who = _who(first, first_address, _label(first, first_count, regular))
+        others = len(namesakes) - 1
+        more_ja = f"（ほか {others} 名）" if others else ""
+        more_en = f" and {others} other(s)" if others else ""
+        if severity == "info":
+            message = Text(
+                f"よく送る宛先です。なお {who.ja}{more_ja}も同じ姓です。",
+                f"You write to this address often. Note that {who.en}{more_en} share the surname.",
+            )
+        else:
+            message = Text(
+                f"{who.ja}{more_ja}と同じ姓です。宛先を間違えていませんか？",
+                f"Same surname as {who.en}{more_en}. Is this the person you meant?",
+            )
+        yield Finding(
+            "surname_homonym",
+            severity,
+            message,
+            related=[p.related(address) for p, _, address in top],
+            recipient=r.index,
+        )
+
+
+def _is_address_like(name: str, address: str) -> bool:
+    text = clean(name).strip("'\" <>").lower()
+    local = address.partition("@")[0].lower()
+    return not text or "@" in text or text == local
+
+
+def _has_reading(keys: frozenset[str]) -> bool:
+    return any(not k.startswith("k:") for k in keys)
+
+
+def _compatible(chip: NameProfile, owner: NameProfile) -> bool:
+    """Could the chip's name be this owner's name (allowing partial names)?"""
+    if owner.empty:
+        return True  # nothing to compare with
+    if chip.full_keys and owner.full_keys:
+        if same_person_name(chip, owner):
+            return True
+        # a given name nobody could read cannot prove a different person
+        if not (_has_reading(chip.full_keys) and _has_reading(owner.full_keys)):
+            return same_surname(chip, owner)
+        return False
+    if chip.surname_keys and owner.surname_keys:
+        return same_surname(chip, owner)
+    return True
+
+
+def _readable(profile: NameProfile) -> bool:
+    """The chip is recognisably a person's name (not 総務課, Info or a bare given name)."""
+    if profile.full_keys:
+        return _has_reading(profile.full_keys)
+    for key in profile.surname_keys:
+        kind, text = key[:2], key[2:]
+        if kind == "r:" and lexicon.kana_surname_cost(text) < lexicon.UNKNOWN_COST:
+            return True
+        if kind == "l:" and lexicon.surname_cost(text) < lexicon.UNKNOWN_COST:
+            return True
+    return False
+
+
+@register("names_mismatch")
+def check_name_mismatch(ctx: CheckContext) -> Iterator[Finding]:
+    """name_mismatch: the chip's display name is not the name of the address's owner."""
+    kb = ctx.kb
+    regular = _settings_value(ctx, "names.regular_sent_count", REGULAR_SENT_COUNT)
+    for r in ctx.request.recipients:
+        if not r.valid or not r.name or _is_address_like(r.name, r.address):
+            continue
+        chip = person_profile(r.name, address=r.key)
+        if chip.empty or not _readable(chip):
+            continue
+        owners = kb.people_at(r.key)
+        book = [p for p in owners if p.source != "history"]
+        evidence = book or owners
+        wrong = [p for p in evidence if not _compatible(chip, p.profile)]
+        if evidence and len(wrong) == len(evidence):
+            owner = min(wrong, key=lambda p: {"directory": 0, "contacts": 1}.get(p.source, 2))
+            source = SOURCE_LABEL[owner.source]
+            yield Finding(
+                "name_mismatch",
+                "high" if book else "warn",
+                Text(
+                    f"表示名「{r.name[:80]}」は、このアドレスの持ち主（{owner.name}、{source.ja}）"
+                    "の名前と一致しません。",
+                    f"The display name “{r.name[:80]}” is not the name of this address's owner "
+                    f"({owner.name}, {source.en}).",
+                ),
+                related=[owner.related(r.key)],
+                recipient=r.index,
+            )
+            continue
+        if not chip.full_keys or any(same_person_name(chip, p.profile) for p in book):
+            continue  # a namesake the address books know: surname_homonym covers it
+        named = [
+            p for p in kb.people_named(chip) if p.source != "history" and r.key not in p.addresses
+        ]
+        if not named:
+            continue
+        counted = sorted(
+            ((p, *_person_count(kb, p)) for p in named),
+            key=lambda t: (not t[0].internal, -t[1], t[0].name, t[0].ref),
+        )[:MAX_RELATED]
+        first, count, address = counted[0]
+        who = _who(first, address, _label(first, count, regular))
+        yield Finding(
+            "name_mismatch",
+            "high",
+            Text(
+                f"「{r.name[:80]}」は {who.ja} の名前ですが、このアドレスはその人のものではありません。",
+                f"“{r.name[:80]}” is the name of {who.en}, but this address is not theirs.",
+            ),
+            related=[p.related(a) for p, _, a in counted],
+            recipient=r.index,
+        )

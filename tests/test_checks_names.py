@@ -1,0 +1,213 @@
+"""surname_homonym and name_mismatch as plain functions over a hand-built Knowledge."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from atesaki.checks import CheckContext, CheckRequest, Recipient
+from atesaki.checks.names import check_name_mismatch, check_surname_homonym
+from atesaki.knowledge import HistoryEntry, Knowledge, Person
+from atesaki.names import person_profile
+from atesaki.settings import Settings
+
+INTERNAL = "agency.go.jp"
+NOW = datetime.now(UTC)
+
+
+def ago(days: int) -> str:
+    return (NOW - timedelta(days=days)).isoformat()
+
+
+def is_internal(address: str) -> bool:
+    return address.endswith("@" + INTERNAL)
+
+
+def person(ref, name, *addresses, source="contacts", **fields) -> Person:
+    return Person(
+        ref=ref,
+        name=name,
+        addresses=tuple(a.lower() for a in addresses),
+        internal=source == "directory" or any(is_internal(a) for a in addresses),
+        source=source,
+        organization="",
+        profile=person_profile(name, address=addresses[0] if addresses else None, **fields),
+    )
+
+
+def sent(kb: Knowledge, address: str, name: str, count: int, last_days_ago: int = 7) -> None:
+    kb.add_history(HistoryEntry(address, name, count, ago(400), ago(last_days_ago)))
+
+
+@pytest.fixture
+def kb() -> Knowledge:
+    """The incident's world: staff 佐藤 美咲 mailed weekly, contact 佐藤 健二 mailed once a year ago."""
+    kb = Knowledge(is_internal)
+    kb.add_person(person("p:1", "佐藤 美咲", "m-sato@agency.go.jp", source="directory"))
+    kb.add_person(person("p:2", "佐藤 健二", "k.sato@example.com"))
+    kb.add_person(person("p:3", "田中 一郎", "tanaka@agency.go.jp", source="directory"))
+    kb.add_person(person("p:4", "小野 花子", "ono@client.example"))
+    sent(kb, "m-sato@agency.go.jp", "佐藤 美咲", 52)
+    sent(kb, "k.sato@example.com", "佐藤 健二", 1, last_days_ago=370)
+    sent(kb, "tanaka@agency.go.jp", "田中 一郎", 30)
+    return kb
+
+
+def run(check, kb: Knowledge, *recipients: tuple[str, str]):
+    rs = tuple(
+        Recipient(
+            index=i,
+            field="to",
+            address=address,
+            name=name,
+            domain=address.rpartition("@")[2],
+            valid="@" in address,
+            internal=is_internal(address),
+        )
+        for i, (address, name) in enumerate(recipients)
+    )
+    ctx = CheckContext(CheckRequest(recipients=rs, kind="forward"), kb, Settings())
+    return list(check(ctx))
+
+
+# --- surname_homonym ------------------------------------------------------------------
+
+
+def test_incident_recipient_gets_high_homonym_naming_colleague_first(kb):
+    findings = run(check_surname_homonym, kb, ("k.sato@example.com", "佐藤 健二"))
+    assert [f.code for f in findings] == ["surname_homonym"]
+    finding = findings[0]
+    assert finding.severity == "high"
+    assert finding.related[0]["address"] == "m-sato@agency.go.jp"
+    assert finding.related[0]["internal"] is True
+    assert "佐藤 美咲 <m-sato@agency.go.jp>" in finding.message.ja
+    assert "社内・よく送信" in finding.message.ja
+    assert "Same surname as 佐藤 美咲" in finding.message.en
+
+
+@pytest.mark.parametrize(
+    ("address", "name"),
+    [
+        pytest.param("k.sato@example.com", "Kenji Sato", id="romaji name on the chip"),
+        pytest.param("k.sato@example.com", "SATO Kenji", id="romaji family name first"),
+        pytest.param("k.sato@example.com", "ｻﾄｳ ｹﾝｼﾞ", id="half-width katakana"),
+        pytest.param("k.sato@example.com", "", id="no display name, known address"),
+        pytest.param("satoh.k@other.example", "Satoh", id="passport spelling, unknown address"),
+        pytest.param("k.sato@new.example", "", id="unknown address, surname only in local part"),
+        pytest.param("x@new.example", "佐藤", id="surname only"),
+    ],
+)
+def test_homonym_found_in_any_script(kb, address, name):
+    findings = run(check_surname_homonym, kb, (address, name))
+    assert findings and findings[0].related[0]["address"] == "m-sato@agency.go.jp"
+
+
+def test_frequent_recipient_gets_info_not_high(kb):
+    sent(kb, "k.sato@example.com", "佐藤 健二", 40, last_days_ago=3)
+    findings = run(check_surname_homonym, kb, ("k.sato@example.com", "佐藤 健二"))
+    assert [f.severity for f in findings] == ["info"]
+
+
+def test_frequent_but_long_unused_recipient_is_high_again(kb):
+    sent(kb, "k.sato@example.com", "佐藤 健二", 40, last_days_ago=800)
+    findings = run(check_surname_homonym, kb, ("k.sato@example.com", "佐藤 健二"))
+    assert findings[0].severity == "high"
+
+
+def test_the_colleague_herself_is_not_warned_about_the_rare_contact(kb):
+    findings = run(check_surname_homonym, kb, ("m-sato@agency.go.jp", "佐藤 美咲"))
+    assert [f.severity for f in findings] == ["info"]
+    assert findings[0].related[0]["address"] == "k.sato@example.com"
+
+
+def test_same_persons_other_address_is_not_a_namesake():
+    kb = Knowledge(is_internal)
+    kb.add_person(person("p:1", "鈴木 花子", "h-suzuki@agency.go.jp", "hanako@home.example"))
+    assert run(check_surname_homonym, kb, ("hanako@home.example", "鈴木 花子")) == []
+
+
+def test_different_surname_with_same_romaji_is_not_a_homonym(kb):
+    """小野 (おの) and 大野 (おおの) are both "Ono" on a passport, but the kana differ."""
+    assert run(check_surname_homonym, kb, ("x@new.example", "大野 太郎")) == []
+    romaji = run(check_surname_homonym, kb, ("x@new.example", "Taro Ono"))
+    assert romaji and romaji[0].related[0]["address"] == "ono@client.example"
+
+
+def test_only_weak_namesakes_give_warn():
+    kb = Knowledge(is_internal)
+    kb.add_person(person("p:1", "高橋 一郎", "ichiro@a.example"))
+    findings = run(check_surname_homonym, kb, ("jiro@b.example", "髙橋 次郎"))
+    assert [f.severity for f in findings] == ["warn"]
+
+
+def test_internal_recipient_is_at_most_warn(kb):
+    kb.add_person(person("p:9", "佐藤 翔", "s-sato@agency.go.jp", source="directory"))
+    findings = run(check_surname_homonym, kb, ("s-sato@agency.go.jp", "佐藤 翔"))
+    assert [f.severity for f in findings] == ["warn"]
+
+
+def test_related_puts_internal_then_most_written_first(kb):
+    kb.add_person(person("p:5", "佐藤 優子", "yuko@partner.example"))
+    sent(kb, "yuko@partner.example", "佐藤 優子", 200)
+    kb.add_person(person("p:6", "佐藤 翔", "s-sato@agency.go.jp", source="directory"))
+    findings = run(check_surname_homonym, kb, ("new@else.example", "佐藤 次郎"))
+    addresses = [r["address"] for r in findings[0].related]
+    assert addresses[:3] == ["m-sato@agency.go.jp", "s-sato@agency.go.jp", "yuko@partner.example"]
+    assert "ほか" in findings[0].message.ja
+
+
+def test_nobody_shares_the_surname(kb):
+    assert run(check_surname_homonym, kb, ("w@else.example", "渡辺 健")) == []
+
+
+# --- name_mismatch ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "chip",
+    [
+        pytest.param("佐藤 美咲", id="same name"),
+        pytest.param("佐藤美咲", id="no space"),
+        pytest.param("Misaki Sato", id="romaji, given name first"),
+        pytest.param("SATO Misaki", id="romaji, family name first"),
+        pytest.param("ｻﾄｳ ﾐｻｷ", id="half-width kana"),
+        pytest.param("佐藤 美咲 (総務課)", id="department in brackets"),
+        pytest.param("佐藤様", id="surname with honorific"),
+        pytest.param("", id="no display name"),
+        pytest.param("m-sato@agency.go.jp", id="the address as its own name"),
+        pytest.param("m-sato", id="the local part as the name"),
+        pytest.param("総務課", id="a department, not a person"),
+    ],
+)
+def test_no_mismatch_for_harmless_differences(kb, chip):
+    assert run(check_name_mismatch, kb, ("m-sato@agency.go.jp", chip)) == []
+
+
+def test_directory_owner_differs_from_chip_name(kb):
+    findings = run(check_name_mismatch, kb, ("m-sato@agency.go.jp", "佐藤 健二"))
+    assert [(f.code, f.severity) for f in findings] == [("name_mismatch", "high")]
+    assert findings[0].related[0]["name"] == "佐藤 美咲"
+    assert "佐藤 美咲" in findings[0].message.ja and "staff directory" in findings[0].message.en
+
+
+def test_chip_names_a_colleague_but_address_is_someone_elses(kb):
+    findings = run(check_name_mismatch, kb, ("misaki.sato@freemail.example", "佐藤 美咲"))
+    assert [(f.code, f.severity) for f in findings] == [("name_mismatch", "high")]
+    assert findings[0].related[0]["address"] == "m-sato@agency.go.jp"
+
+
+def test_romaji_chip_of_a_colleague_at_a_strange_address(kb):
+    findings = run(check_name_mismatch, kb, ("msato@freemail.example", "Misaki Sato"))
+    assert findings and findings[0].related[0]["name"] == "佐藤 美咲"
+
+
+def test_history_name_alone_gives_a_weaker_mismatch():
+    kb = Knowledge(is_internal)
+    sent(kb, "info@shop.example", "山田 太郎", 2)
+    findings = run(check_name_mismatch, kb, ("info@shop.example", "鈴木 花子"))
+    assert [f.severity for f in findings] == ["warn"]
+
+
+def test_unknown_address_with_unknown_name_is_not_a_mismatch(kb):
+    assert run(check_name_mismatch, kb, ("someone@new.example", "山田 太郎")) == []
