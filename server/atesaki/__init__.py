@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 from pathlib import Path
 from typing import Any
 
@@ -48,19 +47,15 @@ def create_app(config: dict[str, Any] | None = None):
     data_dir = Path(app.config["DATA_DIR"] or resolve_data_dir())
     app.config["DATA_DIR"] = str(data_dir)
 
+    from atesaki.plugins import optional_module
     from atesaki.service import Service
 
     app.extensions["atesaki"] = Service(
         data_dir, int(app.config["PORT"]), tuple(app.config["EXTRA_HOSTS"])
     )
     for name in APP_MODULES:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name != name:
-                raise
-            continue
-        if hasattr(module, "init_app"):
+        module = optional_module(name)
+        if module is not None and hasattr(module, "init_app"):
             module.init_app(app)
 
     from atesaki import api

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import enum
-import importlib
 import ipaddress
 import json
 import sys
@@ -13,6 +12,7 @@ from pathlib import Path
 import click
 
 from atesaki import __version__
+from atesaki.plugins import optional_module
 from atesaki.settings import (
     DEFAULT_HOST,
     DEFAULT_PORT,
@@ -164,11 +164,6 @@ COMMAND_MODULES = (
 )
 
 for _module, _attr in COMMAND_MODULES:
-    try:
-        _command = getattr(importlib.import_module(_module), _attr, None)
-    except ModuleNotFoundError as _exc:
-        if _exc.name != _module:
-            raise
-        _command = None
+    _command = getattr(optional_module(_module), _attr, None)
     if _command is not None:
         main.add_command(_command)

@@ -6,10 +6,10 @@ Modules that add endpoints (approvals, the review pages) contribute their own
 
 from __future__ import annotations
 
-import importlib
 from typing import Any
 
 from atesaki import __version__
+from atesaki.plugins import optional_module
 
 CONTRIBUTORS = ("atesaki.approvals", "atesaki.audit", "atesaki.ui")
 
@@ -243,11 +243,8 @@ def spec() -> dict[str, Any]:
     paths = dict(PATHS)
     schemas = dict(SCHEMAS)
     for name in CONTRIBUTORS:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name != name:
-                raise
+        module = optional_module(name)
+        if module is None:
             continue
         paths.update(getattr(module, "OPENAPI_PATHS", {}))
         schemas.update(getattr(module, "OPENAPI_SCHEMAS", {}))

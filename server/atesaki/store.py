@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import contextlib
-import importlib
 import os
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
+
+from atesaki.plugins import optional_module
 
 DB_NAME = "atesaki.db"
 
@@ -107,11 +108,8 @@ def all_migrations() -> list[tuple[str, str]]:
     """Every module's migrations, in module order."""
     found: list[tuple[str, str]] = []
     for name in MIGRATION_MODULES:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name != name:
-                raise
+        module = optional_module(name)
+        if module is None:
             continue
         found.extend(getattr(module, "MIGRATIONS", []))
     return found

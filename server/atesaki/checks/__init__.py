@@ -93,6 +93,7 @@ class CheckContext:
 CheckFn = Callable[[CheckContext], Iterable[Finding]]
 
 _REGISTRY: dict[str, CheckFn] = {}
+CHECK_MODULES = ("basic", "names", "domains", "content")
 
 
 def register(name: str) -> Callable[[CheckFn], CheckFn]:
@@ -122,11 +123,7 @@ def run_checks(ctx: CheckContext) -> list[Finding]:
 
 def _load_builtin_checks() -> None:
     # Imported here, not at the top, so that the modules can import this one.
-    import importlib
+    from atesaki.plugins import optional_module
 
-    for module in ("basic", "names", "domains", "content"):
-        try:
-            importlib.import_module(f"atesaki.checks.{module}")
-        except ModuleNotFoundError as exc:  # a family not written yet
-            if exc.name != f"atesaki.checks.{module}":
-                raise
+    for module in CHECK_MODULES:
+        optional_module(f"atesaki.checks.{module}")
