@@ -1,0 +1,15 @@
+"""The review pages' language: ``?lang=`` wins, else the browser's Accept-Language."""
+
+from __future__ import annotations
+
+from flask import request
+
+from atesaki.i18n import LANGUAGES, pick_language
+
+
+def page_language() -> str:
+    """"ja" or "en" for this request."""
+    chosen = request.args.get("lang", "")
+    if chosen in LANGUAGES:
+        return chosen
+    return pick_language(request.headers.get("Accept-Language"))
