@@ -47,6 +47,7 @@ GUARDED = {
 }
 
 STRING = {"type": "string"}
+# Optional fields may be absent or null (webmails often have no display name).
 NULLABLE_STRING = {"type": ["string", "null"]}
 
 SCHEMAS: dict[str, Any] = {
@@ -66,34 +67,34 @@ SCHEMAS: dict[str, Any] = {
         "type": "object",
         "required": ["address"],
         "properties": {
-            "field": {"enum": ["to", "cc", "bcc", "TO", "CC", "BCC"], "default": "to"},
+            "field": {"enum": ["to", "cc", "bcc", "TO", "CC", "BCC", None], "default": "to"},
             "address": {"type": "string", "maxLength": 2000},
-            "name": {"type": "string", "maxLength": 2000},
+            "name": {"type": ["string", "null"], "maxLength": 2000},
         },
     },
     "CheckRequest": {
         "type": "object",
         "required": ["recipients"],
         "properties": {
-            "sender": {"type": "string", "maxLength": 2000},
-            "kind": {"enum": ["new", "reply", "forward"]},
-            "subject": {"type": "string", "maxLength": 20000},
+            "sender": {"type": ["string", "null"], "maxLength": 2000},
+            "kind": {"enum": ["new", "reply", "forward", "", None]},
+            "subject": {"type": ["string", "null"], "maxLength": 20000},
             "recipients": {
                 "type": "array", "maxItems": 500,
                 "items": {"$ref": "#/components/schemas/RecipientIn"},
             },
             "thread_recipients": {
-                "type": "array", "maxItems": 2000,
+                "type": ["array", "null"], "maxItems": 2000,
                 "items": {"type": "string", "maxLength": 2000},
             },
-            "body": {"type": "string"},
+            "body": {"type": ["string", "null"]},
             "attachments": {
-                "type": "array", "maxItems": 200,
+                "type": ["array", "null"], "maxItems": 200,
                 "items": {
                     "type": "object",
                     "properties": {
-                        "name": {"type": "string", "maxLength": 2000},
-                        "size": {"type": "integer", "minimum": 0},
+                        "name": {"type": ["string", "null"], "maxLength": 2000},
+                        "size": {"type": ["integer", "null"], "minimum": 0},
                     },
                 },
             },
