@@ -128,7 +128,9 @@ def build_check_request(data: dict, is_internal) -> CheckRequest:
         where = f"attachments[{i}]"
         if not isinstance(item, dict):
             raise _bad(where, "オブジェクトが必要です。", "must be an object")
-        size = item.get("size") or 0
+        size = item.get("size")
+        if size is None:
+            size = 0
         if isinstance(size, bool) or not isinstance(size, int) or size < 0:
             raise _bad(f"{where}.size", "0 以上の整数です。", "must be a whole number ≥ 0")
         attachments.append({"name": _string(item, "name", f"{where}.name"), "size": size})
