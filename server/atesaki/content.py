@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import bisect
 import re
+import threading
 import unicodedata
+import weakref
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
 
 # --- message kind -----------------------------------------------------------------
 
@@ -54,3 +60,769 @@ def message_kind(kind: str | None, subject: str) -> str:
         return kind
     kinds = subject_prefixes(subject)
     return kinds[0] if kinds else "new"
+
+
+# --- personal data ------------------------------------------------------------------
+#
+# Every pattern below runs on the body as written (no NFKC of the whole body: that
+# costs ~55 ms per MB of Japanese). The character classes accept the full-width forms
+# themselves, and only the few characters of each candidate are NFKC-normalised, so
+# every offset is an offset into the original body. Every repeat is bounded and every
+# pattern starts at a literal or a rare character, so no input makes a pattern
+# backtrack more than a few dozen steps per position.
+
+KINDS = ("email", "phone", "my_number", "address", "name")
+
+# How many candidates of one pattern are examined before the scan stops counting that
+# pattern: a body with thousands of them is already personal data, and the cap keeps
+# adversarial bodies ("様様様…", "a@a@a@…") linear in C rather than in Python.
+MAX_CANDIDATES = 2000
+
+_DIGITS = "0-9０-９"
+_DASHES = "\\-－‐‑‒–—―−ーｰ"
+_EMAIL_LOCAL = "A-Za-z0-9._%+\\-Ａ-Ｚａ-ｚ０-９．＿"
+_EMAIL_DOMAIN = "A-Za-z0-9\\-Ａ-Ｚａ-ｚ０-９"
+
+_EMAIL_AT_RE = re.compile(
+    rf"[@＠][{_EMAIL_DOMAIN}]{{1,63}}(?:[.．][{_EMAIL_DOMAIN}]{{1,63}}){{1,8}}"
+)
+_EMAIL_LOCAL_TAIL_RE = re.compile(rf"[{_EMAIL_LOCAL}]{{1,64}}\Z")
+
+# One run of digits, dashes, spaces and brackets: a phone number, a My Number, a postal
+# code, or (most often) a date, an amount or an order number, told apart in Python.
+_NUMBER_RE = re.compile(
+    rf"(?<![{_DIGITS}A-Za-z])(?:[+＋][8８][1１]|[(（])?[{_DIGITS}]"
+    rf"[{_DIGITS}{_DASHES} ()（）\u3000]{{5,20}}"
+)
+_TRAILING_SEP_RE = re.compile(r"[\s\-ー()]+$")
+
+_PHONE_WORDS_RE = re.compile(r"(?i)(?:tel|phone|fax|mobile|cell|電話|携帯|℡|☎|📞|ＴＥＬ|連絡先)")
+_NOT_PHONE_WORDS_RE = re.compile(
+    r"(?i)(?:注文|受注|発注|請求|伝票|管理|会員|予約|口座|追跡|問い?合わ?せ番号|受付番号|"
+    r"order|invoice|tracking|ref|account|\bid\b|no\.|#)"
+)
+_MY_NUMBER_WORDS_RE = re.compile(r"(?i)(?:マイナンバー|個人番号|my ?number)")
+
+_PREFECTURES = (
+    "北海道|青森|岩手|宮城|秋田|山形|福島|茨城|栃木|群馬|埼玉|千葉|東京|神奈川|新潟|富山|石川|"
+    "福井|山梨|長野|岐阜|静岡|愛知|三重|滋賀|京都|大阪|兵庫|奈良|和歌山|鳥取|島根|岡山|広島|"
+    "山口|徳島|香川|愛媛|高知|福岡|佐賀|長崎|熊本|大分|宮崎|鹿児島|沖縄"
+)
+# What follows a postal code when it is an address: a prefecture, or a city, ward,
+# town or village name.
+_ADDRESS_AFTER_RE = re.compile(
+    rf"[\s\u3000]{{0,3}}(?:(?:{_PREFECTURES})[都道府県]?|[\u4e00-\u9fff]{{1,6}}[市区町村郡])"
+)
+# English order puts the postal code after the place: "Chiyoda-ku, Tokyo 100-0001".
+_ADDRESS_BEFORE_RE = re.compile(
+    r"(?i)(?:-ku|-shi|-cho|-machi|-gun|tokyo|osaka|kyoto|hokkaido|prefecture|japan)"
+)
+
+# People's names before an honorific. Kanji (with 々), katakana and Latin letters;
+# hiragana is left out on purpose: "たくさん", "みなさん", "お疲れ様" are not names.
+_NAME_CHARS = "\u4e00-\u9fff\u3005\u30a1-\u30fa\u30fcA-Za-z"
+_HONORIFIC_RE = re.compile(rf"(?<=[{_NAME_CHARS}])[ \u3000]?(?:様|さん|殿|先生|氏)")
+_NAME_BEFORE_RE = re.compile(
+    rf"(?:[{_NAME_CHARS}]{{1,8}}[ \u3000])?[{_NAME_CHARS}]{{1,8}}[ \u3000]?\Z"
+)
+_TITLE_RE = re.compile(
+    r"\b(?:Mr|Mrs|Ms|Miss|Dr|Prof)\.? ([A-Z][a-z'\-]{1,20}(?: [A-Z][a-z'\-]{1,20})?)"
+)
+# Words that take 様/さん/殿/先生/氏 without being a person's name.
+_NOT_NAMES = frozenset(
+    """皆 客 御客 神 仏 王 仕 同 模 多 異 一 今 左 有 奥 旦那 親御 御 貴 宮 殿 様 先生 担当 担任
+    校長 教頭 副校長 主任 主治医 医 会員 顧客 得意 世話 苦労 馳走 陰 愁傷 疲 互 当方 先方 貴方
+    皆方 貴社 御社 弊社 当社 各社 両 諸 彼 上 天 子 子供 母 父 兄 姉 弟 妹 娘 息子 皆々 全員
+    親 孫 祖母 祖父 叔父 叔母 嫁 寺 和尚 閣下 各 貴殿 御中 関係 各様 両様 一般 利用 夫妻
+    夫婦 両親 子息 令嬢 令息 嬢 宅 粗末 毒 生徒 学生 児童 大家 銀行 花屋 八百屋 魚屋 肉屋
+    酒屋 本屋 米屋 床屋 薬屋 靴屋 問屋 窓口 係 宛 運転手 職人 農家 相手 皆さま 貴台
+    メンバー スタッフ ユーザー オーナー ゲスト パートナー クライアント ドライバー ママ パパ
+    ファン リーダー マネージャー ドクター サポーター ボランティア チーム カスタマー ショップ
+    センター サービス メーカー ベンダー ホスト ゲスト オーディエンス サポート""".split()
+)
+# Endings of role and organisation words: 担当者, 利用者, 社長, 株主, 取引先, 家族, 法人 ...
+# (never a single character that also ends surnames, such as 中, 所, 屋, 合, 部).
+_ROLE_ENDINGS = (
+    "者", "員", "長", "主", "先", "一同", "各位", "様", "社", "校", "族", "担当", "窓口",
+    "役所", "役場", "事務所", "研究所", "営業所", "事務局", "法人", "本人", "主人", "職人",
+    "個人", "友人", "知人", "管理人", "代理人", "保証人", "組合", "協会", "機構", "財団",
+    "病院", "医院", "保育園", "幼稚園", "学園", "店", "塾", "館", "省", "庁", "課",
+)
+_ORG_PREFIX_RE = re.compile(
+    r"^.{1,12}?(?:会社|部|課|室|局|係|センター|支店|学校|大学|病院|役所|役場|事務所|の)(?=.{2})"
+)
+_HONORIFIC_NOT_AFTER = {"様": "式子々相態変化", "殿": "堂下様中", "氏": "名神族"}
+
+_URL_RE = re.compile(r"(?i)(?:https?://|www\.)[^\s<>\"'）」]{1,2000}")
+# Where the quoted thread starts: ">" lines, forward and reply headers.
+_QUOTE_START_RE = re.compile(
+    r"(?m)^(?:[ \t]{0,4}>|[-_]{2,}[ \t]{0,4}(?:Original Message|Forwarded (?:message|Message)|"
+    r"転送(?:された)?メッセージ|元のメッセージ)|(?:From|差出人|送信者)[:：] |"
+    r"On [^\n]{1,200} wrote:[ \t]*$|[^\n]{1,200}(?:wrote|のメッセージ|書きました)[:：][ \t]*$|"
+    r"\d{4}年\d{1,2}月\d{1,2}日[^\n]{1,120}[:：][ \t]*$)"
+)
+# Signature separators: "-- ", and lines of rules that people draw around signatures.
+_SIGNATURE_SEP_RE = re.compile(r"(?m)^[ \t>]{0,8}(?:-- ?|[-=_─━＝＿*~〜・]{4,}[^\n]{0,40})$")
+_BLOCK_BREAK_RE = re.compile(r"(?m)\n[ \t>\u3000]*\n|^[ \t>]{0,8}(?:-- ?|[-=_─━＝＿*~〜・]{4,})")
+
+# Addresses that belong to a role, not a person: "お問い合わせは info@… まで" is not personal data.
+_ROLE_LOCAL_PARTS = frozenset(
+    """info information support contact contacts sales noreply no-reply donotreply do-not-reply
+    admin administrator webmaster postmaster help helpdesk service office inquiry inquiries
+    toiawase otoiawase soumu jimu desk press pr recruit saiyo billing shop order orders mail
+    news newsletter master customer cs kouhou koho hr team reception uketsuke madoguchi""".split()
+)
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One piece of personal data found in a body."""
+
+    kind: str  # one of KINDS
+    start: int  # offsets into the body as given
+    end: int
+    value: str  # NFKC-normalised, for counting each distinct value once
+    masked: str  # safe to show: "k***@example.com", "090-****-5678", "佐藤 **"
+    quoted: bool  # inside the quoted or forwarded part
+
+
+def _nfkc(text: str) -> str:
+    return unicodedata.normalize("NFKC", text)
+
+
+def _name_key(name: str) -> str:
+    return "".join(_nfkc(name).lower().split())
+
+
+# --- masking ------------------------------------------------------------------------
+
+
+def mask_email(address: str) -> str:
+    """``k.sato@example.com`` -> ``k***@example.com``."""
+    local, _, domain = address.partition("@")
+    return f"{local[:1]}***@{domain}"
+
+
+def mask_phone(number: str) -> str:
+    """Keep the first and the last group: ``090-1234-5678`` -> ``090-****-5678``."""
+    groups = list(re.finditer(r"\d+", number))
+    if len(groups) >= 3 or (len(groups) == 2 and number.startswith("+")):
+        first, last = groups[0], groups[-1]
+        middle = re.sub(r"\d", "*", number[first.end() : last.start()])
+        return number[: first.end()] + middle + number[last.start() :]
+    digits = re.sub(r"\D", "", number)
+    if len(groups) == 2:  # "03-12345678"
+        return f"{groups[0].group()}-****-{digits[-4:]}"
+    return f"{digits[:3]}-****-{digits[-4:]}"
+
+
+def mask_name(name: str) -> str:
+    """Keep the family name, hide the rest: ``佐藤 健二`` -> ``佐藤 **``, ``佐藤`` -> ``佐*``."""
+    parts = name.split()
+    if len(parts) >= 2:
+        return parts[0] + " " + " ".join("*" * len(p) for p in parts[1:])
+    if len(name) <= 1:
+        return "*"
+    keep = 1 if len(name) == 2 else 2
+    return name[:keep] + "*" * (len(name) - keep)
+
+
+def mask_address(postal: str, place: str) -> str:
+    """``〒100-0001 東京都千代田区…`` -> ``〒100-**** 東京都***``."""
+    digits = re.sub(r"\D", "", postal)
+    return f"〒{digits[:3]}-**** {place}***"
+
+
+# --- people the message may name freely --------------------------------------------
+
+
+@dataclass(frozen=True)
+class Circle:
+    """Who already knows: the sender and the recipients (their addresses and names)."""
+
+    addresses: frozenset[str] = frozenset()
+    names: frozenset[str] = frozenset()  # full-name keys (no spaces, lower-case)
+    parts: frozenset[str] = frozenset()  # each part of those names ("佐藤", "健二", "sato")
+
+    @classmethod
+    def of(cls, addresses: Iterable[str] = (), names: Iterable[str] = ()) -> Circle:
+        """A circle from raw addresses and display names (normalised here)."""
+        keys, parts = set(), set()
+        for name in names:
+            if not name:
+                continue
+            normal = _nfkc(name).lower()
+            if _name_key(normal):
+                keys.add(_name_key(normal))
+            parts.update(p for p in re.split(r"[\s,・.]+", normal) if p)
+        addresses = frozenset(a.strip().lower() for a in addresses if a and "@" in a)
+        # "k.sato@…" tells us how Sato writes his name in Latin letters: "Mr. Sato" is him.
+        for address in addresses:
+            parts.update(p for p in re.split(r"[._+\-]", address.partition("@")[0]) if len(p) >= 3)
+        return cls(addresses, frozenset(keys), frozenset(parts))
+
+    def knows_name(self, name: str) -> bool:
+        """True when the name is one of the circle's, whole or by a part of it."""
+        key = _name_key(name)
+        if not key:
+            return False
+        if key in self.names or key in self.parts:
+            return True
+        # "営業部佐藤" or "佐藤健二" against the parts "佐藤"/"健二": a known part at
+        # either end of an unspaced run (two characters at least, so "林" alone does
+        # not match every name that ends in it).
+        return any(
+            len(part) >= 2 and (key.endswith(part) or key.startswith(part)) for part in self.parts
+        )
+
+
+# --- names from the address books ---------------------------------------------------
+
+_ORG_NAME_RE = re.compile(
+    r"(?i)(?:株式会社|有限会社|合同会社|\(株\)|㈱|事務局|事務所|センター|窓口|サポート|"
+    r"(?:営業|総務|人事|経理|開発|技術|企画|広報|管理|製造|購買|法務|事業|本)部|"
+    r"[課局係庁省]$|学校|大学|役所|役場|協会|組合|法人|"
+    r"\b(?:inc|ltd|llc|corp|co|team|support|info|sales|service|desk|office|admin|noreply|"
+    r"department|dept|center|centre|group|news)\b)"
+)
+_CJK_RE = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
+_FOLLOWS_NAME_OK = frozenset("様殿先氏君宛等他及並又・、。")
+
+
+class NameMatcher:
+    """Finds the full names of known people in a body, all at once (Aho-Corasick)."""
+
+    def __init__(self, people: Iterable[tuple[str, tuple[str, ...]]] = ()) -> None:
+        import ahocorasick  # pyahocorasick
+
+        self._automaton = ahocorasick.Automaton()
+        self.size = 0
+        bearers: dict[str, set[str]] = {}
+        for name, addresses in people:
+            for pattern in _name_patterns(name):
+                bearers.setdefault(pattern, set()).update(addresses)
+        for pattern, addresses in bearers.items():
+            self._automaton.add_word(pattern, (pattern, tuple(sorted(addresses))))
+        self.size = len(bearers)
+        if self.size:
+            self._automaton.make_automaton()
+
+    def find(self, lowered: str) -> Iterator[tuple[int, int, tuple[str, ...]]]:
+        """(start, end, addresses of the people with that name) for each name in the text.
+
+        ``lowered`` is the body after ``str.lower()`` (same length as the body).
+        """
+        if not self.size:
+            return
+        for last, (pattern, addresses) in self._automaton.iter(lowered):
+            start, end = last + 1 - len(pattern), last + 1
+            before = lowered[start - 1] if start else " "
+            after = lowered[end] if end < len(lowered) else " "
+            if _CJK_RE.match(pattern[-1]):
+                # "佐藤健二郎" is someone else; "佐藤健二様" and "佐藤健二から" are him.
+                if _CJK_RE.match(after) and after not in _FOLLOWS_NAME_OK:
+                    if not ("\u3040" <= after <= "\u309f"):  # hiragana particles are fine
+                        continue
+            elif before.isalnum() or after.isalnum():
+                continue
+            yield start, end, addresses
+
+
+def _name_patterns(name: str) -> set[str]:
+    """The ways a full name is written in a body: with or without the space, either order."""
+    normal = " ".join(_nfkc(name or "").lower().replace(",", " ").split())
+    parts = normal.split(" ") if normal else []
+    if not parts or _ORG_NAME_RE.search(normal):
+        return set()
+    if _CJK_RE.search(normal):
+        joined = "".join(parts)
+        # A single kanji run of two characters is a surname or a word, not a full name.
+        if len(parts) == 1 and len(joined) < 3:
+            return set()
+        if len(joined) < 3 and len(parts) < 2:
+            return set()
+        return {joined, " ".join(parts), "\u3000".join(parts)}
+    if len(parts) < 2 or len(normal) < 5:
+        return set()
+    return {normal, " ".join(reversed(parts))}
+
+
+# Knowledge -> (people in the big matcher, people seen, big matcher, small matcher).
+_MATCHERS: weakref.WeakKeyDictionary[Any, tuple[int, int, NameMatcher, NameMatcher]] = (
+    weakref.WeakKeyDictionary()
+)
+_MATCHERS_LOCK = threading.Lock()
+# People added since the big matcher was built go into a small second one; past this
+# many the big one is rebuilt.
+_DELTA_LIMIT = 2000
+
+
+def name_matchers_for(kb: Any) -> list[NameMatcher]:
+    """The name matchers for a Knowledge: built once per knowledge generation, then cached.
+
+    A new Knowledge (after an import) gets new matchers; people the service adds in
+    place after a send go into a small second matcher instead of a full rebuild.
+    """
+    people = list(kb.all_people())
+    with _MATCHERS_LOCK:
+        cached = _MATCHERS.get(kb)
+        if cached and cached[1] == len(people):
+            return [cached[2], cached[3]]
+        if cached and cached[0] <= len(people) <= cached[0] + _DELTA_LIMIT:
+            base_count, base = cached[0], cached[2]
+        else:
+            base_count = len(people)
+            base = NameMatcher((p.name, p.addresses) for p in people)
+        delta = NameMatcher((p.name, p.addresses) for p in people[base_count:])
+        _MATCHERS[kb] = (base_count, len(people), base, delta)
+        return [base, delta]
+
+
+# --- the scan -----------------------------------------------------------------------
+
+_PHONE_GROUP_RE = re.compile(r"\d+")
+_SALUTATION_END_RE = re.compile(
+    r"(?:様|さん|殿|先生|氏|御中|各位|[,、])[ \t\u3000]*$|^(?i:dear|hi|hello)\b"
+)
+_DASH_TABLE = str.maketrans({c: "-" for c in "－‐‑‒–—―−ーｰ"})
+_MY_NUMBER_RE = re.compile(r"(\d{4})([ -]?)(\d{4})\2(\d{4})(?!\d)")
+_POSTAL_RE = re.compile(r"(\d{3})-?(\d{4})(?![\d])")
+_SPECIAL_11 = ("020", "050", "060", "070", "080", "090")
+_THREE_DIGIT_LAST = ("0120", "0570", "0800", "0990")
+
+
+def my_number_valid(digits: str) -> bool:
+    """True for 12 digits whose last is the My Number check digit (個人番号の検査用数字)."""
+    if len(digits) != 12 or not digits.isdigit():
+        return False
+    # The official rule: weights 2..7 then 2..6 from the right of the first 11 digits.
+    total = sum(int(digits[10 - n]) * (n + 2 if n <= 5 else n - 4) for n in range(11))
+    remainder = total % 11
+    check = 0 if remainder <= 1 else 11 - remainder
+    return check == int(digits[11])
+
+
+class _Body:
+    """A body and where its parts are: quoted text, salutation, signatures, URLs, blocks."""
+
+    def __init__(self, body: str, circle: Circle) -> None:
+        self.text = body
+        self.circle = circle
+        match = _QUOTE_START_RE.search(body)
+        self.quote_start = match.start() if match else len(body)
+        urls = [(m.start(), m.end()) for m in _URL_RE.finditer(body)]
+        self._url_starts = [u[0] for u in urls]
+        self._url_ends = [u[1] for u in urls]
+        self.salutation_end = self._salutation_end()
+        self.signature = self._sender_signature()
+        self.own_values: set[str] = set()  # phone numbers and postal codes in own signatures
+        self._breaks: tuple[list[int], list[int]] | None = None
+        self._own_blocks: dict[int, bool] = {}
+
+    def _salutation_end(self) -> int:
+        # The lines naming the addressee at the top ("株式会社… / 営業部 佐藤様",
+        # "Dear Mr. Smith,"): the addressee knows their own name.
+        pos, end = 0, 0
+        for _ in range(4):
+            newline = self.text.find("\n", pos, self.quote_start)
+            line_end = newline if newline >= 0 else self.quote_start
+            line = self.text[pos:line_end].strip()
+            if line:
+                if len(line) > 40:
+                    break
+                if _SALUTATION_END_RE.search(line):
+                    end = line_end
+                    break
+            if newline < 0:
+                break
+            pos = newline + 1
+        return end
+
+    def _sender_signature(self) -> tuple[int, int]:
+        # The sender's signature: from a "-- " or a drawn rule in the last 15 lines of
+        # the new text down to where the quoted part starts.
+        for match in _SIGNATURE_SEP_RE.finditer(self.text, 0, self.quote_start):
+            if self.text.count("\n", match.start(), self.quote_start) <= 15:
+                return match.start(), self.quote_start
+        return (-1, -1)
+
+    def in_url(self, pos: int) -> bool:
+        """True inside a URL (numbers and names there are paths and query strings)."""
+        i = bisect.bisect_right(self._url_starts, pos) - 1
+        return i >= 0 and pos < self._url_ends[i]
+
+    def in_salutation(self, pos: int) -> bool:
+        """True inside the greeting lines that name the addressee."""
+        return pos < self.salutation_end
+
+    def in_sender_signature(self, pos: int) -> bool:
+        """True inside the sender's own signature block."""
+        return self.signature[0] <= pos < self.signature[1]
+
+    def in_own_block(self, pos: int) -> bool:
+        """True inside a short block (a signature) that names the sender or a recipient.
+
+        Their own phone number and postal address sit next to their own name or
+        address; showing those back to them is no leak.
+        """
+        if self.in_sender_signature(pos):
+            return True
+        if not (self.circle.addresses or self.circle.names):
+            return False
+        if self._breaks is None:
+            breaks = list(_BLOCK_BREAK_RE.finditer(self.text))
+            self._breaks = ([m.start() for m in breaks], [m.end() for m in breaks])
+        starts, ends = self._breaks
+        i = bisect.bisect_right(starts, pos) - 1
+        block_start = ends[i] if i >= 0 else 0
+        if block_start in self._own_blocks:
+            return self._own_blocks[block_start]
+        block_end = starts[i + 1] if i + 1 < len(starts) else len(self.text)
+        block = self.text[block_start:block_end]
+        own = False
+        if len(block) <= 1500 and block.count("\n") <= 15:
+            lowered = _nfkc(block).lower()
+            squeezed = "".join(lowered.split())
+            own = any(a in lowered for a in self.circle.addresses) or any(
+                len(n) >= 3 and n in squeezed for n in self.circle.names
+            )
+        self._own_blocks[block_start] = own
+        return own
+
+    def hit(self, kind: str, start: int, end: int, value: str, masked: str) -> Hit:
+        """A hit at [start, end), marked quoted when it lies in the quoted part."""
+        return Hit(kind, start, end, value, masked, start >= self.quote_start)
+
+
+def _emails(body: _Body) -> Iterator[Hit]:
+    text, circle = body.text, body.circle
+    for seen, match in enumerate(_EMAIL_AT_RE.finditer(text)):
+        if seen >= MAX_CANDIDATES:
+            break
+        at = match.start()
+        local = _EMAIL_LOCAL_TAIL_RE.search(text, max(0, at - 64), at)
+        if not local:
+            continue
+        start = local.start()
+        # A sentence's "." or a leading dot is not part of the address.
+        while start < at and text[start] in ".．":
+            start += 1
+        value = _nfkc(text[start : match.end()]).lower()
+        local_part = value.partition("@")[0]
+        if (
+            start == at
+            or value in circle.addresses
+            or local_part in _ROLE_LOCAL_PARTS
+            or body.in_url(start)
+            or body.in_sender_signature(start)
+        ):
+            continue
+        yield body.hit("email", start, match.end(), value, mask_email(value))
+
+
+def _numbers(body: _Body) -> Iterator[Hit]:
+    text = body.text
+    for seen, match in enumerate(_NUMBER_RE.finditer(text)):
+        if seen >= MAX_CANDIDATES:
+            break
+        raw = _TRAILING_SEP_RE.sub("", match.group())
+        normal = _nfkc(raw).translate(_DASH_TABLE).replace("\u3000", " ")
+        if len(normal) != len(raw):  # never for these characters; be safe anyway
+            normal = raw
+        pos = 0
+        # A run may hold two numbers ("〒100-0001 03-1234-5678"): retry after each space.
+        while pos < len(normal):
+            start = match.start() + pos
+            found = _classify_number(body, start, normal[pos:])
+            if found:
+                length, hit = found
+                if hit is not None:
+                    yield hit
+                pos += length
+            else:
+                space = normal.find(" ", pos)
+                if space < 0:
+                    break
+                pos = space + 1
+            while pos < len(normal) and normal[pos] == " ":
+                pos += 1
+
+
+def _line_before(text: str, start: int, width: int = 40) -> str:
+    line_start = text.rfind("\n", max(0, start - width), start) + 1
+    return text[max(line_start, start - width) : start]
+
+
+def _classify_number(body: _Body, start: int, number: str) -> tuple[int, Hit | None] | None:
+    """What the number at ``start`` is: (its length, a hit or None when harmless), or None."""
+    text = body.text
+    if body.in_url(start):
+        return None
+    before = text[start - 1] if start else " "
+    if before in "-/_=#" or (before == "." and start >= 2 and text[start - 2].isdigit()):
+        return None
+    postal = _postal_address(body, start, number)
+    if postal is not None:
+        return postal
+    my_number = _MY_NUMBER_RE.match(number)
+    if my_number:
+        digits = my_number.group(1) + my_number.group(3) + my_number.group(4)
+        end = my_number.end()
+        continues = number[end : end + 2]
+        context = _line_before(text, start, 30)
+        if (
+            not (continues[:1] == "-" and continues[1:2].isdigit())
+            and my_number_valid(digits)
+            and (_MY_NUMBER_WORDS_RE.search(context) or not _NOT_PHONE_WORDS_RE.search(context))
+        ):
+            return end, body.hit("my_number", start, start + end, digits, "**** **** ****")
+    return _phone(body, start, number)
+
+
+def _postal_address(body: _Body, start: int, number: str) -> tuple[int, Hit | None] | None:
+    match = _POSTAL_RE.match(number)
+    if not match or (number[match.end() : match.end() + 1] == "-"):
+        return None
+    text = body.text
+    end = start + match.end()
+    marked = "〒" in text[max(0, start - 3) : start]
+    if not marked and not match.group(0)[3:4] == "-":
+        return None  # seven bare digits are not a postal code
+    place = _ADDRESS_AFTER_RE.match(text, end)
+    english = _ADDRESS_BEFORE_RE.search(text, max(0, start - 60), start)
+    if not place and not english:
+        return (match.end(), None) if marked else None
+    value = match.group(1) + match.group(2)
+    if body.in_own_block(start):
+        body.own_values.add(value)
+        return match.end(), None
+    shown = place.group().strip()[:3] if place else ""
+    return match.end(), body.hit("address", start, end, value, mask_address(value, shown))
+
+
+def _phone(body: _Body, start: int, number: str) -> tuple[int, Hit | None] | None:
+    international = number.startswith("+81")
+    offset = 3 if international else 0
+    groups: list[tuple[int, int]] = []
+    previous_end = offset
+    for match in _PHONE_GROUP_RE.finditer(number, offset):
+        gap = number[previous_end : match.start()]
+        if groups and (len(gap) > 2 or not gap):
+            break
+        if not groups and len(gap) > 2:
+            return None
+        groups.append((match.start(), match.end()))
+        previous_end = match.end()
+    if international and groups and number[groups[0][0] - 1 : groups[0][1] + 1] == "(0)":
+        groups = groups[1:]  # "+81 (0)3 …": the trunk 0 written in brackets
+    digits = ""
+    for count, (g_start, g_end) in enumerate(groups, 1):
+        digits += number[g_start:g_end]
+        national = "0" + digits if international else digits
+        if len(national) > 11:
+            return None
+        if not _phone_shape(national, [number[a:b] for a, b in groups[:count]], international):
+            continue
+        following = number[g_end : g_end + 2]
+        if count < len(groups) and following[:1] == "-":
+            return None  # the code goes on: an order or account number
+        return _phone_hit(body, start, g_end, number[:g_end], count == 1)
+    return None
+
+
+def _phone_shape(national: str, groups: list[str], international: bool) -> bool:
+    if len(national) not in (10, 11) or national[0] != "0" or national[1] == "0":
+        return False
+    if len(national) == 11 and not (
+        national.startswith(_SPECIAL_11) or national.startswith("0800")
+    ):
+        return False
+    if len(national) == 10 and national.startswith(_SPECIAL_11):
+        return False
+    if len(groups) == 1:
+        return True
+    first = len(groups[0]) + (0 if international else -1)  # area code without the 0
+    last = len(groups[-1])
+    if first == 1 and national[1] not in "36":
+        return False  # Tokyo (03) and Osaka (06) are the only one-digit area codes
+    return 1 <= first <= 4 and (last == 4 or (last == 3 and national[:4] in _THREE_DIGIT_LAST))
+
+
+def _phone_hit(
+    body: _Body, start: int, length: int, number: str, unseparated: bool
+) -> tuple[int, Hit | None] | None:
+    text = body.text
+    end = start + length
+    after = text[end : end + 2]
+    if after[:1] == "@" or (after[:1].isascii() and after[:1].isalnum()):
+        return None
+    if after[:1] == "." and after[1:2].isdigit():
+        return None  # a version or an IP-like number
+    context = _line_before(text, start)
+    phone_word = _PHONE_WORDS_RE.search(context)
+    if not phone_word:
+        if _NOT_PHONE_WORDS_RE.search(context):
+            return None
+        # Ten unbroken digits are as often an account or order number as a phone.
+        if unseparated and not number.startswith(("070", "080", "090", "050")):
+            return None
+    digits = re.sub(r"\D", "", number)
+    if body.in_own_block(start):
+        body.own_values.add(digits)
+        return length, None
+    return length, body.hit("phone", start, end, digits, mask_phone(number))
+
+
+def _known_names(body: _Body, matchers: Iterable[NameMatcher]) -> list[Hit]:
+    text, circle = body.text, body.circle
+    lowered = text.lower()
+    if len(lowered) != len(text):  # only "İ" grows under lower(); keep offsets aligned
+        lowered = text.replace("İ", "I").lower()
+    hits = []
+    for matcher in matchers:
+        for seen, (start, end, addresses) in enumerate(matcher.find(lowered)):
+            if seen >= MAX_CANDIDATES:
+                break
+            name = _nfkc(text[start:end])
+            if (
+                any(a in circle.addresses for a in addresses)
+                or circle.knows_name(name)
+                or body.in_salutation(start)
+                or body.in_sender_signature(start)
+                or body.in_url(start)
+            ):
+                continue
+            hits.append(body.hit("name", start, end, _name_key(name), mask_name(name)))
+    return hits
+
+
+def _clean_honorific_name(raw: str) -> str | None:
+    """The person's name in the run before an honorific, or None for a role or a word."""
+    parts = raw.split()
+    if len(parts) == 2:
+        first, last = parts
+        both_cjk = _CJK_RE.match(first) and _CJK_RE.match(last)
+        both_latin = first.isascii() and last.isascii()
+        if not (
+            (both_cjk and len(first) <= 4 and len(last) <= 4 and _is_name_word(first))
+            or (both_latin and first[:1].isupper() and last[:1].isupper())
+        ):
+            parts = [last]
+    if len(parts) == 1:
+        # "営業部佐藤" / "株式会社サンプルの佐藤": the name is after the department.
+        parts = [_ORG_PREFIX_RE.sub("", parts[0], count=1)]
+    if not all(_is_name_word(p) for p in parts):
+        return None
+    return " ".join(parts)
+
+
+def _is_name_word(word: str) -> bool:
+    if not word or word in _NOT_NAMES or word.endswith(_ROLE_ENDINGS):
+        return False
+    if _ORG_NAME_RE.search(word):
+        return False
+    return not (word.isascii() and not word[:1].isupper())
+
+
+def _honorific_names(body: _Body, known: list[Hit]) -> Iterator[Hit]:
+    text, circle = body.text, body.circle
+    taken = [(h.start, h.end) for h in known]
+    for seen, match in enumerate(_HONORIFIC_RE.finditer(text)):
+        if seen >= MAX_CANDIDATES:
+            break
+        honorific = match.group().strip(" \u3000")
+        following = text[match.end() : match.end() + 1]
+        if following and following in _HONORIFIC_NOT_AFTER.get(honorific, ""):
+            continue
+        run = _NAME_BEFORE_RE.search(text, max(0, match.start() - 18), match.start())
+        if not run:
+            continue
+        raw = run.group().rstrip(" \u3000")
+        name = _clean_honorific_name(raw)
+        if name is None or (honorific == "氏" and len(name) < 2):
+            continue
+        start = run.start() + len(raw) - len(name)
+        end = start + len(name)
+        if any(a < end and start < b for a, b in taken):
+            continue  # already counted as a known person's full name
+        if (
+            circle.knows_name(name)
+            or body.in_salutation(start)
+            or body.in_sender_signature(start)
+            or body.in_url(start)
+        ):
+            continue
+        yield body.hit("name", start, end, _name_key(name), mask_name(_nfkc(name)))
+    for seen, match in enumerate(_TITLE_RE.finditer(text)):
+        if seen >= MAX_CANDIDATES:
+            break
+        name = match.group(1)
+        start = match.start(1)
+        if (
+            circle.knows_name(name)
+            or body.in_salutation(match.start())
+            or body.in_sender_signature(start)
+            or any(a < match.end() and start < b for a, b in taken)
+        ):
+            continue
+        masked = f"{match.group()[: match.start(1) - match.start()]}{mask_name(name)}"
+        yield body.hit("name", start, match.end(), _name_key(name), masked)
+
+
+def scan_personal_data(
+    body: str,
+    *,
+    circle: Circle | None = None,
+    matchers: Iterable[NameMatcher] = (),
+) -> list[Hit]:
+    """Every piece of personal data in ``body``, new and quoted text alike, in order.
+
+    Left out, because the people reading already know it or it is nobody's: the
+    circle's own addresses and names (the sender's and the recipients'), role
+    addresses (info@, support@ …), the greeting lines naming the addressee, the
+    sender's signature, short blocks (signatures) naming someone in the circle, and
+    anything inside a URL.
+    """
+    if not isinstance(body, str) or not body:
+        return []
+    page = _Body(body, circle or Circle())
+    names = _known_names(page, matchers)
+    hits = [*_emails(page), *_numbers(page), *names, *_honorific_names(page, names)]
+    # The sender's office number quoted in the text ("代表電話 03-…") is as much theirs
+    # as in the signature.
+    hits = [h for h in hits if h.value not in page.own_values or h.kind not in ("phone", "address")]
+    hits.sort(key=lambda h: (h.start, h.kind))
+    return hits
+
+
+def summarise(hits: Iterable[Hit], examples: int = 3) -> list[dict[str, Any]]:
+    """Counts of distinct values per kind, with masked examples, in KINDS order.
+
+    ``[{"kind": "phone", "count": 2, "examples": ["090-****-5678"], "quoted": 1}]``;
+    ``quoted`` counts the values seen only in the quoted or forwarded part.
+    """
+    by_kind: dict[str, dict[str, Hit]] = {}
+    quoted_only: dict[str, set[str]] = {}
+    for hit in hits:
+        values = by_kind.setdefault(hit.kind, {})
+        if hit.value not in values:
+            values[hit.value] = hit
+            if hit.quoted:
+                quoted_only.setdefault(hit.kind, set()).add(hit.value)
+        elif not hit.quoted:
+            quoted_only.get(hit.kind, set()).discard(hit.value)
+    summary = []
+    for kind in KINDS:
+        values = by_kind.get(kind)
+        if not values:
+            continue
+        shown = list(dict.fromkeys(h.masked for h in values.values()))[:examples]
+        summary.append(
+            {
+                "kind": kind,
+                "count": len(values),
+                "examples": shown,
+                "quoted": len(quoted_only.get(kind, ())),
+            }
+        )
+    return summary

@@ -5,7 +5,17 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from atesaki.checks import CheckContext, Finding, Recipient, register
+from atesaki.content import Circle, name_matchers_for, scan_personal_data, summarise
 from atesaki.i18n import Text
+
+# What each kind is called in the finding's message: (Japanese, English singular, plural).
+_KIND_WORDS = {
+    "email": ("メールアドレス", "e-mail address", "e-mail addresses"),
+    "phone": ("電話番号", "phone number", "phone numbers"),
+    "my_number": ("マイナンバー（個人番号）", "My Number (individual number)", "My Numbers"),
+    "address": ("郵便番号付きの住所", "postal address", "postal addresses"),
+    "name": ("人の名前", "person's name", "people's names"),
+}
 
 
 def _domain(address: str) -> str:
@@ -101,4 +111,64 @@ def attachment_external(ctx: CheckContext) -> Iterator[Finding]:
         related=[
             {"name": str(a.get("name") or ""), "size": a.get("size")} for a in request.attachments
         ],
+    )
+
+
+def _circle(ctx: CheckContext) -> Circle:
+    """The sender and the recipients: what they already know about themselves.
+
+    On a reply whose outside recipients were all on the thread, the thread's people
+    are in the circle too: the quoted messages already went to them.
+    """
+    request = ctx.request
+    addresses = [request.sender] + [r.address for r in request.recipients if r.valid]
+    thread = set(request.thread_recipients)
+    if request.kind == "reply" and thread and all(r.key in thread for r in request.external):
+        addresses.extend(thread)
+    names = [r.name for r in request.recipients if r.name]
+    for address in addresses:
+        names.extend(p.name for p in ctx.kb.people_at(address) if p.name)
+    return Circle.of(addresses, names)
+
+
+@register("personal_data")
+def personal_data(ctx: CheckContext) -> Iterator[Finding]:
+    """Personal data in the body or the quoted thread, going to anyone outside: one high finding."""
+    request = ctx.request
+    external = request.external
+    if not external or not request.body:
+        return
+    hits = scan_personal_data(
+        request.body, circle=_circle(ctx), matchers=name_matchers_for(ctx.kb)
+    )
+    summary = summarise(hits)
+    if not summary:
+        return
+    parts_ja, parts_en = [], []
+    for item in summary:
+        ja, one, many = _KIND_WORDS[item["kind"]]
+        examples = "、".join(item["examples"])
+        parts_ja.append(f"{ja} {item['count']}件（例: {examples}）")
+        parts_en.append(
+            f"{item['count']} {one if item['count'] == 1 else many} (e.g. {', '.join(item['examples'])})"
+        )
+    quoted = any(item["quoted"] for item in summary)
+    yield Finding(
+        code="personal_data",
+        severity="high",
+        message=Text(
+            "本文{where_ja}に個人情報があります: {found_ja}。"
+            "人の名前やメールアドレスも個人情報です。組織の外（{who}）に見せてよい内容か確かめ、"
+            "不要な部分は消してから送ってください。",
+            "The body{where_en} holds personal data: {found_en}. "
+            "People's names and e-mail addresses are personal data too. Check that {who}, "
+            "outside your organisation, may see it, and delete what they do not need.",
+        ).format(
+            where_ja="（引用・転送された部分を含む）" if quoted else "",
+            where_en=" (quoted and forwarded text included)" if quoted else "",
+            found_ja="、".join(parts_ja),
+            found_en="; ".join(parts_en),
+            who=_list([r.address for r in external], 3),
+        ),
+        related=summary,
     )
