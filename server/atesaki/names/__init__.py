@@ -473,7 +473,11 @@ def _keys_match(a: frozenset[str], b: frozenset[str]) -> bool:
 
 
 def _similar(a: str, b: str) -> bool:
-    return jellyfish.jaro_winkler_similarity(a, b) >= WESTERN_SIMILARITY
+    # full names ("john smith") are compared word by word: Jane Smith is not John Smith
+    return all(
+        jellyfish.jaro_winkler_similarity(x, y) >= WESTERN_SIMILARITY
+        for x, y in zip(a.split(" "), b.split(" "), strict=False)
+    )
 
 
 def same_surname(a: NameProfile, b: NameProfile) -> bool:
