@@ -1,0 +1,130 @@
+/* The one message protocol: {action, args} from content scripts and extension pages, checked by sender. */
+'use strict';
+
+const AtesakiMessages = (() => {
+  const RECENT_SENDS = 20;
+  // Errors after which the service may have moved, restarted or changed token: ask the native host again.
+  const REPAIR_ERRORS = new Set(['service_down', 'timeout', 'unauthorized', 'not_paired']);
+
+  function afterCall(result) {
+    if (!result.ok && REPAIR_ERRORS.has(result.error)) AtesakiNative.hello();
+    return result;
+  }
+
+  async function remember(key, value, limit) {
+    if (!limit) return chrome.storage.local.set({ [key]: value });
+    const stored = (await chrome.storage.local.get(key))[key];
+    const list = Array.isArray(stored) ? stored : [];
+    list.unshift(value);
+    return chrome.storage.local.set({ [key]: list.slice(0, limit) });
+  }
+
+  /** Actions a webmail page's content script may ask for. */
+  const CONTENT_ACTIONS = {
+    async check({ request }) {
+      const result = afterCall(await AtesakiClient.call('POST', '/v1/check', request));
+      await remember('lastCheck', {
+        at: new Date().toISOString(),
+        ok: result.ok,
+        verdict: result.verdict || null,
+        error: result.ok ? null : result.error,
+        subject: request && request.subject ? String(request.subject).slice(0, 200) : '',
+        recipients: (request && request.recipients ? request.recipients.length : 0),
+      });
+      return result;
+    },
+    async checkers() {
+      return afterCall(await AtesakiClient.call('GET', '/v1/checkers'));
+    },
+    async approve({ check_id, checker, code }) {
+      return afterCall(await AtesakiClient.call('POST', '/v1/approvals', { check_id, checker, code }));
+    },
+    async recordSend({ check_id, recipients, release_token, subject }) {
+      const result = afterCall(
+        await AtesakiClient.call('POST', '/v1/sends', { check_id, recipients, release_token: release_token || null }),
+      );
+      await remember(
+        'recentSends',
+        { check_id, at: new Date().toISOString(), subject: String(subject || '').slice(0, 200), recipients, recorded: result.ok },
+        RECENT_SENDS,
+      );
+      return result;
+    },
+  };
+
+  /** Actions only the extension's own pages (options, popup) may ask for. */
+  const PAGE_ACTIONS = {
+    async status() {
+      const { settings, managed } = await AtesakiSettings.load();
+      const health = await AtesakiClient.health();
+      const auth = health.ok ? await AtesakiClient.call('GET', '/v1/checkers') : health;
+      const stored = await chrome.storage.local.get(['lastCheck', 'pairedBy']);
+      return {
+        ok: true,
+        serverUrl: settings.serverUrl,
+        reachable: Boolean(health.ok),
+        paired: Boolean(auth.ok),
+        error: auth.ok ? null : auth.error,
+        message: auth.ok ? '' : auth.message,
+        pairedBy: stored.pairedBy || null,
+        managedKeys: Object.keys(managed),
+        lastCheck: stored.lastCheck || null,
+        native: AtesakiNative.last(),
+      };
+    },
+    async getSettings() {
+      const { settings, managed, managedHosts } = await AtesakiSettings.load();
+      return { ok: true, settings, managedKeys: Object.keys(managed), managedHosts };
+    },
+    async saveSettings({ values }) {
+      const clean = {};
+      if (typeof values.serverUrl === 'string') clean.serverUrl = values.serverUrl.trim();
+      if (typeof values.token === 'string') {
+        clean.token = values.token.trim();
+        clean.pairedBy = 'manual';
+      }
+      if (Array.isArray(values.webmailHosts)) {
+        clean.webmailHosts = values.webmailHosts.map(AtesakiParse.normaliseOrigin).filter(Boolean);
+      }
+      await chrome.storage.local.set(clean);
+      const patterns = await AtesakiRegistration.sync();
+      return { ok: true, patterns };
+    },
+    async hello() {
+      return AtesakiNative.hello();
+    },
+    async recentSends() {
+      const stored = await chrome.storage.local.get('recentSends');
+      return { ok: true, sends: stored.recentSends || [] };
+    },
+    async reportIncident({ check_id, address, note }) {
+      return afterCall(await AtesakiClient.call('POST', '/v1/incidents', { check_id: check_id || null, address, note }));
+    },
+    async syncHosts() {
+      return { ok: true, patterns: await AtesakiRegistration.sync() };
+    },
+  };
+
+  function fromExtensionPage(sender) {
+    return Boolean(sender.url && sender.url.startsWith(chrome.runtime.getURL('')) && !(sender.tab && /^https?:/.test(sender.tab.url || '')));
+  }
+
+  /** Route one message; refuses other extensions and privileged actions from web pages. */
+  async function handle(message, sender) {
+    if (!sender || sender.id !== chrome.runtime.id) return { ok: false, error: 'forbidden', message: 'not this extension' };
+    const action = message && message.action;
+    const args = (message && message.args) || {};
+    const page = fromExtensionPage(sender);
+    const table = page ? { ...CONTENT_ACTIONS, ...PAGE_ACTIONS } : CONTENT_ACTIONS;
+    if (typeof action !== 'string' || !Object.hasOwn(table, action)) {
+      return { ok: false, error: 'unknown_action', message: 'unknown or forbidden action: ' + action };
+    }
+    try {
+      return await table[action](args);
+    } catch (error) {
+      return { ok: false, error: 'extension_error', message: String((error && error.message) || error) };
+    }
+  }
+
+  return { CONTENT_ACTIONS, PAGE_ACTIONS, handle };
+})();

@@ -1,0 +1,29 @@
+/* The service worker: wires settings, the service client, native pairing and the message table together. */
+'use strict';
+
+if (typeof importScripts === 'function') {
+  // Chrome's worker loads its parts here; Firefox lists the same files in manifest.firefox.json.
+  importScripts('../common/parse.js', 'settings.js', 'client.js', 'native.js', 'registration.js', 'messages.js');
+}
+
+chrome.runtime.onMessage.addListener((message, sender, sendResponse) => {
+  AtesakiMessages.handle(message, sender).then(sendResponse, (error) =>
+    sendResponse({ ok: false, error: 'extension_error', message: String(error) }),
+  );
+  return true; // answer asynchronously
+});
+
+chrome.storage.onChanged.addListener((changes, area) => {
+  if ('webmailHosts' in changes && (area === 'local' || area === 'managed')) AtesakiRegistration.sync();
+});
+
+if (chrome.permissions && chrome.permissions.onAdded) {
+  chrome.permissions.onAdded.addListener(() => AtesakiRegistration.sync());
+  chrome.permissions.onRemoved.addListener(() => AtesakiRegistration.sync());
+}
+
+// The worker can be evicted at any time; each start re-registers and says hello to the native host.
+chrome.runtime.onInstalled.addListener(() => AtesakiRegistration.sync());
+chrome.runtime.onStartup.addListener(() => AtesakiRegistration.sync());
+AtesakiRegistration.sync().catch(() => {});
+AtesakiNative.hello();

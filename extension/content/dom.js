@@ -1,0 +1,65 @@
+/* DOM helpers the adapters share: reading text, and acting on the page the way a user would. */
+'use strict';
+
+globalThis.AtesakiAdapters = globalThis.AtesakiAdapters || [];
+
+globalThis.AtesakiDom = (() => {
+  /** Visible-or-not text of an element, invisible marks removed. */
+  function text(element) {
+    return element ? AtesakiParse.cleanText(element.innerText || element.textContent || '') : '';
+  }
+
+  /** Set an input's value through the native setter so frameworks (React, jQuery) notice. */
+  function setValue(element, value) {
+    const proto = element instanceof HTMLTextAreaElement ? HTMLTextAreaElement.prototype : HTMLInputElement.prototype;
+    const setter = Object.getOwnPropertyDescriptor(proto, 'value').set;
+    setter.call(element, value);
+    element.dispatchEvent(new Event('input', { bubbles: true }));
+    element.dispatchEvent(new Event('change', { bubbles: true }));
+  }
+
+  /** Press a key on an element (keydown, keypress, keyup), as the webmail's widgets listen for. */
+  function press(element, key, options = {}) {
+    const init = { key, code: key === 'Enter' ? 'Enter' : key, keyCode: key === 'Enter' ? 13 : 0, which: key === 'Enter' ? 13 : 0, bubbles: true, cancelable: true, ...options };
+    for (const type of ['keydown', 'keypress', 'keyup']) element.dispatchEvent(new KeyboardEvent(type, init));
+  }
+
+  /** A full pointer-and-mouse click: webmails act on mousedown/mouseup as often as on click. */
+  function click(element) {
+    const rect = element.getBoundingClientRect();
+    const init = { bubbles: true, cancelable: true, composed: true, view: window, button: 0, clientX: rect.left + rect.width / 2, clientY: rect.top + rect.height / 2 };
+    element.dispatchEvent(new PointerEvent('pointerdown', init));
+    element.dispatchEvent(new MouseEvent('mousedown', init));
+    element.dispatchEvent(new PointerEvent('pointerup', init));
+    element.dispatchEvent(new MouseEvent('mouseup', init));
+    element.dispatchEvent(new MouseEvent('click', init));
+  }
+
+  /** Keep only elements that are not inside another element of the list. */
+  function outermost(elements) {
+    return elements.filter((el) => !elements.some((other) => other !== el && other.contains(el)));
+  }
+
+  /** First match of the first selector that matches anything: a list is in order of preference. */
+  function first(root, selectors) {
+    for (const selector of Array.isArray(selectors) ? selectors : [selectors]) {
+      const found = root.querySelector(selector);
+      if (found) return found;
+    }
+    return null;
+  }
+
+  /** Closest match of a selector, also walking out of shadow roots. */
+  function closest(node, selector) {
+    let current = node && node.nodeType === 1 ? node : node && node.parentElement;
+    while (current) {
+      const found = current.closest(selector);
+      if (found) return found;
+      const root = current.getRootNode();
+      current = root && root.host ? root.host : null;
+    }
+    return null;
+  }
+
+  return { text, setValue, press, click, outermost, closest, first };
+})();
