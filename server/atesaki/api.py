@@ -131,6 +131,8 @@ def build_check_request(data: dict, is_internal) -> CheckRequest:
         size = item.get("size")
         if size is None:
             size = 0
+        if isinstance(size, float) and size.is_integer():  # JSON's 1.0 is an integer too
+            size = int(size)
         if isinstance(size, bool) or not isinstance(size, int) or size < 0:
             raise _bad(f"{where}.size", "0 以上の整数です。", "must be a whole number ≥ 0")
         attachments.append({"name": _string(item, "name", f"{where}.name"), "size": size})
