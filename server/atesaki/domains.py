@@ -29,7 +29,11 @@ from importlib import resources
 from typing import Any
 
 import idna
-import jellyfish
+
+try:  # 20 times faster than jellyfish here (0.35 µs a pair); optional
+    from rapidfuzz.distance.OSA import distance as _edit_distance
+except ImportError:  # pragma: no cover - the fallback gives the same answers, slower
+    from jellyfish import damerau_levenshtein_distance as _edit_distance
 
 
 def is_internal(address_or_domain: str, internal_domains: Iterable[str]) -> bool:
@@ -55,6 +59,10 @@ def ascii_domain(domain: Any) -> str:
     text = domain.rpartition("@")[2].strip().rstrip(".")
     if not text or len(text) > 253:
         return ""
+    if _PLAIN.match(text):
+        # Already ASCII (the usual case, and xn-- labels as the browser sends them):
+        # idna.encode costs ~70 µs a domain and would change nothing but the case.
+        return text.lower()
     try:
         return idna.encode(text, uts46=True).decode("ascii").lower()
     except (idna.IDNAError, UnicodeError, ValueError):
@@ -63,8 +71,13 @@ def ascii_domain(domain: Any) -> str:
         return text if text.isascii() and text.isprintable() else ""
 
 
+_PLAIN = re.compile(r"^[A-Za-z0-9._-]+$")
+
+
 def unicode_domain(domain: str) -> str:
     """The domain as a person reads it (``xn--`` labels decoded); the input if that fails."""
+    if "xn--" not in domain:
+        return domain
     labels = []
     for label in domain.split("."):
         if label.startswith("xn--"):
@@ -91,7 +104,11 @@ def split_registrable(domain: str) -> tuple[str, str]:
     An unknown top-level label counts as the suffix (``evil.example`` ->
     ``("evil", "example")``); a bare public suffix has no name (``("", "co.jp")``).
     """
-    domain = ascii_domain(domain)
+    return _split(ascii_domain(domain))
+
+
+def _split(domain: str) -> tuple[str, str]:
+    """``split_registrable`` for a domain already in lower-case ASCII."""
     if not domain:
         return "", ""
     parts = _extractor()(domain)
@@ -132,6 +149,8 @@ def skeleton(text: str) -> str:
     Two strings that look alike get the same skeleton; ``m`` and ``rn``, ``0`` and
     ``o``, ``1`` and ``l``, ``w`` and ``vv``, ``d`` and ``cl`` included.
     """
+    if text.isascii():  # the usual case; NFD changes nothing and no accents can appear
+        return text.lower().translate(_confusables()).lower()
     mapped = unicodedata.normalize("NFD", text.lower()).translate(_confusables()).lower()
     # Combining accents (U+0300-036F) are dropped so that gmàil.com meets gmail.com.
     return "".join(c for c in unicodedata.normalize("NFD", mapped) if not "\u0300" <= c <= "\u036f")
@@ -216,24 +235,48 @@ def _strip(text: str) -> str:
 
 
 def _deletions(name: str) -> set[str]:
+    """The name and each of its single-letter deletions."""
     return {name} | {name[:i] + name[i + 1 :] for i in range(len(name))}
 
 
-# Long names allow 2 edits (Damerau). Such a pair is at most 3 plain Levenshtein edits
-# apart in practice (a swap plus a change), so by the pigeonhole principle one of a
-# known name's 4 segments appears unchanged in the typed name, shifted by at most 3.
-_SEGMENTS = 4
-_SHIFT = 3
+def _put(index: dict, key: Any, value: str) -> None:
+    """Add ``value`` under ``key`` (a str alone, a list once shared)."""
+    old = index.get(key)
+    if old is None:
+        index[key] = value
+    elif isinstance(old, str):
+        if old != value:
+            index[key] = [old, value]
+    elif value not in old:
+        old.append(value)
 
 
-def _segments(length: int) -> list[tuple[int, int]]:
+def _get(index: dict, key: Any) -> tuple[str, ...] | list[str]:
+    """Every value under ``key``."""
+    found = index.get(key)
+    if found is None:
+        return ()
+    return (found,) if isinstance(found, str) else found
+
+
+# Names of 4-8 letters allow 1 edit and are indexed by their single deletions. Longer names
+# allow 2 edits (Damerau) and are indexed by segments instead. Each edit spoils at most one of a known name's 5
+# segments and a swap at most two, so a typed name within 2 edits still holds at least 2
+# of the segments unchanged, shifted by at most 2 places: candidates need 2 segment hits.
+_SEGMENTS = 5
+_SHIFT = 2
+_MIN_HITS = 2
+
+
+@functools.lru_cache(maxsize=64)
+def _segments(length: int) -> tuple[tuple[int, int], ...]:
     base, extra = divmod(length, _SEGMENTS)
     spans, start = [], 0
     for i in range(_SEGMENTS):
         size = base + (1 if i >= _SEGMENTS - extra else 0)
         spans.append((start, size))
         start += size
-    return spans
+    return tuple(spans)
 
 
 @dataclass(frozen=True)
@@ -261,12 +304,14 @@ class LookalikeDetector:
         self.allowed, self.allowed_pairs = parse_allow(allow)
         self.known: set[str] = set()  # every known domain as given (ASCII)
         self.registrable: set[str] = set()  # their registrable domains
-        self._skeletons: dict[str, list[str]] = {}
-        self._stripped: dict[str, list[str]] = {}
-        self._dotted: dict[str, list[str]] = {}  # hyphens as dots: kyoto.u.ac.jp
-        self._names: dict[str, list[str]] = {}
-        self._deletes: dict[str, list[str]] = {}
-        self._parts: dict[tuple[str, int, int, str], list[str]] = {}
+        # Index values are one registrable domain (str), or a list when several share a
+        # key: most keys are unique, and a list each would double build time and memory.
+        self._skeletons: dict[str, str | list[str]] = {}
+        self._stripped: dict[str, str | list[str]] = {}
+        self._dotted: dict[str, str | list[str]] = {}  # hyphens as dots: kyoto.u.ac.jp
+        self._names: dict[str, str | list[str]] = {}
+        self._deletes: dict[str, str | list[str]] = {}  # names of 4-8 letters
+        self._parts: dict[tuple[str, int, int, str], str | list[str]] = {}  # longer names
         self.add(mail_providers() if providers else ())
         self.add(known_domains)
 
@@ -285,35 +330,40 @@ class LookalikeDetector:
                     self._index(ascii_form)
 
     def _index(self, domain: str) -> None:
-        name, suffix = split_registrable(domain)
+        name, suffix = _split(domain)
         if not name or not suffix:
             return
         registrable = f"{name}.{suffix}"
         if registrable in self.registrable:
             return
         self.registrable.add(registrable)
-        self._skeletons.setdefault(skeleton(unicode_domain(registrable)), []).append(registrable)
-        self._dotted.setdefault(registrable.replace("-", "."), []).append(registrable)
+        _put(self._skeletons, skeleton(unicode_domain(registrable)), registrable)
+        _put(self._dotted, registrable.replace("-", "."), registrable)
         if len(name) >= 3:
-            self._stripped.setdefault(_strip(registrable), []).append(registrable)
-        if len(name) >= MIN_TYPO_NAME:
-            if name not in GENERIC_NAMES:
-                self._names.setdefault(name, []).append(registrable)
+            _put(self._stripped, _strip(registrable), registrable)
+        if len(name) >= MIN_TYPO_NAME and name not in GENERIC_NAMES:
+            _put(self._names, name, registrable)
+        limit = _typo_limit(name)
+        if limit == 1:
             for key in _deletions(name):
-                self._deletes.setdefault(f"{key}.{suffix}", []).append(registrable)
-        if _typo_limit(name) == 2:
+                _put(self._deletes, f"{key}.{suffix}", registrable)
+        elif limit == 2:
             for i, (start, size) in enumerate(_segments(len(name))):
-                key = (suffix, len(name), i, name[start : start + size])
-                self._parts.setdefault(key, []).append(registrable)
+                _put(self._parts, (suffix, len(name), i, name[start : start + size]), registrable)
 
     # --- checking ---------------------------------------------------------------------
 
     def is_known(self, domain: str) -> bool:
         """True for a known domain, a subdomain of one, or another host of a known organisation."""
-        ascii_form = ascii_domain(domain)
-        return bool(ascii_form) and (
-            _under(ascii_form, self.known) or registrable_domain(ascii_form) in self.registrable
-        )
+        return self._is_known(ascii_domain(domain))
+
+    def _is_known(self, domain: str) -> bool:
+        if not domain:
+            return False
+        if _under(domain, self.known):
+            return True
+        name, suffix = _split(domain)
+        return f"{name}.{suffix}" in self.registrable
 
     def check(self, domain: Any) -> list[Lookalike]:
         """The known domains that ``domain`` imitates, most telling reason first; [] if none.
@@ -321,9 +371,9 @@ class LookalikeDetector:
         Known domains, their subdomains and allow-listed domains give []. Never raises.
         """
         ascii_form = ascii_domain(domain)
-        if not ascii_form or self.is_known(ascii_form) or _under(ascii_form, self.allowed):
+        if not ascii_form or self._is_known(ascii_form) or _under(ascii_form, self.allowed):
             return []
-        name, suffix = split_registrable(ascii_form)
+        name, suffix = _split(ascii_form)
         own = f"{name}.{suffix}" if name and suffix else ascii_form
         found: dict[str, str] = {}
 
@@ -348,7 +398,7 @@ class LookalikeDetector:
     def _confusable(self, domain: str, hit) -> None:
         labels = skeleton(unicode_domain(domain)).split(".")
         for i in range(len(labels) - 1):
-            for real in self._skeletons.get(".".join(labels[i:]), ()):
+            for real in _get(self._skeletons, ".".join(labels[i:])):
                 hit(real, "confusable")
 
     def _embedded(self, domain: str, hit) -> None:
@@ -356,7 +406,7 @@ class LookalikeDetector:
         tokens = pieces[0::2]
         for start in range(len(tokens)):
             for end in range(start + 2, min(start + _RUN, len(tokens)) + 1):
-                reals = self._dotted.get(".".join(tokens[start:end]))
+                reals = _get(self._dotted, ".".join(tokens[start:end]))
                 if not reals:
                     continue
                 # Short names (me.com, au.com) only count as whole labels: tokyo-me.com is
@@ -372,13 +422,13 @@ class LookalikeDetector:
 
     def _punctuation(self, own: str, name: str, hit) -> None:
         for key in {_strip(own), _strip(name)}:
-            for real in self._stripped.get(key, ()):
+            for real in _get(self._stripped, key):
                 hit(real, "punctuation")
 
     def _other_suffix(self, name: str, hit) -> None:
         if len(name) < MIN_TYPO_NAME or name in GENERIC_NAMES:
             return
-        for real in self._names.get(name, ()):
+        for real in _get(self._names, name):
             hit(real, "other_suffix")
 
     def _suffix_typo(self, domain: str, hit) -> None:
@@ -387,27 +437,28 @@ class LookalikeDetector:
         labels = domain.split(".")
         for size in range(1, min(3, len(labels) - 1) + 1):
             name, suffix = labels[-size - 1], ".".join(labels[-size:])
-            for real in self._names.get(name, ()):
+            for real in _get(self._names, name):
                 real_suffix = real[len(name) + 1 :]
-                if jellyfish.damerau_levenshtein_distance(suffix, real_suffix) == 1:
+                if _edit_distance(suffix, real_suffix) == 1:
                     hit(real, "typo")
 
     def _typo(self, name: str, suffix: str, hit) -> None:
         candidates: set[str] = set()
         for key in _deletions(name):
-            candidates.update(self._deletes.get(f"{key}.{suffix}", ()))
+            candidates.update(_get(self._deletes, f"{key}.{suffix}"))
         length = len(name)
+        hits: dict[str, int] = {}  # candidate -> bit set of the segments found
         for known_length in range(max(9, length - 2), length + 3):
             for i, (start, size) in enumerate(_segments(known_length)):
+                bit = 1 << i
                 low, high = max(0, start - _SHIFT), min(length - size, start + _SHIFT)
                 for at in range(low, high + 1):
-                    candidates.update(
-                        self._parts.get((suffix, known_length, i, name[at : at + size]), ())
-                    )
+                    for real in _get(self._parts, (suffix, known_length, i, name[at : at + size])):
+                        hits[real] = hits.get(real, 0) | bit
+        candidates.update(real for real, bits in hits.items() if bits.bit_count() >= _MIN_HITS)
         for real in candidates:
             real_name = real[: -len(suffix) - 1]
-            distance = jellyfish.damerau_levenshtein_distance(name, real_name)
-            if 0 < distance <= _typo_limit(real_name):
+            if 0 < _edit_distance(name, real_name) <= _typo_limit(real_name):
                 hit(real, "typo")
 
 
