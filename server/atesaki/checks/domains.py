@@ -46,8 +46,8 @@ def message(domain: str, found: list[Lookalike]) -> Text:
     """The finding's text in both languages, naming the most likely real domain."""
     first = found[0]
     why = WHY[first.reason].format(real=first.real)
-    real = "、".join(f.real for f in found[:MAX_RELATED])
-    real_en = ", ".join(f.real for f in found[:MAX_RELATED])
+    real = " または ".join(f.real for f in found[:MAX_RELATED])
+    real_en = " or ".join(f.real for f in found[:MAX_RELATED])
     return Text(
         MESSAGE.ja.format(domain=_shown(domain), real=real, why=why.ja),
         MESSAGE.en.format(domain=_shown(domain), real=real_en, why=why.en),
