@@ -227,6 +227,7 @@ def test_the_page_shows_findings_summary_and_the_chain(client, activity) -> None
     head = audit.verify(conn).head_hash
     assert head in html
     assert "別の佐藤さん" in html
+    assert "built-in method" not in html and "Undefined" not in html
 
 
 def test_the_page_speaks_english_when_asked(client, activity) -> None:

@@ -28,7 +28,7 @@ STRINGS: dict[str, Text] = {
     "f_anyone": Text("（だれでも）", "(anyone)"),
     "f_incidents": Text("報告があったもの", "With incidents"),
     "apply": Text("表示", "Show"),
-    "clear": Text("解除", "Clear"),
+    "reset": Text("解除", "Clear"),
     "activity": Text("最近の確認と送信", "Recent checks and sends"),
     "when": Text("日時", "When"),
     "sender": Text("送信者", "Sender"),
@@ -46,7 +46,12 @@ STRINGS: dict[str, Text] = {
     "what": Text("内容", "What went wrong"),
     "report": Text("報告書", "Report"),
     "incident_mark": Text("報告あり", "incident"),
-    "kinds": Text("種別", "Kind"),
+}
+
+KINDS: dict[str, Text] = {
+    "new": Text("新規", "new"),
+    "reply": Text("返信", "reply"),
+    "forward": Text("転送", "forward"),
 }
 
 VERDICTS: dict[str, Text] = {

@@ -31,7 +31,7 @@ from atesaki.ui.auth import (
 )
 from atesaki.ui.i18n import page_language
 from atesaki.ui.incidents import render_report
-from atesaki.ui.strings import STRINGS, VERDICTS
+from atesaki.ui.strings import KINDS, STRINGS, VERDICTS
 
 bp = Blueprint("ui", __name__, template_folder="templates", static_folder="static",
                static_url_path="/ui/static")
@@ -102,6 +102,7 @@ def review_page():
         other_lang="en" if lang == "ja" else "ja",
         s={key: text.get(lang) for key, text in STRINGS.items()},
         verdicts={key: text.get(lang) for key, text in VERDICTS.items()},
+        kinds={key: text.get(lang) for key, text in KINDS.items()},
         filters=filters,
         rows=review.activity(conn, service.is_internal, filters),
         incidents=review.incidents(conn),
