@@ -86,22 +86,29 @@ _EMAIL_DOMAIN = "A-Za-z0-9\\-Ａ-Ｚａ-ｚ０-９"
 _EMAIL_AT_RE = re.compile(
     rf"[@＠][{_EMAIL_DOMAIN}]{{1,63}}(?:[.．][{_EMAIL_DOMAIN}]{{1,63}}){{1,8}}"
 )
-_EMAIL_LOCAL_TAIL_RE = re.compile(rf"[{_EMAIL_LOCAL}]{{1,64}}\Z")
+# Each regex pass over a body costs ~5 ns a character whatever it finds, so the rare
+# anchors ("@", "様", "Mr") are found with str.find (much faster) and the regexes only
+# run where they are.
+_RAW_LIMIT = 20_000  # occurrences of one anchor looked at, at most
+# The lookbehind makes every start but the run's first fail at once: O(64) per "@".
+_EMAIL_LOCAL_TAIL_RE = re.compile(rf"(?<![{_EMAIL_LOCAL}])[{_EMAIL_LOCAL}]{{1,64}}\Z")
 
 # One run of digits, dashes, spaces and brackets: a phone number, a My Number, a postal
 # code, or (most often) a date, an amount or an order number, told apart in Python.
-_NUMBER_RE = re.compile(
-    rf"(?<![{_DIGITS}A-Za-z])(?:[+＋][8８][1１]|[(（])?[{_DIGITS}]"
-    rf"[{_DIGITS}{_DASHES} ()（）\u3000]{{5,20}}"
-)
-_TRAILING_SEP_RE = re.compile(r"[\s\-ー()]+$")
+# Possessive and starting at a character class, so a run of a million digits is one
+# quick match rather than a million attempts.
+_NUMBER_RE = re.compile(rf"[{_DIGITS}][{_DIGITS}{_DASHES} ()（）\u3000]{{5,}}+")
+_NUMBER_MAX = 64  # longer runs are tables of figures, split and looked at in pieces
+_NOT_BEFORE_NUMBER = frozenset("0123456789０１２３４５６７８９-/_=#@")
 
-_PHONE_WORDS_RE = re.compile(r"(?i)(?:tel|phone|fax|mobile|cell|電話|携帯|℡|☎|📞|ＴＥＬ|連絡先)")
+# Matched against lower-cased text: no (?i), so the regex engine can jump between
+# the first characters of the words instead of trying every position.
+_PHONE_WORDS_RE = re.compile(r"tel|phone|fax|mobile|cell|電話|携帯|℡|☎|📞|ｔｅｌ|連絡先")
 _NOT_PHONE_WORDS_RE = re.compile(
-    r"(?i)(?:注文|受注|発注|請求|伝票|管理|会員|予約|口座|追跡|問い?合わ?せ番号|受付番号|"
-    r"order|invoice|tracking|ref|account|\bid\b|no\.|#)"
+    r"注文|受注|発注|請求|伝票|管理|会員|予約|口座|追跡|問い?合わ?せ番号|受付番号|"
+    r"order|invoice|tracking|ref|account|id[ :.#]|no\.|#"
 )
-_MY_NUMBER_WORDS_RE = re.compile(r"(?i)(?:マイナンバー|個人番号|my ?number)")
+_MY_NUMBER_WORDS_RE = re.compile(r"マイナンバー|個人番号|my ?number")
 
 _PREFECTURES = (
     "北海道|青森|岩手|宮城|秋田|山形|福島|茨城|栃木|群馬|埼玉|千葉|東京|神奈川|新潟|富山|石川|"
@@ -115,18 +122,22 @@ _ADDRESS_AFTER_RE = re.compile(
 )
 # English order puts the postal code after the place: "Chiyoda-ku, Tokyo 100-0001".
 _ADDRESS_BEFORE_RE = re.compile(
-    r"(?i)(?:-ku|-shi|-cho|-machi|-gun|tokyo|osaka|kyoto|hokkaido|prefecture|japan)"
+    r"-ku|-shi|-cho|-machi|-gun|tokyo|osaka|kyoto|hokkaido|prefecture|japan"
 )
 
 # People's names before an honorific. Kanji (with 々), katakana and Latin letters;
 # hiragana is left out on purpose: "たくさん", "みなさん", "お疲れ様" are not names.
 _NAME_CHARS = "\u4e00-\u9fff\u3005\u30a1-\u30fa\u30fcA-Za-z"
-_HONORIFIC_RE = re.compile(rf"(?<=[{_NAME_CHARS}])[ \u3000]?(?:様|さん|殿|先生|氏)")
+_HONORIFICS = ("様", "さん", "殿", "先生", "氏")
+_HONORIFIC_SPLIT_RE = re.compile(r"様|殿|先生|氏")
+_NAME_CHAR_RE = re.compile(rf"[{_NAME_CHARS}]")
 _NAME_BEFORE_RE = re.compile(
-    rf"(?:[{_NAME_CHARS}]{{1,8}}[ \u3000])?[{_NAME_CHARS}]{{1,8}}[ \u3000]?\Z"
+    rf"(?<![{_NAME_CHARS}])(?:[{_NAME_CHARS}]{{1,8}}[ \u3000])?[{_NAME_CHARS}]{{1,8}}\Z"
 )
+_NAME_TAIL_RE = re.compile(rf"[{_NAME_CHARS}]{{1,6}}\Z")  # the end of a long run
+_TITLES = ("Mr", "Ms", "Miss", "Dr", "Prof")
 _TITLE_RE = re.compile(
-    r"\b(?:Mr|Mrs|Ms|Miss|Dr|Prof)\.? ([A-Z][a-z'\-]{1,20}(?: [A-Z][a-z'\-]{1,20})?)"
+    r"(?:Mrs?|Ms|Miss|Dr|Prof)\.? ([A-Z][a-z'\-]{1,20}(?: [A-Z][a-z'\-]{1,20})?)"
 )
 # Words that take 様/さん/殿/先生/氏 without being a person's name.
 _NOT_NAMES = frozenset(
@@ -149,21 +160,33 @@ _ROLE_ENDINGS = (
     "病院", "医院", "保育園", "幼稚園", "学園", "店", "塾", "館", "省", "庁", "課",
 )
 _ORG_PREFIX_RE = re.compile(
-    r"^.{1,12}?(?:会社|部|課|室|局|係|センター|支店|学校|大学|病院|役所|役場|事務所|の)(?=.{2})"
+    r"^.{0,12}?(?:会社|部|課|室|局|係|センター|支店|学校|大学|病院|役所|役場|事務所|の)(?=.{2})"
 )
 _HONORIFIC_NOT_AFTER = {"様": "式子々相態変化", "殿": "堂下様中", "氏": "名神族"}
 
-_URL_RE = re.compile(r"(?i)(?:https?://|www\.)[^\s<>\"'）」]{1,2000}")
-# Where the quoted thread starts: ">" lines, forward and reply headers.
-_QUOTE_START_RE = re.compile(
-    r"(?m)^(?:[ \t]{0,4}>|[-_]{2,}[ \t]{0,4}(?:Original Message|Forwarded (?:message|Message)|"
-    r"転送(?:された)?メッセージ|元のメッセージ)|(?:From|差出人|送信者)[:：] |"
-    r"On [^\n]{1,200} wrote:[ \t]*$|[^\n]{1,200}(?:wrote|のメッセージ|書きました)[:：][ \t]*$|"
-    r"\d{4}年\d{1,2}月\d{1,2}日[^\n]{1,120}[:：][ \t]*$)"
+# Each pattern below starts with a literal ("http", "\n", "wrote") so that the regex
+# engine's fast search skips the text between candidates.
+_URL_RES = (
+    re.compile(r"https?://[^\s<>\"'）」]{1,2000}"),
+    re.compile(r"www\.[^\s<>\"'）」]{1,2000}"),
 )
+# Where the quoted thread starts: ">" lines, forward and reply headers, attributions.
+_QUOTE_LINE_RES = (
+    re.compile(r"\n[ \t]{0,4}>"),
+    re.compile(
+        r"\n[ \t]{0,4}[-_]{2,}[ \t]{0,4}(?:Original Message|Forwarded (?:message|Message)|"
+        r"転送(?:された)?メッセージ|元のメッセージ)"
+    ),
+    re.compile(r"\n(?:From|差出人|送信者)[:：] "),
+)
+_LEADING_QUOTE_RE = re.compile(r"[ \t]{0,8}>")
+# "On … wrote:", "… のメッセージ:", "2024年1月15日(月) 10:02 佐藤 <k.sato@…>:"
+_ATTRIBUTION_END_RE = re.compile(r"(?:wrote|のメッセージ|書きました|@[^\s<>@]{1,255}>)[:：][ \t]*\n")
 # Signature separators: "-- ", and lines of rules that people draw around signatures.
-_SIGNATURE_SEP_RE = re.compile(r"(?m)^[ \t>]{0,8}(?:-- ?|[-=_─━＝＿*~〜・]{4,}[^\n]{0,40})$")
-_BLOCK_BREAK_RE = re.compile(r"(?m)\n[ \t>\u3000]*\n|^[ \t>]{0,8}(?:-- ?|[-=_─━＝＿*~〜・]{4,})")
+_SIGNATURE_SEP_RE = re.compile(
+    r"\n[ \t>]{0,8}(?:-- ?|[-=_─━＝＿*~〜・]{4,}[^\n]{0,40})(?=\n|\Z)"
+)
+_BLOCK_BREAK_RE = re.compile(r"\n[ \t>\u3000]{0,8}(?:\n|-- ?\n|[-=_─━＝＿*~〜・]{4,})")
 
 # Addresses that belong to a role, not a person: "お問い合わせは info@… まで" is not personal data.
 _ROLE_LOCAL_PARTS = frozenset(
@@ -197,6 +220,11 @@ def _name_key(name: str) -> str:
 # --- masking ------------------------------------------------------------------------
 
 
+_DIGIT_RUN_RE = re.compile(r"\d+")
+_DIGIT_RE = re.compile(r"\d")
+_NON_DIGIT_RE = re.compile(r"\D")
+
+
 def mask_email(address: str) -> str:
     """``k.sato@example.com`` -> ``k***@example.com``."""
     local, _, domain = address.partition("@")
@@ -205,13 +233,16 @@ def mask_email(address: str) -> str:
 
 def mask_phone(number: str) -> str:
     """Keep the first and the last group: ``090-1234-5678`` -> ``090-****-5678``."""
-    groups = list(re.finditer(r"\d+", number))
-    if len(groups) >= 3 or (len(groups) == 2 and number.startswith("+")):
+    groups = list(_DIGIT_RUN_RE.finditer(number))
+    if number.startswith("+") and len(groups) >= 3:
+        # "+81 90 …", "+81 (0)3 …": keep the country and the area code.
+        groups = groups[2:] if groups[1].group() == "0" else groups[1:]
+    if len(groups) >= 3:
         first, last = groups[0], groups[-1]
-        middle = re.sub(r"\d", "*", number[first.end() : last.start()])
+        middle = _DIGIT_RE.sub("*", number[first.end() : last.start()])
         return number[: first.end()] + middle + number[last.start() :]
-    digits = re.sub(r"\D", "", number)
-    if len(groups) == 2:  # "03-12345678"
+    digits = _NON_DIGIT_RE.sub("", number)
+    if len(groups) == 2 and not number.startswith("+"):  # "03-12345678"
         return f"{groups[0].group()}-****-{digits[-4:]}"
     return f"{digits[:3]}-****-{digits[-4:]}"
 
@@ -229,7 +260,7 @@ def mask_name(name: str) -> str:
 
 def mask_address(postal: str, place: str) -> str:
     """``〒100-0001 東京都千代田区…`` -> ``〒100-**** 東京都***``."""
-    digits = re.sub(r"\D", "", postal)
+    digits = _NON_DIGIT_RE.sub("", postal)
     return f"〒{digits[:3]}-**** {place}***"
 
 
@@ -402,15 +433,29 @@ def my_number_valid(digits: str) -> bool:
     return check == int(digits[11])
 
 
+def _quote_start(text: str) -> int:
+    """Where the quoted or forwarded part begins (the length of the text when there is none)."""
+    if _LEADING_QUOTE_RE.match(text):
+        return 0
+    best = len(text)
+    for pattern in _QUOTE_LINE_RES:
+        match = pattern.search(text, 0, best)
+        if match:
+            best = match.start() + 1
+    match = _ATTRIBUTION_END_RE.search(text, 0, best)
+    if match:
+        best = text.rfind("\n", 0, match.start()) + 1
+    return best
+
+
 class _Body:
     """A body and where its parts are: quoted text, salutation, signatures, URLs, blocks."""
 
     def __init__(self, body: str, circle: Circle) -> None:
         self.text = body
         self.circle = circle
-        match = _QUOTE_START_RE.search(body)
-        self.quote_start = match.start() if match else len(body)
-        urls = [(m.start(), m.end()) for m in _URL_RE.finditer(body)]
+        self.quote_start = _quote_start(body)
+        urls = sorted((m.start(), m.end()) for r in _URL_RES for m in r.finditer(body))
         self._url_starts = [u[0] for u in urls]
         self._url_ends = [u[1] for u in urls]
         self.salutation_end = self._salutation_end()
@@ -426,6 +471,8 @@ class _Body:
         for _ in range(4):
             newline = self.text.find("\n", pos, self.quote_start)
             line_end = newline if newline >= 0 else self.quote_start
+            if line_end - pos > 60:
+                break
             line = self.text[pos:line_end].strip()
             if line:
                 if len(line) > 40:
@@ -442,8 +489,8 @@ class _Body:
         # The sender's signature: from a "-- " or a drawn rule in the last 15 lines of
         # the new text down to where the quoted part starts.
         for match in _SIGNATURE_SEP_RE.finditer(self.text, 0, self.quote_start):
-            if self.text.count("\n", match.start(), self.quote_start) <= 15:
-                return match.start(), self.quote_start
+            if self.text.count("\n", match.start() + 1, self.quote_start) <= 15:
+                return match.start() + 1, self.quote_start
         return (-1, -1)
 
     def in_url(self, pos: int) -> bool:
@@ -494,12 +541,22 @@ class _Body:
         return Hit(kind, start, end, value, masked, start >= self.quote_start)
 
 
+def _find_all(text: str, needle: str, limit: int = _RAW_LIMIT) -> Iterator[int]:
+    """Positions of ``needle`` in ``text`` (at most ``limit``)."""
+    pos = text.find(needle)
+    while pos >= 0 and limit > 0:
+        yield pos
+        limit -= 1
+        pos = text.find(needle, pos + len(needle))
+
+
 def _emails(body: _Body) -> Iterator[Hit]:
     text, circle = body.text, body.circle
-    for seen, match in enumerate(_EMAIL_AT_RE.finditer(text)):
-        if seen >= MAX_CANDIDATES:
-            break
-        at = match.start()
+    ats = [*_find_all(text, "@", MAX_CANDIDATES), *_find_all(text, "＠", MAX_CANDIDATES)]
+    for at in ats:
+        match = _EMAIL_AT_RE.match(text, at)
+        if not match:
+            continue
         local = _EMAIL_LOCAL_TAIL_RE.search(text, max(0, at - 64), at)
         if not local:
             continue
@@ -522,18 +579,24 @@ def _emails(body: _Body) -> Iterator[Hit]:
 
 def _numbers(body: _Body) -> Iterator[Hit]:
     text = body.text
-    for seen, match in enumerate(_NUMBER_RE.finditer(text)):
-        if seen >= MAX_CANDIDATES:
-            break
-        raw = _TRAILING_SEP_RE.sub("", match.group())
-        normal = _nfkc(raw).translate(_DASH_TABLE).replace("\u3000", " ")
+    budget = MAX_CANDIDATES
+    for match in _NUMBER_RE.finditer(text):
+        start = match.start()
+        # The run starts at its first digit; "(03)…" and "+81 …" start one before.
+        if start and text[start - 1] in "(（+＋":
+            start -= 1
+        raw = text[start : match.end()]
+        normal = raw if raw.isascii() else _nfkc(raw).translate(_DASH_TABLE).replace("\u3000", " ")
         if len(normal) != len(raw):  # never for these characters; be safe anyway
             normal = raw
         pos = 0
-        # A run may hold two numbers ("〒100-0001 03-1234-5678"): retry after each space.
+        # A run may hold several numbers ("〒100-0001 03-1234-5678", a table of
+        # figures): look again after each space.
         while pos < len(normal):
-            start = match.start() + pos
-            found = _classify_number(body, start, normal[pos:])
+            budget -= 1
+            if budget < 0:
+                return
+            found = _classify_number(body, start + pos, normal[pos : pos + _NUMBER_MAX])
             if found:
                 length, hit = found
                 if hit is not None:
@@ -549,8 +612,9 @@ def _numbers(body: _Body) -> Iterator[Hit]:
 
 
 def _line_before(text: str, start: int, width: int = 40) -> str:
+    """Up to ``width`` characters before ``start`` on its line, lower-cased."""
     line_start = text.rfind("\n", max(0, start - width), start) + 1
-    return text[max(line_start, start - width) : start]
+    return text[max(line_start, start - width) : start].lower()
 
 
 def _classify_number(body: _Body, start: int, number: str) -> tuple[int, Hit | None] | None:
@@ -559,7 +623,7 @@ def _classify_number(body: _Body, start: int, number: str) -> tuple[int, Hit | N
     if body.in_url(start):
         return None
     before = text[start - 1] if start else " "
-    if before in "-/_=#" or (before == "." and start >= 2 and text[start - 2].isdigit()):
+    if before in _NOT_BEFORE_NUMBER or (before.isascii() and before.isalpha()) or (before == "." and start >= 2 and text[start - 2].isdigit()):
         return None
     postal = _postal_address(body, start, number)
     if postal is not None:
@@ -589,7 +653,7 @@ def _postal_address(body: _Body, start: int, number: str) -> tuple[int, Hit | No
     if not marked and not match.group(0)[3:4] == "-":
         return None  # seven bare digits are not a postal code
     place = _ADDRESS_AFTER_RE.match(text, end)
-    english = _ADDRESS_BEFORE_RE.search(text, max(0, start - 60), start)
+    english = _ADDRESS_BEFORE_RE.search(text[max(0, start - 60) : start].lower())
     if not place and not english:
         return (match.end(), None) if marked else None
     value = match.group(1) + match.group(2)
@@ -602,35 +666,35 @@ def _postal_address(body: _Body, start: int, number: str) -> tuple[int, Hit | No
 
 def _phone(body: _Body, start: int, number: str) -> tuple[int, Hit | None] | None:
     international = number.startswith("+81")
-    offset = 3 if international else 0
-    groups: list[tuple[int, int]] = []
-    previous_end = offset
-    for match in _PHONE_GROUP_RE.finditer(number, offset):
-        gap = number[previous_end : match.start()]
-        if groups and (len(gap) > 2 or not gap):
-            break
-        if not groups and len(gap) > 2:
-            return None
-        groups.append((match.start(), match.end()))
-        previous_end = match.end()
-    if international and groups and number[groups[0][0] - 1 : groups[0][1] + 1] == "(0)":
-        groups = groups[1:]  # "+81 (0)3 …": the trunk 0 written in brackets
+    previous_end = 3 if international else 0
     digits = ""
-    for count, (g_start, g_end) in enumerate(groups, 1):
-        digits += number[g_start:g_end]
+    first_group = -1
+    count = 0
+    for match in _DIGIT_RUN_RE.finditer(number, previous_end):
+        gap = number[previous_end : match.start()]
+        if len(gap) > 2 or (count and not gap):
+            return None
+        if international and count == 0 and gap.endswith("(") and match.group() == "0":
+            previous_end = match.end()  # "+81 (0)3 …": the trunk 0 written in brackets
+            continue
+        group = match.group()
+        digits += group
+        count += 1
+        if count == 1:
+            first_group = len(group) + (0 if international else -1)  # area code, no 0
         national = "0" + digits if international else digits
         if len(national) > 11:
             return None
-        if not _phone_shape(national, [number[a:b] for a, b in groups[:count]], international):
-            continue
-        following = number[g_end : g_end + 2]
-        if count < len(groups) and following[:1] == "-":
-            return None  # the code goes on: an order or account number
-        return _phone_hit(body, start, g_end, number[:g_end], count == 1)
+        if _phone_shape(national, count, first_group, len(group)):
+            following = number[match.end() : match.end() + 2]
+            if following[:1] == "-" and following[1:2].isdigit():
+                return None  # the code goes on: an order or account number
+            return _phone_hit(body, start, match.end(), number[: match.end()], count == 1)
+        previous_end = match.end()
     return None
 
 
-def _phone_shape(national: str, groups: list[str], international: bool) -> bool:
+def _phone_shape(national: str, groups: int, first: int, last: int) -> bool:
     if len(national) not in (10, 11) or national[0] != "0" or national[1] == "0":
         return False
     if len(national) == 11 and not (
@@ -639,10 +703,8 @@ def _phone_shape(national: str, groups: list[str], international: bool) -> bool:
         return False
     if len(national) == 10 and national.startswith(_SPECIAL_11):
         return False
-    if len(groups) == 1:
+    if groups == 1:
         return True
-    first = len(groups[0]) + (0 if international else -1)  # area code without the 0
-    last = len(groups[-1])
     if first == 1 and national[1] not in "36":
         return False  # Tokyo (03) and Osaka (06) are the only one-digit area codes
     return 1 <= first <= 4 and (last == 4 or (last == 3 and national[:4] in _THREE_DIGIT_LAST))
@@ -666,7 +728,7 @@ def _phone_hit(
         # Ten unbroken digits are as often an account or order number as a phone.
         if unseparated and not number.startswith(("070", "080", "090", "050")):
             return None
-    digits = re.sub(r"\D", "", number)
+    digits = _NON_DIGIT_RE.sub("", number)
     if body.in_own_block(start):
         body.own_values.add(digits)
         return length, None
@@ -727,21 +789,32 @@ def _is_name_word(word: str) -> bool:
 def _honorific_names(body: _Body, known: list[Hit]) -> Iterator[Hit]:
     text, circle = body.text, body.circle
     taken = [(h.start, h.end) for h in known]
-    for seen, match in enumerate(_HONORIFIC_RE.finditer(text)):
-        if seen >= MAX_CANDIDATES:
-            break
-        honorific = match.group().strip(" \u3000")
-        following = text[match.end() : match.end() + 1]
+    budgets = dict.fromkeys(_HONORIFICS, MAX_CANDIDATES)
+    found = ((pos, word) for word in _HONORIFICS for pos in _find_all(text, word))
+    for pos, honorific in found:
+        name_end = pos
+        end = pos + len(honorific)
+        if name_end and text[name_end - 1] in " \u3000":
+            name_end -= 1  # "佐藤 様"
+        if not name_end or not _NAME_CHAR_RE.match(text, name_end - 1):
+            continue  # "みなさん", "たくさん", "お疲れ様": no name before it
+        budgets[honorific] -= 1
+        if budgets[honorific] < 0:
+            continue
+        following = text[end : end + 1]
         if following and following in _HONORIFIC_NOT_AFTER.get(honorific, ""):
             continue
-        run = _NAME_BEFORE_RE.search(text, max(0, match.start() - 18), match.start())
+        run = _NAME_BEFORE_RE.search(text, max(0, name_end - 18), name_end) or (
+            _NAME_TAIL_RE.search(text, max(0, name_end - 6), name_end)
+        )
         if not run:
             continue
-        raw = run.group().rstrip(" \u3000")
+        # "佐藤様山田さん": the run before さん starts after the previous honorific.
+        raw = _HONORIFIC_SPLIT_RE.split(run.group().rstrip(" \u3000"))[-1]
         name = _clean_honorific_name(raw)
         if name is None or (honorific == "氏" and len(name) < 2):
             continue
-        start = run.start() + len(raw) - len(name)
+        start = name_end - len(name)
         end = start + len(name)
         if any(a < end and start < b for a, b in taken):
             continue  # already counted as a known person's full name
@@ -753,9 +826,12 @@ def _honorific_names(body: _Body, known: list[Hit]) -> Iterator[Hit]:
         ):
             continue
         yield body.hit("name", start, end, _name_key(name), mask_name(_nfkc(name)))
-    for seen, match in enumerate(_TITLE_RE.finditer(text)):
+    titles = (_TITLE_RE.match(text, pos) for word in _TITLES for pos in _find_all(text, word))
+    for seen, match in enumerate(m for m in titles if m):
         if seen >= MAX_CANDIDATES:
             break
+        if match.start() and text[match.start() - 1].isalpha():
+            continue  # "ADMrs. …" is not a title
         name = match.group(1)
         start = match.start(1)
         if (
