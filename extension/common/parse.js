@@ -40,6 +40,12 @@
       }
     }
     parts.push(current);
+    // An unquoted name with a comma ("Sato, Kenji <k@x.jp>") splits in two: join it back.
+    for (let i = parts.length - 2; i >= 0; i -= 1) {
+      if (!parts[i].includes('@') && cleanText(parts[i]) && /<[^<>]*@[^<>]*>\s*$/.test(parts[i + 1]) && !/</.test(parts[i])) {
+        parts.splice(i, 2, parts[i] + ',' + parts[i + 1]);
+      }
+    }
     const result = [];
     for (const part of parts) {
       const item = parseOne(part);
@@ -69,7 +75,7 @@
   /** 'reply', 'forward' or null from the subject's first prefix (Re:, FW:, 転送： ...). */
   function kindFromSubject(subject) {
     const text = cleanText(subject);
-    const match = text.match(/^\s*[[(【]?\s*([^\s:：\])】]{1,4})\s*[\])】]?\s*(?:\[\d+\])?\s*[:：]/);
+    const match = text.match(/^\s*[[(【]?\s*([^\s:：[\]()【】]{1,4})\s*[\])】]?\s*(?:\[\d+\])?\s*[:：]/);
     if (!match) return null;
     const prefix = match[1].toLowerCase();
     if (REPLY_PREFIXES.includes(prefix)) return 'reply';
@@ -147,7 +153,11 @@
   function normaliseOrigin(text) {
     let value = cleanText(text);
     if (!value) return '';
-    if (!/^https?:\/\//i.test(value)) value = 'https://' + value;
+    if (/^[a-z][a-z0-9+.-]*:\/\//i.test(value)) {
+      if (!/^https?:\/\//i.test(value)) return '';
+    } else {
+      value = 'https://' + value;
+    }
     try {
       const url = new URL(value);
       if (!['http:', 'https:'].includes(url.protocol) || !url.hostname) return '';

@@ -83,14 +83,33 @@ class StubService:
         for r in body.get("recipients", []):
             domain = r["address"].rpartition("@")[2].lower()
             internal = any(domain == d or domain.endswith("." + d) for d in self.internal_domains)
-            recipients.append({**r, "internal": internal, "known": internal, "sent_count": 3 if internal else 0,
-                               "last_sent": "2026-10-01T09:00:00+09:00" if internal else None,
-                               "findings": [] if internal else [
-                                   {"code": "external", "severity": "info", "message": "external"},
-                                   {"code": "first_time", "severity": "warn", "message": "Never sent to before."}]})
+            recipients.append(
+                {
+                    **r,
+                    "internal": internal,
+                    "known": internal,
+                    "sent_count": 3 if internal else 0,
+                    "last_sent": "2026-10-01T09:00:00+09:00" if internal else None,
+                    "findings": []
+                    if internal
+                    else [
+                        {"code": "external", "severity": "info", "message": "external"},
+                        {
+                            "code": "first_time",
+                            "severity": "warn",
+                            "message": "Never sent to before.",
+                        },
+                    ],
+                }
+            )
         verdict = "pass" if all(r["internal"] for r in recipients) else "confirm"
-        return 200, {"check_id": f"c_{len(self.calls('/v1/check'))}", "verdict": verdict,
-                     "digest": "0" * 64, "recipients": recipients, "findings": []}
+        return 200, {
+            "check_id": f"c_{len(self.calls('/v1/check'))}",
+            "verdict": verdict,
+            "digest": "0" * 64,
+            "recipients": recipients,
+            "findings": [],
+        }
 
     def start(self) -> StubService:
         """Listen on a free loopback port."""
@@ -104,15 +123,39 @@ class StubService:
                 length = int(self.headers.get("Content-Length") or 0)
                 raw = self.rfile.read(length) if length else b""
                 body = json.loads(raw) if raw else {}
-                stub.requests.append({"method": method, "path": self.path, "body": body,
-                                      "headers": dict(self.headers)})
+                stub.requests.append(
+                    {
+                        "method": method,
+                        "path": self.path,
+                        "body": body,
+                        "headers": dict(self.headers),
+                    }
+                )
                 if stub.delay:
                     time.sleep(stub.delay)
                 handler = stub.handlers.get((method, self.path))
                 if handler is None:
-                    status, answer = 404, {"ok": False, "error": "not_found", "message": "no such path", "status": 404}
-                elif self.path != "/v1/health" and self.headers.get("X-Atesaki-Token") != stub.token:
-                    status, answer = 401, {"ok": False, "error": "unauthorized", "message": "bad token", "status": 401}
+                    status, answer = (
+                        404,
+                        {
+                            "ok": False,
+                            "error": "not_found",
+                            "message": "no such path",
+                            "status": 404,
+                        },
+                    )
+                elif (
+                    self.path != "/v1/health" and self.headers.get("X-Atesaki-Token") != stub.token
+                ):
+                    status, answer = (
+                        401,
+                        {
+                            "ok": False,
+                            "error": "unauthorized",
+                            "message": "bad token",
+                            "status": 401,
+                        },
+                    )
                 else:
                     status, answer = handler(body)
                 data = json.dumps(answer).encode()
@@ -130,7 +173,7 @@ class StubService:
 
         self._server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True).start()
         return self
 
     def stop(self) -> None:
@@ -175,10 +218,19 @@ def launch(playwright, profile: Path, lang: str = "en"):
     """Chromium with the extension, a fresh profile, UI language `lang`; returns (context, worker)."""
     env = {**os.environ, "LANGUAGE": lang, "LANG": f"{lang}_{'JP' if lang == 'ja' else 'US'}.UTF-8"}
     context = playwright.chromium.launch_persistent_context(
-        str(profile), executable_path=CHROMIUM, headless=True, args=[*CHROMIUM_ARGS, f"--lang={lang}"],
-        env=env, locale="ja-JP" if lang == "ja" else "en-US", viewport={"width": 1100, "height": 900},
+        str(profile),
+        executable_path=CHROMIUM,
+        headless=True,
+        args=[*CHROMIUM_ARGS, f"--lang={lang}"],
+        env=env,
+        locale="ja-JP" if lang == "ja" else "en-US",
+        viewport={"width": 1100, "height": 900},
     )
-    worker = context.service_workers[0] if context.service_workers else context.wait_for_event("serviceworker")
+    worker = (
+        context.service_workers[0]
+        if context.service_workers
+        else context.wait_for_event("serviceworker")
+    )
     for name, (origin, _path, filename) in FAKE_HOSTS.items():
         context.route(f"{origin}/**", functools.partial(_serve_fixture, filename))
         del name
@@ -204,6 +256,11 @@ class Browser:
         self.worker = worker
         self.fixture_url = fixture_url
 
+    def close_pages(self) -> None:
+        """Close the test's pages; the first blank tab stays, so the next page opens fast."""
+        for page in self.context.pages[1:]:
+            page.close()
+
     def configure(self, **settings) -> None:
         """Replace the extension's local storage with these settings and re-register hosts."""
         self.worker.evaluate(
@@ -214,6 +271,8 @@ class Browser:
 
     def open(self, webmail: str, query: str = ""):
         """Open a fixture webmail page and wait until the content script is ready."""
+        if not self.context.pages:
+            self.context.new_page()  # the tab that stays open
         page = self.context.new_page()
         if webmail in FAKE_HOSTS:
             origin, path, _file = FAKE_HOSTS[webmail]
@@ -246,5 +305,4 @@ def paired(browser, stub, fixture_server):
     """The browser paired with the stub service, Roundcube allowed on the fixture host."""
     browser.configure(serverUrl=stub.url, token=stub.token, webmailHosts=[fixture_server])
     yield browser
-    for page in browser.context.pages:
-        page.close()
+    browser.close_pages()

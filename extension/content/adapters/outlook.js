@@ -68,9 +68,12 @@
   }
 
   function chipName(chip, address) {
-    let name = D.text(chip).replace(address, '').replace(/[<>();,]/g, ' ').trim();
-    if (!name) name = P.cleanText(chip.getAttribute('aria-label') || '').replace(address, '').replace(/[<>();,]/g, ' ').trim();
-    return name.replace(/\s+/g, ' ');
+    // The chip's own text, without its remove button's "×" and without the address.
+    const clone = chip.cloneNode(true);
+    for (const button of clone.querySelectorAll('button, [role="button"]')) button.remove();
+    let name = P.cleanText(clone.textContent).replace(address, '');
+    if (!name.replace(/[<>();,\s]/g, '')) name = P.cleanText(chip.getAttribute('aria-label') || '').replace(address, '');
+    return name.replace(/[<>();,]/g, ' ').replace(/\s+/g, ' ').trim();
   }
 
   function readField(compose, field) {

@@ -1,0 +1,106 @@
+/* Unit tests of the pure parsing in common/parse.js: run with `node --test extension/tests/`. */
+'use strict';
+
+const test = require('node:test');
+const assert = require('node:assert/strict');
+const P = require('../common/parse.js');
+
+const SUBJECTS = [
+  ['a plain subject is not a reply', '学校見学会について', null],
+  ['Re: marks a reply', 'Re: 学校見学会について', 'reply'],
+  ['RE: in capitals marks a reply', 'RE: meeting', 'reply'],
+  ['Fwd: marks a forward', 'Fwd: minutes', 'forward'],
+  ['FW: marks a forward', 'FW: minutes', 'forward'],
+  ['転送: marks a forward', '転送: 参加者名簿', 'forward'],
+  ['返信： with a full-width colon marks a reply', '返信：日程', 'reply'],
+  ['the first prefix wins (Fwd: Re:)', 'Fwd: Re: plan', 'forward'],
+  ['a word ending in "re" is not a prefix', 'Are you free?', null],
+  ['a counted prefix Re[2]: is a reply', 'Re[2]: plan', 'reply'],
+  ['a bracketed 【転送】 is not a colon prefix', '【お知らせ】予定', null],
+];
+
+for (const [title, subject, expected] of SUBJECTS) {
+  test(`kindFromSubject: ${title}`, () => {
+    assert.equal(P.kindFromSubject(subject), expected);
+  });
+}
+
+test('decideKind: the webmail mode wins over the subject', () => {
+  assert.equal(P.decideKind('forward', 'Re: x'), 'forward');
+  assert.equal(P.decideKind(null, 'Re: x'), 'reply');
+  assert.equal(P.decideKind(null, 'hello'), 'new');
+});
+
+const LISTS = [
+  ['a bare address', 'a@example.jp', [{ name: '', address: 'a@example.jp' }]],
+  ['a name and an address', '佐藤 健二 <k.sato@example.com>', [{ name: '佐藤 健二', address: 'k.sato@example.com' }]],
+  ['a quoted name with a comma', '"Sato, Kenji" <k@x.jp>, b@y.jp', [{ name: 'Sato, Kenji', address: 'k@x.jp' }, { name: '', address: 'b@y.jp' }]],
+  ['an unquoted name with a comma stays one person', 'Sato, Kenji <k@x.jp>, b@y.jp', [{ name: 'Sato, Kenji', address: 'k@x.jp' }, { name: '', address: 'b@y.jp' }]],
+  ['semicolons as Outlook writes them', 'a@x.jp; b@y.jp;', [{ name: '', address: 'a@x.jp' }, { name: '', address: 'b@y.jp' }]],
+  ['Japanese comma between addresses', 'a@x.jp、b@y.jp', [{ name: '', address: 'a@x.jp' }, { name: '', address: 'b@y.jp' }]],
+  ['zero-width spaces between chips are dropped', '\u200ba@x.jp\u200b', [{ name: '', address: 'a@x.jp' }]],
+  ['an empty field gives nothing', ' , ', []],
+];
+
+for (const [title, text, expected] of LISTS) {
+  test(`splitAddressList: ${title}`, () => {
+    assert.deepEqual(P.splitAddressList(text), expected);
+  });
+}
+
+test('firstAddress finds the address in an Outlook chip label', () => {
+  assert.equal(P.firstAddress('佐藤 健二 k.sato@example.com'), 'k.sato@example.com');
+  assert.equal(P.firstAddress('Sato Kenji <k.sato@example.com>.'), 'k.sato@example.com');
+  assert.equal(P.firstAddress('佐藤 健二'), '');
+});
+
+test('canonicalList lower-cases the domain only, IDNA-encodes it, and sorts', () => {
+  const list = P.canonicalList([
+    { field: 'to', address: 'Kenji@Example.COM' },
+    { field: 'bcc', address: 'a@例え.jp' },
+  ]);
+  assert.equal(list, 'bcc:a@xn--r8jz45g.jp\nto:Kenji@example.com');
+});
+
+test('sameRecipients notices an added Bcc and ignores order', () => {
+  const checked = [{ field: 'to', address: 'a@x.jp' }, { field: 'cc', address: 'b@y.jp' }];
+  assert.ok(P.sameRecipients(checked, [...checked].reverse()));
+  assert.ok(!P.sameRecipients(checked, [...checked, { field: 'bcc', address: 'c@z.jp' }]));
+  assert.ok(!P.sameRecipients(checked, [{ field: 'to', address: 'a@x.jp' }, { field: 'to', address: 'b@y.jp' }]));
+});
+
+test('splitAddress separates the domain for emphasis', () => {
+  assert.deepEqual(P.splitAddress('m-sato@agency.go.jp'), { local: 'm-sato', domain: 'agency.go.jp' });
+  assert.deepEqual(P.splitAddress('佐藤'), { local: '佐藤', domain: '' });
+});
+
+const ORIGINS = [
+  ['a full https origin', 'https://mail.example.jp/', 'https://mail.example.jp'],
+  ['a bare host becomes https', 'mail.example.jp', 'https://mail.example.jp'],
+  ['a loopback port is kept', 'http://127.0.0.1:8080/roundcube/', 'http://127.0.0.1:8080'],
+  ['another scheme is refused', 'ftp://mail.example.jp', ''],
+  ['nonsense is refused', 'http://', ''],
+];
+
+for (const [title, text, expected] of ORIGINS) {
+  test(`normaliseOrigin: ${title}`, () => {
+    assert.equal(P.normaliseOrigin(text), expected);
+  });
+}
+
+test('isLoopbackOrigin: only 127.0.0.1, localhost and [::1]', () => {
+  assert.ok(P.isLoopbackOrigin('http://127.0.0.1:8080'));
+  assert.ok(P.isLoopbackOrigin('http://localhost'));
+  assert.ok(P.isLoopbackOrigin('http://[::1]:80'));
+  assert.ok(!P.isLoopbackOrigin('https://mail.example.jp'));
+});
+
+test('uniqueRecipients keeps the first of a repeated field:address', () => {
+  const list = P.uniqueRecipients([
+    { field: 'to', address: 'a@x.jp', name: 'A' },
+    { field: 'to', address: 'A@x.jp', name: '' },
+    { field: 'cc', address: 'a@x.jp', name: '' },
+  ]);
+  assert.equal(list.length, 2);
+  assert.equal(list[0].name, 'A');
+});
