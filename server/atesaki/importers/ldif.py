@@ -90,10 +90,12 @@ def record_from_attributes(
     record.given = _first(attrs, "givenname;lang-ja", "givenname", "gn")
     record.display_name = _first(attrs, "displayname;lang-ja", "cn;lang-ja", "displayname", "cn")
     record.family_reading = reading(
-        _first(attrs, "sn;lang-ja;phonetic", "sn;phonetic", "x-phonetic-last-name")
+        _first(attrs, "sn;lang-ja;phonetic", "sn;phonetic", "msds-phoneticlastname",
+               "x-phonetic-last-name")
     )
     record.given_reading = reading(
-        _first(attrs, "givenname;lang-ja;phonetic", "givenname;phonetic", "x-phonetic-first-name")
+        _first(attrs, "givenname;lang-ja;phonetic", "givenname;phonetic",
+               "msds-phoneticfirstname", "x-phonetic-first-name")
     )
     record.organization = _first(attrs, "o;lang-ja", "o", "company")
     record.department = _first(attrs, "ou;lang-ja", "ou", "department", "departmentnumber")

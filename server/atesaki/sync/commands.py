@@ -1,0 +1,88 @@
+"""``atesaki sync carddav|ldap``: one sync now, all or nothing, with what changed printed."""
+
+from __future__ import annotations
+
+import click
+
+from atesaki.i18n import Text
+from atesaki.importers.commands import _env, output_language, report
+
+KEPT = Text("同期できませんでした(前回のデータを残しています): {reason}",
+            "sync failed (the last good data is kept): {reason}")
+
+
+def _run(ctx: click.Context, job) -> None:
+    from atesaki.sync import SyncError
+
+    lang = output_language()
+    conn = _env(ctx).open_store()
+    try:
+        result = job(conn)
+    except SyncError as exc:
+        click.echo(KEPT.format(reason=exc.reason.get(lang)).get(lang), err=True)
+        ctx.exit(2)
+    finally:
+        conn.close()
+    report(result, lang)
+
+
+def _password(file: str | None) -> str | None:
+    from atesaki.sync import SyncError, read_password_file
+
+    if not file:
+        return None
+    try:
+        return read_password_file(file)
+    except SyncError as exc:
+        raise click.BadParameter(exc.reason.get(output_language()),
+                                 param_hint="--password-file") from None
+
+
+_into = click.option(
+    "--into", type=click.Choice(["directory", "contacts"]), show_default=True,
+    help="Where the people go: the staff directory (internal) or your contacts.",
+)
+
+
+@click.group("sync")
+def sync_group() -> None:
+    """Sync address books from a CardDAV server or an LDAP directory."""
+
+
+@sync_group.command("carddav")
+@click.argument("url")
+@click.option("--user", required=True, help="CardDAV user name.")
+@click.option("--password-file", required=True, type=click.Path(dir_okay=False),
+              help="File whose first line is the password (kept off the command line).")
+@_into
+@click.pass_context
+def sync_carddav_command(ctx: click.Context, url: str, user: str, password_file: str,
+                         into: str | None) -> None:
+    """Incremental sync of one CardDAV address book (RFC 6578 sync-collection)."""
+    from atesaki.sync.carddav import sync_carddav
+
+    password = _password(password_file) or ""
+    _run(ctx, lambda conn: sync_carddav(conn, url, user, password, into or "contacts"))
+
+
+@sync_group.command("ldap")
+@click.argument("url")
+@click.option("--base", required=True, help="Search base, e.g. ou=people,dc=example,dc=jp.")
+@click.option("--bind-dn", default=None, help="DN to bind as (default: anonymous).")
+@click.option("--password-file", default=None, type=click.Path(dir_okay=False),
+              help="File whose first line is the bind password.")
+@click.option("--filter", "search_filter", default=None,
+              help="LDAP filter (default: people with a mail attribute).")
+@_into
+@click.pass_context
+def sync_ldap_command(ctx: click.Context, url: str, base: str, bind_dn: str | None,
+                      password_file: str | None, search_filter: str | None,
+                      into: str | None) -> None:
+    """Staff directory from LDAP: paged search, deletions found by entryUUID."""
+    from atesaki.sync.ldap import DEFAULT_FILTER, sync_ldap
+
+    if bind_dn and not password_file:
+        raise click.BadParameter("--bind-dn needs --password-file", param_hint="--password-file")
+    password = _password(password_file)
+    _run(ctx, lambda conn: sync_ldap(conn, url, base, bind_dn, password, into or "directory",
+                                     search_filter or DEFAULT_FILTER))
