@@ -156,21 +156,6 @@ OPENAPI_SCHEMAS: dict[str, Any] = {
             "markdown": STRING, "audit_seq": {"type": "integer"}, "audit_hash": STRING,
         },
     },
-    # POST /v1/incidents with the guided form's extra fields (see incident_details).
-    "IncidentRequest": {
-        "type": "object",
-        "properties": {
-            "check_id": {"type": ["string", "null"]},
-            "address": {"type": "string", "maxLength": 2000},
-            "note": {"type": "string", "maxLength": 20000},
-            "what": {"type": "string", "maxLength": 200,
-                     "examples": list(report.WHAT)},
-            "affected": {"oneOf": [
-                {"type": "string", "maxLength": 2000},
-                {"type": "array", "maxItems": 200,
-                 "items": {"type": "string", "maxLength": 2000}}]},
-        },
-    },
 }
 
 _GET_GUARDED = {k: v for k, v in GUARDED.items() if k in ("400", "401", "403")}
