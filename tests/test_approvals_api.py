@@ -480,5 +480,9 @@ def test_approve_and_send_over_a_real_socket(service_factory):
     live.stop()
     log = (live.data_dir.parent / f"service-{live.port}.log").read_text(encoding="utf-8")
     exported = live.cli("audit", "export", "--format", "jsonl")
+    assert exported.returncode == 0, exported.stderr
+    events = [json.loads(line)["event"] for line in exported.stdout.splitlines()]
+    assert {"approval_granted", "approval_used"} <= set(events)
+    assert live.cli("audit", "verify").returncode == 0
     for text in (log, exported.stdout, exported.stderr):
         assert secret not in text and granted["release_token"] not in text

@@ -16,7 +16,8 @@ from atesaki.openapi import GUARDED, error, json_body, ok_json
 bp = Blueprint("approvals", __name__)
 
 # The enrolment page shows a secret: nothing else may load, frame or link from it.
-PAGE_CSP = "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'"
+PAGE_CSP = ("default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; "
+            "frame-ancestors 'none'")
 
 
 def _service():
@@ -28,7 +29,7 @@ def approvals():
     """A second checker's code for a check: a single-use release token for its digest."""
     data = api.json_body()
     checker = data.get("checker")
-    if not isinstance(checker, str) or not checker.strip() or len(checker) > 2 * core.MAX_NAME:
+    if not isinstance(checker, str) or not checker or len(checker) > 2 * core.MAX_NAME:
         raise APIError(400, "bad_request", Text(
             "checker: 確認者の ID か名前が必要です。", "checker: the checker's id or name is required"),
             field="checker")
@@ -132,10 +133,12 @@ OPENAPI_SCHEMAS = {
         "type": "object",
         "required": ["check_id", "checker", "code"],
         "properties": {
-            "check_id": {"type": "string"},
+            "check_id": {"type": "string", "minLength": 1},
             "checker": {"type": "string", "description": "The checker's id or name.",
-                        "maxLength": 2 * core.MAX_NAME},
-            "code": {"type": "string", "description": "The 6 digits the authenticator shows.",
+                        "minLength": 1, "maxLength": 2 * core.MAX_NAME},
+            "code": {"type": "string", "pattern": "^[0-9]{6}$",
+                     "description": "The 6 digits the authenticator shows (spaces, a dash and "
+                                    "full-width digits are also accepted).",
                      "examples": ["123456"]},
         },
     },
