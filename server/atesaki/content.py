@@ -475,11 +475,13 @@ class _Body:
                 break
             line = self.text[pos:line_end].strip()
             if line:
-                if len(line) > 40:
-                    break
+                if len(line) > 40 or line.endswith(("。", ".", "．")):
+                    break  # a sentence: the greeting, if any, is over
                 if _SALUTATION_END_RE.search(line):
                     end = line_end
                     break
+            elif pos > 0 and self.text[:pos].strip():
+                break  # a blank line after the first block
             if newline < 0:
                 break
             pos = newline + 1
@@ -773,7 +775,7 @@ def _clean_honorific_name(raw: str) -> str | None:
     if len(parts) == 1:
         # "営業部佐藤" / "株式会社サンプルの佐藤": the name is after the department.
         parts = [_ORG_PREFIX_RE.sub("", parts[0], count=1)]
-    if not all(_is_name_word(p) for p in parts):
+    if not parts or not all(_is_name_word(p) for p in parts):
         return None
     return " ".join(parts)
 
@@ -825,7 +827,8 @@ def _honorific_names(body: _Body, known: list[Hit]) -> Iterator[Hit]:
             or body.in_url(start)
         ):
             continue
-        yield body.hit("name", start, end, _name_key(name), mask_name(_nfkc(name)))
+        masked = mask_name(_nfkc(name)) + honorific
+        yield body.hit("name", start, end, _name_key(name), masked)
     titles = (_TITLE_RE.match(text, pos) for word in _TITLES for pos in _find_all(text, word))
     for seen, match in enumerate(m for m in titles if m):
         if seen >= MAX_CANDIDATES:
