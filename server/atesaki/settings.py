@@ -199,7 +199,10 @@ def parse_settings(text: str, path: str = CONFIG_NAME) -> Settings:
     except tomllib.TOMLDecodeError as exc:
         where = re.search(r"\(at line (\d+), column (\d+)\)", str(exc))
         reason = re.sub(r"\s*\(at .*\)$", "", str(exc))
-        line = f":{where.group(1)}" if where else ""
+        if where:
+            line = f":{where.group(1)}"
+        else:  # "at end of document": the last line is where it went wrong
+            line = f":{max(1, len(text.splitlines()))}"
         raise ConfigError(f"{path}{line}: not valid TOML: {reason}") from None
     values: dict[str, Any] = {}
     for name, value in _flatten(data).items():
