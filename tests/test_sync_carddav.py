@@ -6,7 +6,6 @@ from pathlib import Path
 
 import pytest
 import requests
-from servers.fixtures import vcard
 
 from atesaki import store
 from atesaki.sync import SyncError
@@ -52,8 +51,8 @@ def run(conn, radicale, url, **kwargs):
 
 def test_first_sync_brings_every_card(conn, radicale):
     url = radicale.new_book({
-        "a.vcf": vcard("a", "佐藤 健二", "k.sato@example.com", "さとう"),
-        "b.vcf": vcard("b", "鈴木 花子", "hanako@example.jp"),
+        "a.vcf": radicale.card("a", "佐藤 健二", "k.sato@example.com", "さとう"),
+        "b.vcf": radicale.card("b", "鈴木 花子", "hanako@example.jp"),
     })
     result = run(conn, radicale, url)
     assert (result.imported, result.full) == (2, True)
@@ -61,11 +60,11 @@ def test_first_sync_brings_every_card(conn, radicale):
 
 
 def test_next_sync_fetches_only_what_changed_and_removes_deleted_cards(conn, radicale):
-    url = radicale.new_book({f"c{i}.vcf": vcard(f"c{i}", f"山田 {i}", f"p{i}@example.com")
+    url = radicale.new_book({f"c{i}.vcf": radicale.card(f"c{i}", f"山田 {i}", f"p{i}@example.com")
                              for i in range(30)})
     run(conn, radicale, url)
-    radicale.put(url, "c1.vcf", vcard("c1", "山田 一郎", "ichiro@example.com"))
-    radicale.put(url, "new.vcf", vcard("new", "新井 誠", "arai@example.com"))
+    radicale.put(url, "c1.vcf", radicale.card("c1", "山田 一郎", "ichiro@example.com"))
+    radicale.put(url, "new.vcf", radicale.card("new", "新井 誠", "arai@example.com"))
     radicale.delete(url, "c2.vcf")
     session = Counting()
     result = run(conn, radicale, url, session=session)
@@ -79,7 +78,7 @@ def test_next_sync_fetches_only_what_changed_and_removes_deleted_cards(conn, rad
 
 
 def test_a_sync_with_nothing_new_changes_nothing(conn, radicale):
-    url = radicale.new_book({"a.vcf": vcard("a", "佐藤 健二", "k.sato@example.com")})
+    url = radicale.new_book({"a.vcf": radicale.card("a", "佐藤 健二", "k.sato@example.com")})
     run(conn, radicale, url)
     generation = store.generation(conn)
     session = Counting()
@@ -90,11 +89,11 @@ def test_a_sync_with_nothing_new_changes_nothing(conn, radicale):
 
 
 def test_a_stale_token_relists_and_fetches_only_changed_etags(conn, radicale):
-    url = radicale.new_book({f"c{i}.vcf": vcard(f"c{i}", f"山田 {i}", f"p{i}@example.com")
+    url = radicale.new_book({f"c{i}.vcf": radicale.card(f"c{i}", f"山田 {i}", f"p{i}@example.com")
                              for i in range(10)})
     run(conn, radicale, url)
     conn.execute("UPDATE sync_source SET token = 'http://radicale.org/ns/sync/stale'")
-    radicale.put(url, "c3.vcf", vcard("c3", "山田 三郎", "saburo@example.com"))
+    radicale.put(url, "c3.vcf", radicale.card("c3", "山田 三郎", "saburo@example.com"))
     radicale.delete(url, "c4.vcf")
     session = Counting()
     result = run(conn, radicale, url, session=session)
@@ -106,7 +105,7 @@ def test_a_stale_token_relists_and_fetches_only_changed_etags(conn, radicale):
 
 
 def test_a_card_broken_on_the_server_is_reported_and_the_rest_synced(conn, radicale):
-    url = radicale.new_book({"ok.vcf": vcard("ok", "佐藤 健二", "k.sato@example.com")})
+    url = radicale.new_book({"ok.vcf": radicale.card("ok", "佐藤 健二", "k.sato@example.com")})
     radicale.put(url, "noaddr.vcf",
                  "BEGIN:VCARD\r\nVERSION:3.0\r\nUID:noaddr\r\nFN:No Address\r\nN:Address;No;;;\r\n"
                  "TEL:03-0000-0000\r\nEND:VCARD\r\n")
@@ -117,7 +116,7 @@ def test_a_card_broken_on_the_server_is_reported_and_the_rest_synced(conn, radic
 
 
 def test_into_directory_makes_the_people_staff(conn, radicale):
-    url = radicale.new_book({"a.vcf": vcard("a", "佐藤 美咲", "m-sato@agency.go.jp")})
+    url = radicale.new_book({"a.vcf": radicale.card("a", "佐藤 美咲", "m-sato@agency.go.jp")})
     run(conn, radicale, url, into="directory")
     assert conn.execute("SELECT source FROM person").fetchone()[0] == "directory"
 
@@ -131,7 +130,7 @@ def test_into_directory_makes_the_people_staff(conn, radicale):
     ids=["wrong password", "server down"],
 )
 def test_a_failed_sync_keeps_the_last_good_data(conn, radicale, password, url_suffix, message):
-    url = radicale.new_book({"a.vcf": vcard("a", "佐藤 健二", "k.sato@example.com")})
+    url = radicale.new_book({"a.vcf": radicale.card("a", "佐藤 健二", "k.sato@example.com")})
     run(conn, radicale, url)
     before = contacts(conn)
     target = url if password else url.replace(str(radicale.port), "1")
@@ -144,7 +143,7 @@ def test_a_failed_sync_keeps_the_last_good_data(conn, radicale, password, url_su
 
 
 def test_the_command_prints_counts_and_exits_2_when_the_sync_fails(runner, radicale):
-    url = radicale.new_book({"a.vcf": vcard("a", "佐藤 健二", "k.sato@example.com")})
+    url = radicale.new_book({"a.vcf": radicale.card("a", "佐藤 健二", "k.sato@example.com")})
     ok = runner("sync", "carddav", url, "--user", radicale.user,
                 "--password-file", str(radicale.password_file))
     assert ok.exit_code == 0, ok.output
@@ -153,3 +152,57 @@ def test_the_command_prints_counts_and_exits_2_when_the_sync_fails(runner, radic
                  "--password-file", str(radicale.password_file))
     assert bad.exit_code == 2
     assert "the last good data is kept" in bad.stderr
+
+
+@pytest.fixture
+def scheduled_book(radicale):
+    """An address book and the [[sync]] table that points at it."""
+    url = radicale.new_book({"a.vcf": radicale.card("a", "佐藤 健二", "k.sato@example.com")})
+    return url, {"kind": "carddav", "url": url, "user": radicale.user,
+                 "password_file": str(radicale.password_file), "into": "contacts",
+                 "interval_minutes": 60}
+
+
+def audit_events(conn, event: str) -> list[dict]:
+    import json
+
+    rows = conn.execute("SELECT data FROM audit WHERE event = ? ORDER BY seq", (event,))
+    return [json.loads(row[0]) for row in rows]
+
+
+def test_configured_syncs_run_on_their_interval_and_are_audited(data_dir, scheduled_book):
+    from conftest import write_config
+
+    from atesaki import create_app
+
+    _, job = scheduled_book
+    write_config(data_dir, {"sync": [job]})
+    app = create_app({"DATA_DIR": str(data_dir)})
+    scheduler = app.extensions["atesaki_sync"]
+    assert scheduler.thread is None, "tests and `atesaki check` never start the thread"
+    clock = [1000.0]
+    scheduler._clock = lambda: clock[0]
+    first = scheduler.tick()
+    assert [e["ok"] for e in first] == [True] and first[0]["imported"] == 1
+    clock[0] += 59 * 60
+    assert scheduler.tick() == [], "not due before interval_minutes"
+    clock[0] += 2 * 60
+    assert len(scheduler.tick()) == 1
+    conn = store.open_store(data_dir)
+    assert [e["imported"] for e in audit_events(conn, "sync")] == [1, 0]
+    assert "k.sato@example.com" in contacts(conn)
+
+
+def test_a_failing_scheduled_sync_is_audited_and_keeps_the_data(data_dir, scheduled_book, radicale):
+    from atesaki.sync.scheduler import run_job
+
+    url, job = scheduled_book
+    assert run_job(data_dir, job)["ok"]
+    broken = {**job, "url": url.replace(str(radicale.port), "1")}
+    entry = run_job(data_dir, broken)
+    assert not entry["ok"] and "cannot reach" in entry["error"]
+    missing = run_job(data_dir, {k: v for k, v in job.items() if k != "user"})
+    assert not missing["ok"] and "bad [[sync]] table" in missing["error"]
+    conn = store.open_store(data_dir)
+    assert "k.sato@example.com" in contacts(conn)
+    assert [e["ok"] for e in audit_events(conn, "sync")] == [True, False, False]

@@ -97,6 +97,11 @@ class Radicale:
             (folder / file).write_text(text, encoding="utf-8")
         return f"{self.base}/{self.user}/{name}/"
 
+    @staticmethod
+    def card(uid: str, name: str, email: str, reading: str = "") -> str:
+        """A small vCard 3.0 (see ``vcard``)."""
+        return vcard(uid, name, email, reading)
+
     def put(self, book_url: str, file: str, vcard: str) -> None:
         """Add or change one card through CardDAV (as a phone would)."""
         response = requests.put(
