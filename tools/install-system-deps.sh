@@ -5,6 +5,8 @@
 # dpkg-query and exits in well under a second, without touching the network.
 # The packages:
 #   chromium                      real browser for the extension tests (Playwright drives it)
+#   chromium-l10n                 its UI languages: without it chrome.i18n is always en-US and
+#                                 the extension's Japanese dialog cannot be seen or tested
 #   fonts-ipafont-gothic          Japanese glyphs, so screenshots of the dialog are legible
 #   roundcube roundcube-sqlite3   the real webmail for tests/e2e (sqlite, no database server)
 #   php8.2-cgi                    satisfies Roundcube's web-server dependency without Apache;
@@ -15,6 +17,7 @@ set -euo pipefail
 
 PACKAGES=(
   chromium
+  chromium-l10n
   fonts-ipafont-gothic
   roundcube
   roundcube-sqlite3
@@ -63,8 +66,15 @@ if [[ ! -e "$policy" ]]; then
 fi
 
 echo "install-system-deps: installing ${missing[*]}"
-apt-get update -qq
-apt-get install -y -qq --no-install-recommends \
-  -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold \
-  "${missing[@]}" >/dev/null
+log=$(mktemp)
+# apt's chatter goes to a log that is shown only when something fails.
+if ! { apt-get update -qq && apt-get install -y -qq --no-install-recommends \
+    -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold \
+    "${missing[@]}"; } >"$log" 2>&1; then
+  cat "$log" >&2
+  rm -f "$log"
+  echo "install-system-deps: apt-get failed (output above)" >&2
+  exit 1
+fi
+rm -f "$log"
 echo "install-system-deps: done"

@@ -9,9 +9,12 @@ the extension keeps its settings in the profile.
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import json
+import os
 import shutil
+import statistics
 import tempfile
 import time
 from collections.abc import Callable, Iterator
@@ -23,7 +26,10 @@ import pytest
 from .servers import MailStack, SmtpSink, missing_binaries
 from .webmail import RoundcubeUser
 
-EXTENSION_DIR = Path(__file__).resolve().parents[2] / "extension"
+# ATESAKI_E2E_EXTENSION points at another unpacked build (e.g. a copy being debugged).
+EXTENSION_DIR = Path(
+    os.environ.get("ATESAKI_E2E_EXTENSION") or Path(__file__).resolve().parents[2] / "extension"
+)
 
 CHROMIUM = Path("/usr/lib/chromium/chromium")
 CHROMIUM_ARGS = [
@@ -36,14 +42,27 @@ CHROMIUM_ARGS = [
     "--disable-quic",
 ]
 
-_startup: dict[str, float] = {}
+# Seconds each setup step took, per run of it, for the summary line.
+_timings: dict[str, list[float]] = {}
+
+
+@contextlib.contextmanager
+def _timed(step: str) -> Iterator[None]:
+    t0 = time.perf_counter()
+    yield
+    _timings.setdefault(step, []).append(time.perf_counter() - t0)
 
 
 def pytest_terminal_summary(terminalreporter) -> None:
-    """Print how long the mail stack and the browsers took to start, when they ran."""
-    if _startup:
-        figures = ", ".join(f"{name} {sec:.2f} s" for name, sec in _startup.items())
-        terminalreporter.write_line(f"e2e startup: {figures}")
+    """Print how long the mail stack, the service and the browsers took to start."""
+    if _timings:
+        figures = ", ".join(
+            f"{step} {max(secs):.2f} s"
+            if len(secs) == 1
+            else f"{step} {statistics.median(secs):.2f} s (median of {len(secs)})"
+            for step, secs in _timings.items()
+        )
+        terminalreporter.write_line(f"e2e setup: {figures}")
 
 
 @pytest.fixture(scope="session")
@@ -60,7 +79,8 @@ def mail_stack() -> Iterator[MailStack]:
     # other users (dovecot, nobody) that must reach the passwd file and mail folder.
     root = Path(tempfile.mkdtemp(prefix="atesaki-e2e-"))
     stack = MailStack.start(root)
-    _startup.update(stack.startup_seconds)
+    for step, secs in stack.startup_seconds.items():
+        _timings[step] = [secs]
     yield stack
     stack.stop()
     shutil.rmtree(root, ignore_errors=True)
@@ -105,16 +125,17 @@ def launch_chromium(playwright_driver, tmp_path: Path):
         args = [*CHROMIUM_ARGS, f"--lang={lang}"]
         if extension is not None:
             args += [f"--disable-extensions-except={extension}", f"--load-extension={extension}"]
-        t0 = time.perf_counter()
-        context = playwright_driver.chromium.launch_persistent_context(
-            str(tmp_path / f"profile-{len(contexts)}"),
-            executable_path=str(CHROMIUM),
-            headless=True,
-            args=args,
-            locale="ja-JP" if lang == "ja" else "en-US",
-            viewport={"width": 1280, "height": 800},
-        )
-        _startup.setdefault("chromium", time.perf_counter() - t0)
+        with _timed("chromium"):
+            context = playwright_driver.chromium.launch_persistent_context(
+                str(tmp_path / f"profile-{len(contexts)}"),
+                executable_path=str(CHROMIUM),
+                headless=True,
+                args=args,
+                locale="ja-JP" if lang == "ja" else "en-US",
+                # On Linux, Chromium takes its UI language (chrome.i18n) from LANGUAGE, not --lang.
+                env={**os.environ, "LANGUAGE": lang},
+                viewport={"width": 1280, "height": 800},
+            )
         context.set_default_timeout(10_000)
         contexts.append(context)
         return context
@@ -146,7 +167,12 @@ def extension_id(extension: Path = EXTENSION_DIR) -> str | None:
 
 def _extension_missing() -> str | None:
     """Why the extension cannot be loaded here, or None."""
-    needed = ["manifest.json", "content/core.js", "content/dialog.js", "content/adapters/roundcube.js"]
+    needed = [
+        "manifest.json",
+        "content/core.js",
+        "content/dialog.js",
+        "content/adapters/roundcube.js",
+    ]
     absent = [name for name in needed if not (EXTENSION_DIR / name).exists()]
     if absent:
         return "extension/ is not complete yet: missing " + ", ".join(absent)
@@ -192,15 +218,17 @@ def atesaki(service_factory, tmp_path: Path):
     reason = _extension_missing()
     if reason:
         pytest.skip(reason)
-    service = service_factory(
-        {
-            "internal_domains": ["agency.go.jp"],
-            "extension_origins": [f"chrome-extension://{extension_id()}"],
-        }
-    )
+    with _timed("atesaki serve"):
+        service = service_factory(
+            {
+                "internal_domains": ["agency.go.jp"],
+                "extension_origins": [f"chrome-extension://{extension_id()}"],
+            }
+        )
     staff = tmp_path / "staff.vcf"
     staff.write_text(STAFF_VCF, encoding="utf-8")
-    done = service.cli("import", "directory", str(staff))
+    with _timed("import directory"):
+        done = service.cli("import", "directory", str(staff))
     assert done.returncode == 0, f"import directory failed: {done.stdout}{done.stderr}"
     return service
 
@@ -211,7 +239,8 @@ def enrol_checker(atesaki) -> Callable[[str], Checker]:
     import pyotp
 
     def enrol(name: str) -> Checker:
-        done = atesaki.cli("checker", "add", name, "--json")
+        with _timed("checker add"):
+            done = atesaki.cli("checker", "add", name, "--json")
         assert done.returncode == 0, f"checker add failed: {done.stdout}{done.stderr}"
         enrolled = json.loads(done.stdout)
         return Checker(enrolled["id"], enrolled["name"], pyotp.parse_uri(enrolled["otpauth_uri"]))
@@ -231,7 +260,15 @@ def protected_user(mail_stack: MailStack, launch_chromium, atesaki) -> Roundcube
     context = launch_chromium(extension=EXTENSION_DIR)
     worker = context.service_workers[0] if context.service_workers else None
     if worker is None:
-        worker = context.wait_for_event("serviceworker", timeout=10_000)
+        try:
+            with _timed("extension worker"):
+                worker = context.wait_for_event("serviceworker", timeout=10_000)
+        except Exception as exc:  # Playwright's TimeoutError; the reason matters more
+            raise AssertionError(
+                f"Chromium did not load {EXTENSION_DIR} (no service worker): a file the "
+                "manifest names is missing or the manifest is invalid; open "
+                "chrome://extensions-internals in a profile that loads it to see why"
+            ) from exc
     worker.evaluate(
         "settings => chrome.storage.local.set(settings)",
         {
@@ -254,5 +291,6 @@ def protected_user(mail_stack: MailStack, launch_chromium, atesaki) -> Roundcube
     page = context.pages[0] if context.pages else context.new_page()
     user = RoundcubeUser(page, mail_stack.roundcube)
     user.extension_worker = worker
-    user.login()
+    with _timed("roundcube login"):
+        user.login()
     return user

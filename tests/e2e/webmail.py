@@ -189,11 +189,16 @@ class AtesakiDialog:
 
     def wait_closed(self, timeout: float = 10.0) -> None:
         """Wait until the dialog is removed or hidden."""
-        self.root.wait_for(state="hidden", timeout=timeout * 1000)
+        self.hook("cancel").wait_for(state="hidden", timeout=timeout * 1000)
 
     def is_open(self) -> bool:
-        """Whether the dialog is on screen."""
-        return self.root.count() > 0 and self.root.first.is_visible()
+        """Whether the dialog is on screen.
+
+        Asked of its Cancel button: the host element itself has no size (its content is
+        position: fixed), so Playwright never calls the host visible.
+        """
+        cancel = self.hook("cancel")
+        return cancel.count() > 0 and cancel.first.is_visible()
 
     def finding(self, code: str) -> Locator:
         """The findings shown with this code (e.g. surname_homonym)."""
@@ -237,3 +242,22 @@ class AtesakiDialog:
     def error_text(self) -> str:
         """The reason shown when nothing can be sent (service down, wrong token, timeout)."""
         return self.hook("error").inner_text()
+
+    def screenshot(self, path: str) -> None:
+        """Save the page with the whole dialog in view (the window grows to fit, then shrinks)."""
+        page = self.page
+        before = page.viewport_size
+        height = page.evaluate(
+            """() => {
+                const host = document.querySelector('[data-atesaki="dialog"]');
+                const panel = host && host.shadowRoot && host.shadowRoot.querySelector('.panel');
+                return panel ? panel.getBoundingClientRect().height : 0;
+            }"""
+        )
+        # The dialog starts 4 % of the window down; leave the same below it.
+        wanted = int(height / 0.92) + 16
+        if before and wanted > before["height"]:
+            page.set_viewport_size({"width": before["width"], "height": min(wanted, 2400)})
+        page.screenshot(path=path)
+        if before:
+            page.set_viewport_size(before)
