@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from types import SimpleNamespace
+from pathlib import Path
 
 import pytest
+
 from atesaki.checks import CheckContext, CheckRequest, Recipient
 from atesaki.checks import content as checks
+from atesaki.content import name_matchers_for
 from atesaki.domains import is_internal
 from atesaki.knowledge import Knowledge, Person
 from atesaki.names import person_profile
+from atesaki.settings import Settings
 
 INTERNAL = ("agency.go.jp",)
 SENDER = "tanaka@agency.go.jp"
@@ -57,7 +60,7 @@ def context(*entries: str, kb: Knowledge | None = None, **fields) -> CheckContex
     """A check context for a message from SENDER to the given recipients."""
     fields.setdefault("sender", SENDER)
     request = CheckRequest(recipients=recipients(*entries), **fields)
-    settings = SimpleNamespace(internal_domains=list(INTERNAL))
+    settings = Settings({"internal_domains": list(INTERNAL)})
     return CheckContext(request=request, kb=kb or knowledge(), settings=settings)
 
 
@@ -168,3 +171,147 @@ def test_attachment_external_lists_the_files():
     for name in ("名簿.xlsx", "資料.pdf"):
         assert name in finding.message.ja and name in finding.message.en
     assert [item["name"] for item in finding.related] == ["名簿.xlsx", "資料.pdf"]
+
+
+# --- personal_data ----------------------------------------------------------------
+
+MAILS = Path(__file__).parent / "data" / "mails"
+PEOPLE = (
+    ("田中 一郎", SENDER, "directory"),
+    ("鈴木 花子", "suzuki@agency.go.jp", "directory"),
+    ("佐藤 健二", "k.sato@example.com", "contacts"),
+    ("山本 太郎", "t.yamamoto@abc-shoji.co.jp", "contacts"),
+)
+INCIDENT = """各位
+
+見学の申し込みがありましたので共有します。
+
+---------- Forwarded message ---------
+From: 山本 太郎 <t.yamamoto@abc-shoji.co.jp>
+Date: 2024年1月10日(水) 9:00
+Subject: 見学のお願い
+
+田中様
+
+株式会社ABC商事の山本です。見学の件、よろしくお願いいたします。
+
+株式会社ABC商事 総務部 山本 太郎
+〒150-0001 東京都渋谷区神宮前1-2-3
+TEL 03-5555-0123
+"""
+
+
+def test_incident_forward_to_a_school_is_high_and_teaches():
+    ctx = context(
+        "to:kyoto@school.ed.jp", "cc:kyoto2@school.ed.jp",
+        kb=knowledge(*PEOPLE), kind="forward", subject="Fwd: 見学のお願い", body=INCIDENT,
+    )
+    (finding,) = checks.personal_data(ctx)
+    assert (finding.code, finding.severity, finding.recipient) == ("personal_data", "high", None)
+    kinds = {item["kind"]: item for item in finding.related}
+    assert set(kinds) == {"email", "phone", "address", "name"}
+    assert kinds["email"]["examples"] == ["t***@abc-shoji.co.jp"]
+    assert kinds["name"]["examples"][0] == "山本 **"
+    # What was found, how many, masked examples, and that names and addresses count.
+    for text in ("電話番号 1件", "03-****-0123", "t***@abc-shoji.co.jp", "人の名前やメールアドレスも個人情報"):
+        assert text in finding.message.ja
+    for text in ("1 phone number", "03-****-0123", "names and e-mail addresses are personal data"):
+        assert text in finding.message.en
+    assert "引用・転送" in finding.message.ja and "forwarded" in finding.message.en
+
+
+def test_the_same_forward_inside_the_organisation_is_quiet():
+    ctx = context("to:suzuki@agency.go.jp", kb=knowledge(*PEOPLE), kind="forward", body=INCIDENT)
+    assert list(checks.personal_data(ctx)) == []
+
+
+def test_sending_the_thread_back_to_its_author_is_quiet():
+    ctx = context(
+        "to:t.yamamoto@abc-shoji.co.jp", kb=knowledge(*PEOPLE), kind="reply", body=INCIDENT,
+        thread_recipients=("t.yamamoto@abc-shoji.co.jp", SENDER),
+    )
+    assert list(checks.personal_data(ctx)) == []
+
+
+THREAD_REPLY = """佐藤様
+
+承知しました。
+
+-----Original Message-----
+From: 佐藤 健二 <k.sato@example.com>
+To: 田中 一郎 <tanaka@agency.go.jp>
+Cc: 伊藤 美咲 <m.ito@partner.jp>
+Subject: 打合せ
+
+田中様、伊藤様
+
+打合せは2月1日でお願いします。
+"""
+
+
+@pytest.mark.parametrize(
+    ("entries", "expected"),
+    [
+        (("to:k.sato@example.com",), []),
+        (("to:k.sato@example.com", "cc:m.ito@partner.jp"), []),
+        (("to:k.sato@example.com", "cc:new@elsewhere.jp"), ["personal_data"]),
+    ],
+    ids=[
+        "a reply to the thread shows its people to themselves",
+        "a reply to everyone on the thread likewise",
+        "a newcomer on the reply would see the thread's people",
+    ],
+)
+def test_reply_thread_people(entries, expected):
+    ctx = context(
+        *entries, kb=knowledge(*PEOPLE), kind="reply", body=THREAD_REPLY,
+        thread_recipients=("k.sato@example.com", SENDER, "m.ito@partner.jp"),
+    )
+    assert [f.code for f in checks.personal_data(ctx)] == expected
+
+
+def test_contact_name_without_honorific_is_found_through_the_address_book():
+    ctx = context(
+        "to:k.sato@example.com", kb=knowledge(*PEOPLE),
+        body="佐藤様\n\n先日の件は山本 太郎が担当します。",
+    )
+    (finding,) = checks.personal_data(ctx)
+    assert finding.related == [{"kind": "name", "count": 1, "examples": ["山本 **"], "quoted": 0}]
+
+
+def test_personal_data_in_english():
+    ctx = context(
+        "to:k.sato@example.com", kb=knowledge(*PEOPLE),
+        body="Dear Mr. Sato,\n\nPlease call Ms. Jane Doe on 090-1234-5678 (jane.doe@mail.jp).",
+    )
+    (finding,) = checks.personal_data(ctx)
+    assert {item["kind"] for item in finding.related} == {"email", "phone", "name"}
+    assert "1 e-mail address" in finding.message.en
+
+
+@pytest.mark.parametrize("path", sorted(MAILS.glob("*.txt")), ids=lambda p: p.stem)
+@pytest.mark.parametrize(
+    "entries",
+    [("to:k.sato@example.com", "cc:suzuki@agency.go.jp"), ("to:suzuki@agency.go.jp",)],
+    ids=["external", "internal"],
+)
+def test_ordinary_mail_raises_no_personal_data(path, entries):
+    ctx = context(*entries, kb=knowledge(*PEOPLE), body=path.read_text())
+    assert list(checks.personal_data(ctx)) == []
+
+
+def test_name_matchers_are_built_once_and_follow_new_people():
+    kb = knowledge(*PEOPLE)
+    first = name_matchers_for(kb)
+    assert name_matchers_for(kb)[0] is first[0]
+    kb.add_person(
+        Person(
+            ref="p:new", name="高橋 次郎", addresses=("j.takahashi@x.jp",), internal=False,
+            source="contacts", organization="", profile=person_profile("高橋 次郎"),
+        )
+    )
+    again = name_matchers_for(kb)
+    assert again[0] is first[0], "the big matcher is kept"
+    ctx = context("to:k.sato@example.com", kb=kb, body="本文です。\n\n高橋 次郎より")
+    (finding,) = checks.personal_data(ctx)
+    assert finding.related[0]["examples"] == ["高橋 **"]

@@ -189,6 +189,7 @@ _SIGNATURE_SEP_RE = re.compile(
 _BLOCK_BREAK_RE = re.compile(r"\n[ \t>\u3000]{0,8}(?:\n|-- ?\n|[-=_─━＝＿*~〜・]{4,})")
 
 # Addresses that belong to a role, not a person: "お問い合わせは info@… まで" is not personal data.
+_HEADER_NAME_RE = re.compile(r"[:：,;、\n]")
 _ROLE_LOCAL_PARTS = frozenset(
     """info information support contact contacts sales noreply no-reply donotreply do-not-reply
     admin administrator webmaster postmaster help helpdesk service office inquiry inquiries
@@ -291,6 +292,11 @@ class Circle:
         for address in addresses:
             parts.update(p for p in re.split(r"[._+\-]", address.partition("@")[0]) if len(p) >= 3)
         return cls(addresses, frozenset(keys), frozenset(parts))
+
+    def with_names(self, names: Iterable[str]) -> Circle:
+        """The same circle knowing more names (e.g. from the quoted headers)."""
+        more = Circle.of((), names)
+        return Circle(self.addresses, self.names | more.names, self.parts | more.parts)
 
     def knows_name(self, name: str) -> bool:
         """True when the name is one of the circle's, whole or by a part of it."""
@@ -460,6 +466,7 @@ class _Body:
         self._url_ends = [u[1] for u in urls]
         self.salutation_end = self._salutation_end()
         self.signature = self._sender_signature()
+        self.header_names: list[str] = []  # names written next to the circle's addresses
         self.own_values: set[str] = set()  # phone numbers and postal codes in own signatures
         self._breaks: tuple[list[int], list[int]] | None = None
         self._own_blocks: dict[int, bool] = {}
@@ -568,6 +575,10 @@ def _emails(body: _Body) -> Iterator[Hit]:
             start += 1
         value = _nfkc(text[start : match.end()]).lower()
         local_part = value.partition("@")[0]
+        if value in circle.addresses and start and text[start - 1] == "<":
+            # "From: 伊藤 美咲 <m.ito@…>": the name that goes with a known address.
+            line = text[max(0, start - 60) : start - 1]
+            body.header_names.append(_HEADER_NAME_RE.split(line)[-1].strip(" \t\"'"))
         if (
             start == at
             or value in circle.addresses
@@ -865,8 +876,11 @@ def scan_personal_data(
     if not isinstance(body, str) or not body:
         return []
     page = _Body(body, circle or Circle())
+    emails = list(_emails(page))
+    if page.header_names:
+        page.circle = page.circle.with_names(page.header_names)
     names = _known_names(page, matchers)
-    hits = [*_emails(page), *_numbers(page), *names, *_honorific_names(page, names)]
+    hits = [*emails, *_numbers(page), *names, *_honorific_names(page, names)]
     # The sender's office number quoted in the text ("代表電話 03-…") is as much theirs
     # as in the signature.
     hits = [h for h in hits if h.value not in page.own_values or h.kind not in ("phone", "address")]
