@@ -26,6 +26,12 @@ ENTRIES = [
 ]
 
 
+@pytest.fixture(autouse=True)
+def english_terminal(monkeypatch) -> None:
+    """verify speaks the terminal's language; these tests read the English messages."""
+    monkeypatch.setenv("LC_ALL", "C.UTF-8")
+
+
 @pytest.fixture
 def logged(data_dir: Path) -> Path:
     """A data folder whose audit log holds the five ENTRIES."""
@@ -168,6 +174,14 @@ def test_verify_fails_when_the_key_is_gone(logged: Path, runner) -> None:
     result = runner("audit", "verify")
     assert result.exit_code == 1
     assert "audit.key" in result.output
+
+
+def test_verify_speaks_japanese_in_a_japanese_terminal(logged: Path, runner, monkeypatch) -> None:
+    monkeypatch.setenv("LC_ALL", "ja_JP.UTF-8")
+    tamper(logged, "DELETE FROM audit WHERE seq = 2")
+    result = runner("audit", "verify")
+    assert result.exit_code == 1
+    assert result.output.startswith("FAILED 記録 2: 削除されています")
 
 
 def test_verify_json_names_the_bad_entry(logged: Path, runner) -> None:

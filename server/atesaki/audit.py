@@ -30,6 +30,8 @@ import click
 from atesaki.i18n import Text
 
 GENESIS = "0" * 64
+# json.dumps(s, ensure_ascii=False) for one string, without its per-call overhead.
+_json_string = json.encoder.encode_basestring
 KEY_NAME = "audit.key"
 # The events Atesaki writes (others may be added; export filters by any name).
 EVENTS = (
@@ -89,15 +91,21 @@ def canonical(obj: object) -> str:
 
 
 def entry_hash(seq: int, ts: str, event: str, data_json: str, prev_hash: str) -> str:
-    """SHA-256 (hex) of one entry's canonical JSON, chained to the previous hash."""
-    body = canonical({"seq": seq, "ts": ts, "event": event, "data": json.loads(data_json),
-                      "prev": prev_hash})
+    """SHA-256 (hex) of one entry's canonical JSON, chained to the previous hash.
+
+    The text hashed is ``canonical({"data", "event", "prev", "seq", "ts"})`` with the
+    stored data text spliced in as written (append stores it canonical), so any
+    change to the stored bytes changes the hash.
+    """
+    quote = _json_string
+    body = (f'{{"data":{data_json},"event":{quote(event)},"prev":{quote(prev_hash)},'
+            f'"seq":{int(seq)},"ts":{quote(ts)}}}')
     return hashlib.sha256(body.encode("utf-8")).hexdigest()
 
 
 def seal(key: bytes, text: str) -> str:
     """HMAC-SHA256 (hex) of ``text`` with the audit key."""
-    return hmac.new(key, text.encode("utf-8"), hashlib.sha256).hexdigest()
+    return hmac.digest(key, text.encode("utf-8"), "sha256").hex()
 
 
 def _head_text(seq: int, digest: str) -> str:
@@ -118,9 +126,10 @@ def key_path(data_dir: str | os.PathLike[str]) -> Path:
 def load_key(data_dir: str | os.PathLike[str], *, create: bool = True) -> bytes | None:
     """The data folder's audit key (created mode 0600 on first use unless ``create`` is False)."""
     path = key_path(data_dir)
-    cache_key = str(path.resolve())
+    cache_key = str(path)
     with _keys_lock:
-        if cache_key in _keys and path.exists():
+        # Appends reuse the key; a verification always reads the file as it is now.
+        if create and cache_key in _keys:
             return _keys[cache_key]
         key = _read_key(path)
         if key is None and create:
@@ -294,9 +303,8 @@ def _verify_rows(rows, head, key: bytes | None, expected_head: str | None) -> Ve
             return _fail(count, last_seq, last_hash, last_seq + 1,
                          "削除されています（番号が抜けています）。",
                          f"is missing (deleted): entry {seq} follows entry {last_seq}.")
-        try:
-            digest = entry_hash(seq, ts, event, data_json, prev_hash)
-        except (ValueError, TypeError):
+        digest = entry_hash(seq, ts, event, data_json, prev_hash)
+        if digest != stored_hash and not _is_json(data_json):
             return _fail(count, last_seq, last_hash, seq, "内容が JSON として読めません（改ざん）。",
                          "its data is not valid JSON (edited).")
         if digest != stored_hash:
@@ -354,6 +362,14 @@ def _verify_rows(rows, head, key: bytes | None, expected_head: str | None) -> Ve
                          f"the written-down head {want_hash[:16]}… is not in the log "
                          "(cut off or rewritten).")
     return Verification(True, count, last_seq, last_hash)
+
+
+def _is_json(text: str) -> bool:
+    try:
+        json.loads(text)
+    except (ValueError, TypeError):
+        return False
+    return True
 
 
 def _moved_from(rows, seq, ts, event, data_json, prev_hash, stored_hash) -> int | None:
@@ -423,15 +439,6 @@ def export_text(conn: sqlite3.Connection, fmt: str = "csv", **filters: Any) -> s
 # -- command line ----------------------------------------------------------------
 
 
-def cli_language() -> str:
-    """Japanese or English for terminal messages, from the locale variables."""
-    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
-        value = os.environ.get(name, "")
-        if value:
-            return "ja" if value.lower().startswith("ja") else "en"
-    return "en"
-
-
 @click.group("audit")
 def audit_group() -> None:
     """The tamper-evident audit log: verify the chain, export it."""
@@ -453,7 +460,9 @@ def verify_command(env, expected_head: str | None, as_json: bool) -> None:
         click.echo(result.summary())
         click.echo(f"head {result.head_seq}:{result.head_hash}")
     else:
-        click.echo(f"FAILED {result.summary(cli_language())}")
+        from atesaki.importers.commands import output_language
+
+        click.echo(f"FAILED {result.summary(output_language())}")
         click.echo(f"last good {result.head_seq}:{result.head_hash}")
     sys.exit(0 if result.ok else 1)
 
