@@ -178,6 +178,44 @@ def test_the_most_telling_reason_wins_for_one_real_domain(detector):
     assert detector.check("hotmai1.co.jp") == [Lookalike("hotmail.co.jp", "confusable")]
 
 
+def test_typo_index_finds_what_a_full_scan_finds():
+    # Random one- and two-letter slips from 500 made-up company names, checked against a
+    # brute-force edit-distance scan (one swap at most: two swaps can slip through, see docs).
+    import random
+
+    from atesaki.domains import _edit_distance, _split, _typo_limit
+
+    rng = random.Random(7)
+    syllables = "ka ki ku sa shi su ta to na ni ha fu ma mi ya yo ra ri wa go zu do bu pe".split()
+    endings = ("", "", "-kogyo", "-shoji", "-sangyo", "-denki")
+    names = {"".join(rng.choices(syllables, k=rng.randint(2, 4))) + rng.choice(endings)
+             for _ in range(500)}
+    known = [f"{name}.co.jp" for name in names]
+    detector = LookalikeDetector(known, providers=False)
+
+    def slip(word: str, swap_allowed: bool) -> str:
+        i = rng.randrange(len(word) - 1)
+        kind = rng.randrange(4 if swap_allowed else 3)
+        letter = rng.choice("abcdefghijklmnopqrstuvwxyz")
+        return [word[:i] + letter + word[i + 1 :], word[:i] + letter + word[i:],
+                word[:i] + word[i + 1 :], word[:i] + word[i + 1] + word[i] + word[i + 2 :]][kind]
+
+    checked = 0
+    for _ in range(500):
+        name = _split(rng.choice(known))[0]
+        typed = slip(name, True)
+        if rng.random() < 0.6:
+            typed = slip(typed, False)
+        domain = f"{typed.strip('-')}.co.jp"
+        if detector.is_known(domain):
+            continue
+        expected = {f"{n}.co.jp" for n in names
+                    if 0 < _edit_distance(typed.strip("-"), n) <= _typo_limit(n)}
+        assert expected <= {found.real for found in detector.check(domain)}, domain
+        checked += 1
+    assert checked > 400
+
+
 def test_a_domain_sent_to_becomes_known():
     detector = LookalikeDetector(["agency.go.jp"])
     assert detector.check("agnecy.go.jp")

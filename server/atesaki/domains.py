@@ -20,6 +20,7 @@ with tens of thousands of known domains:
 from __future__ import annotations
 
 import functools
+import itertools
 import re
 import threading
 import unicodedata
@@ -30,10 +31,21 @@ from typing import Any
 
 import idna
 
-try:  # 20 times faster than jellyfish here (0.35 µs a pair); optional
+try:  # 20 times faster than jellyfish here (0.35 µs a pair), and loops in C; optional
     from rapidfuzz.distance.OSA import distance as _edit_distance
+    from rapidfuzz.process import extract as _extract
 except ImportError:  # pragma: no cover - the fallback gives the same answers, slower
     from jellyfish import damerau_levenshtein_distance as _edit_distance
+
+    _extract = None
+
+
+def _within_two(name: str, others: list[str]) -> list[str]:
+    """The strings of ``others`` at most 2 edits (swaps count 1) from ``name``."""
+    if _extract is not None:
+        found = _extract(name, others, scorer=_edit_distance, score_cutoff=2, limit=None)
+        return [other for other, _, _ in found]
+    return [other for other in others if _edit_distance(name, other) <= 2]
 
 
 def is_internal(address_or_domain: str, internal_domains: Iterable[str]) -> bool:
@@ -81,12 +93,28 @@ def unicode_domain(domain: str) -> str:
     labels = []
     for label in domain.split("."):
         if label.startswith("xn--"):
+            # The plain punycode codec: idna.decode validates too and costs ten times more.
             try:
-                label = idna.decode(label)
-            except (idna.IDNAError, UnicodeError, ValueError):
+                label = label[4:].encode("ascii").decode("punycode").lower() or label
+            except (UnicodeError, ValueError):
                 pass
         labels.append(label)
     return ".".join(labels)
+
+
+def _fold(text: str) -> str:
+    """Non-ASCII letters replaced by the ASCII they imitate (а -> a, à -> a); ASCII kept as is."""
+    if text.isascii():
+        return text
+    table = _confusables()
+    out = []
+    for char in unicodedata.normalize("NFD", text):
+        if char.isascii() or "\u0300" <= char <= "\u036f":
+            out.append(char if char.isascii() else "")
+            continue
+        mapped = table.get(ord(char), char)
+        out.append(mapped.lower() if mapped.isascii() else char)
+    return "".join(out)
 
 
 @functools.lru_cache(maxsize=1)
@@ -262,10 +290,13 @@ def _get(index: dict, key: Any) -> tuple[str, ...] | list[str]:
 # Names of 4-8 letters allow 1 edit and are indexed by their single deletions. Longer names
 # allow 2 edits (Damerau) and are indexed by segments instead. Each edit spoils at most one of a known name's 5
 # segments and a swap at most two, so a typed name within 2 edits still holds at least 2
-# of the segments unchanged, shifted by at most 2 places: candidates need 2 segment hits.
+# of the segments unchanged (unless two swaps each straddle a boundary), shifted by at
+# most 2 places: candidates need 2 segment hits.
 _SEGMENTS = 5
-_SHIFT = 2
 _MIN_HITS = 2
+# How far a segment can move, by typed length minus known length: only insertions and
+# deletions move letters, and at most 2 of them fit (1 each way when the lengths match).
+_SHIFTS = {-2: (-2, 0), -1: (-1, 0), 0: (-1, 1), 1: (0, 1), 2: (0, 2)}
 
 
 @functools.lru_cache(maxsize=64)
@@ -390,7 +421,13 @@ class LookalikeDetector:
         if name and suffix:
             self._punctuation(own, name, hit)
             self._other_suffix(name, hit)
-            self._typo(name, suffix, hit)
+            if name.startswith("xn--"):
+                # A homoglyph plus a typo (gmаill.com): compare the letters it imitates.
+                folded = _fold(unicode_domain(name))
+                if folded.isascii():
+                    self._typo(folded, suffix, lambda real, _: hit(real, "confusable"))
+            else:
+                self._typo(name, suffix, hit)
         self._suffix_typo(ascii_form, hit)
         ranked = sorted(found.items(), key=lambda item: (_RANK[item[1]], item[0]))
         return [Lookalike(real, reason) for real, reason in ranked]
@@ -447,19 +484,42 @@ class LookalikeDetector:
         for key in _deletions(name):
             candidates.update(_get(self._deletes, f"{key}.{suffix}"))
         length = len(name)
-        hits: dict[str, int] = {}  # candidate -> bit set of the segments found
+        if length >= 7:  # within 2 letters of a name over 8 letters
+            candidates |= self._segment_candidates(name, suffix)
+        if not candidates:
+            return
+        cut = len(suffix) + 1
+        for real_name in _within_two(name, [real[:-cut] for real in candidates]):
+            # Names of 4-8 letters allow one edit only.
+            if real_name != name and (
+                _typo_limit(real_name) == 2 or _edit_distance(name, real_name) <= 1
+            ):
+                hit(f"{real_name}.{suffix}", "typo")
+
+    def _segment_candidates(self, name: str, suffix: str) -> set[str]:
+        """Long known names holding at least _MIN_HITS of their segments near the same place."""
+        # One set per segment and set intersections: the loops stay in C, which matters
+        # when many names share an ending such as -sangyo or -shoji.
+        length, parts = len(name), self._parts
+        found_by_segment: list[set[str]] = [set() for _ in range(_SEGMENTS)]
         for known_length in range(max(9, length - 2), length + 3):
+            low, high = _SHIFTS[length - known_length]
             for i, (start, size) in enumerate(_segments(known_length)):
-                bit = 1 << i
-                low, high = max(0, start - _SHIFT), min(length - size, start + _SHIFT)
-                for at in range(low, high + 1):
-                    for real in _get(self._parts, (suffix, known_length, i, name[at : at + size])):
-                        hits[real] = hits.get(real, 0) | bit
-        candidates.update(real for real, bits in hits.items() if bits.bit_count() >= _MIN_HITS)
-        for real in candidates:
-            real_name = real[: -len(suffix) - 1]
-            if 0 < _edit_distance(name, real_name) <= _typo_limit(real_name):
-                hit(real, "typo")
+                found = found_by_segment[i]
+                for at in range(max(0, start + low), min(length - size, start + high) + 1):
+                    value = parts.get((suffix, known_length, i, name[at : at + size]))
+                    if value is None:
+                        continue
+                    if isinstance(value, str):
+                        found.add(value)
+                    else:
+                        found.update(value)
+        return set().union(
+            *(
+                set.intersection(*group)
+                for group in itertools.combinations(found_by_segment, _MIN_HITS)
+            )
+        )
 
 
 def _parents(domain: str) -> list[str]:
