@@ -1,0 +1,117 @@
+"""Check latency over loopback with a synthetic organisation (issue 2's benchmark).
+
+Builds 10,000 staff, 100,000 contacts and 50,000 history rows, starts the real
+service (waitress), sends 2,000 POST /v1/check with 10 recipients each, and
+prints p50/p99 next to GET /v1/health, the service's RSS and its start-up time.
+
+    python bench/check_latency.py [--requests 2000] [--keep DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import psutil
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench.synthetic import build, sample_addresses  # noqa: E402
+from tests.conftest import free_port  # noqa: E402
+
+
+def percentile(values: list[float], p: float) -> float:
+    """The p-th percentile (nearest rank)."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+
+
+def main() -> None:
+    """Run the benchmark and print the figures."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--requests", type=int, default=2000)
+    parser.add_argument("--staff", type=int, default=10_000)
+    parser.add_argument("--contacts", type=int, default=100_000)
+    parser.add_argument("--history", type=int, default=50_000)
+    parser.add_argument("--keep", type=Path, help="reuse or keep the data folder here")
+    args = parser.parse_args()
+
+    data_dir = args.keep or Path(tempfile.mkdtemp(prefix="atesaki-bench-"))
+    data_dir.mkdir(parents=True, exist_ok=True)
+    (data_dir / "config.toml").write_text('internal_domains = ["agency.go.jp"]\n')
+    if not (data_dir / "atesaki.db").exists():
+        built = build(data_dir, args.staff, args.contacts, args.history)
+        print(f"data: {args.staff} staff, {args.contacts} contacts, {args.history} history "
+              f"rows built in {built['build_seconds']:.1f} s")
+    port = free_port()
+    started = time.perf_counter()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "atesaki", "--data-dir", str(data_dir), "serve",
+         "--port", str(port)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    conn = None
+    try:
+        line = proc.stdout.readline()  # printed once the indexes are loaded and it listens
+        while True:
+            try:
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+                conn.request("GET", "/v1/health")
+                conn.getresponse().read()
+                break
+            except OSError:
+                time.sleep(0.01)
+        startup = time.perf_counter() - started
+        token = (data_dir / "token").read_text().strip()
+        headers = {"X-Atesaki-Token": token, "Content-Type": "application/json"}
+        people = sample_addresses(data_dir, 5000)
+        rng = random.Random(3)
+        bodies = []
+        for _ in range(args.requests):
+            chosen = rng.sample(people, 10)
+            recipients = [{"field": rng.choice(["to", "cc", "bcc"]), "address": a, "name": n}
+                          for a, n in chosen]
+            bodies.append(json.dumps({"sender": "tanaka@agency.go.jp", "kind": "new",
+                                      "subject": "ご案内", "recipients": recipients,
+                                      "body": "いつもお世話になっております。"}))
+        for body in bodies[:50]:  # warm-up
+            conn.request("POST", "/v1/check", body, headers)
+            conn.getresponse().read()
+        health, check = [], []
+        for body in bodies:
+            t = time.perf_counter()
+            conn.request("GET", "/v1/health")
+            conn.getresponse().read()
+            health.append(time.perf_counter() - t)
+            t = time.perf_counter()
+            conn.request("POST", "/v1/check", body, headers)
+            response = conn.getresponse()
+            response.read()
+            check.append(time.perf_counter() - t)
+            assert response.status == 200, response.status
+        rss = psutil.Process(proc.pid).memory_info().rss / 2**20
+        ms = 1000
+        c50, c99 = percentile(check, 50) * ms, percentile(check, 99) * ms
+        h50, h99 = percentile(health, 50) * ms, percentile(health, 99) * ms
+        print(f"server said: {line.strip()}")
+        print(f"requests: {len(bodies)} checks x 10 recipients over loopback, one connection")
+        print(f"check   p50 {c50:6.2f} ms   p99 {c99:6.2f} ms   mean {statistics.mean(check)*ms:6.2f} ms"
+              f"   (target p50 <= 3, p99 <= 15)")
+        print(f"health  p50 {h50:6.2f} ms   p99 {h99:6.2f} ms")
+        print(f"check p50 / health p50 = {c50 / h50:.2f}   (target <= 3)")
+        print(f"RSS {rss:.0f} MB   (target <= 300)")
+        print(f"start-up to first health answer {startup:.2f} s   (target <= 2)")
+    finally:
+        if conn:
+            conn.close()
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+if __name__ == "__main__":
+    main()
