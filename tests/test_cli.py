@@ -7,7 +7,8 @@ import json
 import pytest
 
 
-@pytest.mark.parametrize("host", ["0.0.0.0", "192.168.1.10", "example.com", "::"])
+@pytest.mark.parametrize("host", ["0.0.0.0",  # noqa: S104 - the point of the test
+                                  "192.168.1.10", "example.com", "::"])
 def test_serve_refuses_a_non_loopback_host(runner, host):
     result = runner("serve", "--host", host)
     assert result.exit_code == 2
