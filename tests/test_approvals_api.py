@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs, urlsplit
@@ -201,6 +202,16 @@ def test_a_code_used_once_is_refused_until_the_next_one(client, hanako, clock):
                             hanako.code(clock.now, -1))) == (409, "code_reused")
     clock.advance(seconds=30)
     assert approve(client, checked(client), hanako.id, hanako.code(clock.now)).status_code == 200
+
+
+def test_one_code_sent_twice_at_once_is_accepted_once(client, hanako, clock):
+    """Eight parallel requests (each thread has its own database connection) race one code."""
+    checks = [checked(client) for _ in range(8)]
+    code = hanako.code(clock.now)
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        statuses = sorted(pool.map(lambda c: approve(client, c, hanako.id, code).status_code,
+                                   checks))
+    assert statuses == [200] + [409] * 7
 
 
 def test_the_sixth_attempt_is_locked_even_with_the_right_code(client, hanako, clock):
