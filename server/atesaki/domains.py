@@ -13,8 +13,9 @@ with tens of thousands of known domains:
 - ``punctuation``: only dots and hyphens differ (``agency-go.jp``, ``gmailcom.net``);
 - ``other_suffix``: the same name under another public suffix (``outlook.co``,
   ``gmail.co.jp``);
-- ``typo``: a Damerau-Levenshtein distance of 1 (2 for names over 8 letters) under
-  the same suffix (``gmial.com``, ``agnecy.go.jp``).
+- ``typo``: an edit distance of 1 (2 for names over 8 letters; a swap of two
+  neighbouring letters counts as one) under the same suffix (``gmial.com``,
+  ``agnecy.go.jp``), or a slip in the suffix itself (``docomo.ne.jq``).
 """
 
 from __future__ import annotations
@@ -212,8 +213,8 @@ def parse_allow(
             raise ValueError("lookalike_allow must be a list of domains or [domain, real] pairs")
         return frozenset(), frozenset()
     for index, entry in enumerate(entries):
-        if isinstance(entry, str) and ascii_domain(entry):
-            domains.add(ascii_domain(entry))
+        if isinstance(entry, str) and (domain := ascii_domain(entry)):
+            domains.add(domain)
         elif (
             isinstance(entry, list | tuple)
             and len(entry) == 2
@@ -247,6 +248,10 @@ GENERIC_NAMES = frozenset(
     "city town vill pref metro mail email info home web www net post office group shop "
     "support contact service".split()
 )
+# Japanese suffixes that only a vetted kind of organisation can register, one domain each
+# (JPRS: universities, ministries, local governments, schools). The same name under one of
+# them is a different real institution (meiji.ac.jp next to meiji.co.jp), not a copy.
+RESTRICTED_SUFFIXES = frozenset({"ac.jp", "go.jp", "lg.jp", "ed.jp"})
 _MAX_TOKENS = 40  # a pathological domain is cut here, keeping the check bounded
 _RUN = 8  # longest known domain looked for inside another, in labels and hyphen parts
 _SEPARATORS = re.compile(r"([.\-])")
@@ -287,11 +292,11 @@ def _get(index: dict, key: Any) -> tuple[str, ...] | list[str]:
     return (found,) if isinstance(found, str) else found
 
 
-# Names of 4-8 letters allow 1 edit and are indexed by their single deletions. Longer names
-# allow 2 edits (Damerau) and are indexed by segments instead. Each edit spoils at most one of a known name's 5
-# segments and a swap at most two, so a typed name within 2 edits still holds at least 2
-# of the segments unchanged (unless two swaps each straddle a boundary), shifted by at
-# most 2 places: candidates need 2 segment hits.
+# Names of 4-8 letters allow 1 edit and are indexed by their single deletions. Longer
+# names allow 2 edits and are indexed by 5 segments instead: an edit spoils at most one
+# segment and a swap at most two, so a typed name within 2 edits still holds 2 segments
+# unchanged (unless two swaps each straddle a boundary), a little shifted: candidates
+# need 2 segment hits, then the edit distance decides.
 _SEGMENTS = 5
 _MIN_HITS = 2
 # How far a segment can move, by typed length minus known length: only insertions and
@@ -420,7 +425,8 @@ class LookalikeDetector:
         self._embedded(ascii_form, hit)
         if name and suffix:
             self._punctuation(own, name, hit)
-            self._other_suffix(name, hit)
+            if suffix not in RESTRICTED_SUFFIXES:
+                self._other_suffix(name, hit)
             if name.startswith("xn--"):
                 # A homoglyph plus a typo (gmаill.com): compare the letters it imitates.
                 folded = _fold(unicode_domain(name))
@@ -451,11 +457,10 @@ class LookalikeDetector:
                 label_aligned = (start == 0 or pieces[2 * start - 1] == ".") and (
                     end == len(tokens) or pieces[2 * end - 1] == "."
                 )
-                if not label_aligned and len(tokens[start]) < MIN_TYPO_NAME:
-                    continue
                 typed = "".join(pieces[2 * start : 2 * end - 1])
                 for real in reals:
-                    hit(real, "embedded" if typed == real else "punctuation")
+                    if label_aligned or len(real.partition(".")[0]) >= MIN_TYPO_NAME:
+                        hit(real, "embedded" if typed == real else "punctuation")
 
     def _punctuation(self, own: str, name: str, hit) -> None:
         for key in {_strip(own), _strip(name)}:
