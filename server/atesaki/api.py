@@ -217,6 +217,13 @@ def check():
     }
 
 
+def incident_details(data: dict[str, Any]) -> dict[str, Any]:
+    """The incident form's optional ``what`` and ``affected``, validated (see atesaki.ui)."""
+    from atesaki.ui.incidents import incident_details as details
+
+    return details(data)
+
+
 def load_check(conn, check_id: Any) -> dict[str, Any]:
     """A stored check that has not expired, or 404."""
     if not isinstance(check_id, str) or not check_id:
@@ -305,13 +312,15 @@ def incidents():
                                                       "This check is unknown."))
     address = _string(data, "address", "address")
     note = _string(data, "note", "note", limit=20000)
-    if not address and not note and check_id is None:
+    extra = incident_details(data)  # the guided form's "what" and "affected"
+    if not address and not note and check_id is None and not extra:
         raise _bad("body", "どのメールか、宛先、内容のいずれかを書いてください。",
                    "say which message, address or what happened")
     incident_id = "i_" + secrets.token_urlsafe(12)
     with store.transaction(conn):
         seq = audit.append(conn, "incident", {
             "incident_id": incident_id, "check_id": check_id, "address": address, "note": note,
+            **extra,
         })
     response = jsonify({"ok": True, "incident_id": incident_id, "audit_seq": seq})
     response.status_code = 201

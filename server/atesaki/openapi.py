@@ -155,16 +155,23 @@ SCHEMAS: dict[str, Any] = {
     "Ok": {"type": "object", "required": ["ok"], "properties": {"ok": {"const": True}}},
     "IncidentRequest": {
         "type": "object",
-        "description": "At least one of check_id, address or note.",
+        "description": "At least one of check_id, address, note, what or affected.",
         "properties": {
             "check_id": {"type": ["string", "null"], "minLength": 1},
             "address": {"type": "string", "maxLength": 2000},
             "note": {"type": "string", "maxLength": 20000},
+            "what": {"type": "string", "maxLength": 200},
+            "affected": {"oneOf": [
+                {"type": "string", "maxLength": 2000},
+                {"type": "array", "maxItems": 200, "items": {"type": "string", "maxLength": 2000}},
+            ]},
         },
         "anyOf": [
             {"required": ["check_id"], "properties": {"check_id": {"type": "string"}}},
             {"required": ["address"], "properties": {"address": {"minLength": 1}}},
             {"required": ["note"], "properties": {"note": {"minLength": 1}}},
+            {"required": ["what"]},
+            {"required": ["affected"]},
         ],
     },
     "IncidentResponse": {
