@@ -32,6 +32,20 @@ TEL 03-5555-0123 / 携帯 090-1111-2222
 """
 
 
+PROSE_JA = """令和6年度の事業計画について、各部署からの意見を取りまとめました。第一に、窓口業務の待ち時間を\
+短縮するため、予約制の導入を検討しています。2023年度の平均待ち時間は約25分で、ピーク時には60分を\
+超える日もありました。第二に、オンライン申請の利用率を35%から50%へ引き上げます。予算は約1,200万円です。
+詳細は別添の資料（全24ページ）をご覧ください。ご意見は2月15日までに、企画係までお寄せください。
+
+"""
+PROSE_EN = """The committee reviewed the draft plan for fiscal 2024. Waiting times at the counter averaged
+25 minutes in 2023, with peaks above an hour. We propose an appointment system and aim to raise the
+online application rate from 35% to 50%. The budget impact is estimated at JPY 12 million. Please
+send comments to the planning office by 15 February.
+
+"""
+
+
 def sized(text: str, size: int) -> str:
     """``text`` repeated to ``size`` bytes of UTF-8 (cut on a character boundary)."""
     data = (text * (size // max(1, len(text.encode())) + 1)).encode()[:size]
@@ -43,8 +57,11 @@ def bodies(size: int) -> dict[str, str]:
     corpus = "\n\n".join(p.read_text() for p in sorted(MAILS.glob("*.txt")))
     rng = random.Random(8)
     return {
-        "typical mails": sized(corpus, size),
-        "mails + incident forward": sized(corpus + INCIDENT, size),
+        "prose, Japanese": sized(PROSE_JA, size),
+        "prose, English": sized(PROSE_EN, size),
+        # The corpus back to back: a signature with phone and postal code every 1.7 KB.
+        "thread of ordinary mails": sized(corpus, size),
+        "thread + incident forward": sized(corpus + INCIDENT, size),
         "digits only": sized("0", size),
         "random digits and dashes": "".join(rng.choice("0123456789- ") for _ in range(size)),
         "many @": sized("a@", size),

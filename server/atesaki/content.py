@@ -330,19 +330,38 @@ class NameMatcher:
     """Finds the full names of known people in a body, all at once (Aho-Corasick)."""
 
     def __init__(self, people: Iterable[tuple[str, tuple[str, ...]]] = ()) -> None:
-        import ahocorasick  # pyahocorasick
-
-        self._automaton = ahocorasick.Automaton()
-        self.size = 0
         bearers: dict[str, set[str]] = {}
         for name, addresses in people:
             for pattern in _name_patterns(name):
                 bearers.setdefault(pattern, set()).update(addresses)
-        for pattern, addresses in bearers.items():
-            self._automaton.add_word(pattern, (pattern, tuple(sorted(addresses))))
         self.size = len(bearers)
-        if self.size:
-            self._automaton.make_automaton()
+        self._bearers = {p: tuple(sorted(a)) for p, a in bearers.items()}
+        self._automaton: Any = None
+        self._regexes: list[re.Pattern[str]] = []
+        if not self.size:
+            return
+        try:
+            import ahocorasick  # pyahocorasick: one pass whatever the number of names
+        except ImportError:  # pragma: no cover - slower, but still correct
+            # Longest first, so "山本 太郎" wins over "山本太" at the same place.
+            patterns = sorted(self._bearers, key=len, reverse=True)
+            self._regexes = [
+                re.compile("|".join(map(re.escape, patterns[i : i + 1000])))
+                for i in range(0, len(patterns), 1000)
+            ]
+            return
+        self._automaton = ahocorasick.Automaton()
+        for pattern in self._bearers:
+            self._automaton.add_word(pattern, pattern)
+        self._automaton.make_automaton()
+
+    def _matches(self, lowered: str) -> Iterator[tuple[int, str]]:
+        if self._automaton is not None:
+            for last, pattern in self._automaton.iter(lowered):
+                yield last + 1 - len(pattern), pattern
+        for regex in self._regexes:  # pragma: no cover - only without pyahocorasick
+            for match in regex.finditer(lowered):
+                yield match.start(), match.group()
 
     def find(self, lowered: str) -> Iterator[tuple[int, int, tuple[str, ...]]]:
         """(start, end, addresses of the people with that name) for each name in the text.
@@ -351,8 +370,8 @@ class NameMatcher:
         """
         if not self.size:
             return
-        for last, (pattern, addresses) in self._automaton.iter(lowered):
-            start, end = last + 1 - len(pattern), last + 1
+        for start, pattern in self._matches(lowered):
+            end = start + len(pattern)
             before = lowered[start - 1] if start else " "
             after = lowered[end] if end < len(lowered) else " "
             if _CJK_RE.match(pattern[-1]):
@@ -362,7 +381,7 @@ class NameMatcher:
                         continue
             elif before.isalnum() or after.isalnum():
                 continue
-            yield start, end, addresses
+            yield start, end, self._bearers[pattern]
 
 
 def _name_patterns(name: str) -> set[str]:
@@ -666,8 +685,7 @@ def _postal_address(body: _Body, start: int, number: str) -> tuple[int, Hit | No
     if not marked and not match.group(0)[3:4] == "-":
         return None  # seven bare digits are not a postal code
     place = _ADDRESS_AFTER_RE.match(text, end)
-    english = _ADDRESS_BEFORE_RE.search(text[max(0, start - 60) : start].lower())
-    if not place and not english:
+    if not place and not _ADDRESS_BEFORE_RE.search(text[max(0, start - 60) : start].lower()):
         return (match.end(), None) if marked else None
     value = match.group(1) + match.group(2)
     if body.in_own_block(start):
@@ -803,6 +821,7 @@ def _honorific_names(body: _Body, known: list[Hit]) -> Iterator[Hit]:
     text, circle = body.text, body.circle
     taken = [(h.start, h.end) for h in known]
     budgets = dict.fromkeys(_HONORIFICS, MAX_CANDIDATES)
+    seen_runs: dict[str, tuple[str | None, bool]] = {}
     found = ((pos, word) for word in _HONORIFICS for pos in _find_all(text, word))
     for pos, honorific in found:
         name_end = pos
@@ -824,19 +843,19 @@ def _honorific_names(body: _Body, known: list[Hit]) -> Iterator[Hit]:
             continue
         # "佐藤様山田さん": the run before さん starts after the previous honorific.
         raw = _HONORIFIC_SPLIT_RE.split(run.group().rstrip(" \u3000"))[-1]
-        name = _clean_honorific_name(raw)
-        if name is None or (honorific == "氏" and len(name) < 2):
+        # A thread repeats the same few names ("佐藤様" in every message): decide each once.
+        decided = seen_runs.get(raw)
+        if decided is None:
+            name = _clean_honorific_name(raw)
+            decided = seen_runs[raw] = (name, name is not None and circle.knows_name(name))
+        name, known = decided
+        if name is None or known or (honorific == "氏" and len(name) < 2):
             continue
         start = name_end - len(name)
         end = start + len(name)
         if any(a < end and start < b for a, b in taken):
             continue  # already counted as a known person's full name
-        if (
-            circle.knows_name(name)
-            or body.in_salutation(start)
-            or body.in_sender_signature(start)
-            or body.in_url(start)
-        ):
+        if body.in_salutation(start) or body.in_sender_signature(start) or body.in_url(start):
             continue
         masked = mask_name(_nfkc(name)) + honorific
         yield body.hit("name", start, end, _name_key(name), masked)
