@@ -115,12 +115,24 @@ def test_the_allow_list_silences_a_domain_from_settings():
     assert lookalikes(context("x@agency-go.jp", lookalike_allow=["agency-go.jp"])) == []
 
 
-def test_the_detector_is_reused_until_knowledge_or_settings_change():
+def test_the_detector_is_reused_until_settings_change_or_a_domain_goes():
     kb = knowledge()
-    first = check.detector_for(context("k@gmial.com", kb=kb))
-    assert check.detector_for(context("x@y.jp", kb=kb)) is first
-    assert check.detector_for(context("x@y.jp", kb=kb, lookalike_allow=["mail.com"])) is not first
-    assert check.detector_for(context("x@y.jp", kb=knowledge())) is not first
+    plain = Settings({"internal_domains": INTERNAL})
+    first = check.detector_for(kb, plain)
+    assert check.detector_for(kb, plain) is first
+    allow = Settings({"internal_domains": INTERNAL, "lookalike_allow": ["mail.com"]})
+    assert check.detector_for(kb, allow) is not first
+    first = check.detector_for(kb, plain)
+    # A reload that only adds domains (an import) keeps the detector and extends it.
+    grown = knowledge()
+    grown.add_history(HistoryEntry("a@new-partner.co.jp", "", 1, None, None))
+    assert check.detector_for(grown, plain) is first
+    assert first.is_known("new-partner.co.jp")
+    # A reload that lost a domain (a contact deleted) starts afresh without it.
+    smaller = Knowledge(lambda a: is_internal(a, INTERNAL))
+    fresh = check.detector_for(smaller, plain)
+    assert fresh is not first
+    assert not fresh.is_known("sato-kogyo.co.jp")
 
 
 def test_a_domain_the_user_starts_writing_to_stops_firing():
