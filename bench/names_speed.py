@@ -29,6 +29,7 @@ import psutil
 
 from atesaki import names
 from atesaki.checks import CheckContext, CheckRequest, Recipient
+from atesaki.checks import names as names_checks
 from atesaki.checks.names import check_name_mismatch, check_surname_homonym
 from atesaki.knowledge import HistoryEntry, Knowledge, Person
 from atesaki.names import NameProfile, SurnameIndex, lexicon, person_profile
@@ -57,9 +58,16 @@ def surnames(count: int = 3000) -> list[tuple[str, str]]:
     """The most common kanji surnames by UniDic cost, with their first reading."""
     _, _, kanji = lexicon._tables()
     ranked = sorted(
-        ((lexicon.kana_surname_cost(r[0]), k, r[0]) for k, r in kanji.items() if len(k) >= 2),
+        (lexicon.kana_surname_cost(r[0]), len(k) == 2, k, r[0]) for k, r in kanji.items()
     )
-    return [(k, r) for _, k, r in ranked[:count]]
+    # one spelling per reading: otherwise every kanji read いとう would take a top rank
+    seen: set[str] = set()
+    picked = []
+    for _, _, k, reading in ranked:
+        if reading not in seen and len(k) >= 2:
+            seen.add(reading)
+            picked.append((k, reading))
+    return picked[:count]
 
 
 def make_people(n: int, rng: random.Random) -> list[tuple[str, str]]:
@@ -175,18 +183,23 @@ def main() -> None:
         if ref % 10 == 0:
             kb.add_history(HistoryEntry(address, name, ref % 7, None, None))
     settings = Settings()
-    check_times = []
-    for i, (name, address) in enumerate(queries[:500]):
-        recipient = Recipient(i, "to", address, name, address.partition("@")[2], True, False)
-        ctx = CheckContext(CheckRequest((recipient,), kind="new"), kb, settings)
-        t0 = clock()
-        list(check_surname_homonym(ctx))
-        list(check_name_mismatch(ctx))
-        check_times.append((clock() - t0) / 1e3)
-    print(
-        f"per recipient, both checks over Knowledge: p50 {percentile(check_times, 50):.0f} us, "
-        f"p99 {percentile(check_times, 99):.0f} us"
-    )
+    for label, cold in (("first time a surname is seen", True), ("surname checked before", False)):
+        check_times = []
+        for i, (name, address) in enumerate(queries[:500]):
+            recipient = Recipient(i, "to", address, name, address.partition("@")[2], True, False)
+            ctx = CheckContext(CheckRequest((recipient,), kind="new"), kb, settings)
+            if cold:
+                names_checks._rankings.clear()
+            else:  # a draft is checked again, or another message to the same surname
+                list(check_surname_homonym(ctx))
+            t0 = clock()
+            list(check_surname_homonym(ctx))
+            list(check_name_mismatch(ctx))
+            check_times.append((clock() - t0) / 1e3)
+        print(
+            f"per recipient, both checks over Knowledge ({label}): "
+            f"p50 {percentile(check_times, 50):.0f} us, p99 {percentile(check_times, 99):.0f} us"
+        )
 
     # the same surname query answered by scanning everyone with jellyfish
     plain = []

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from atesaki.checks import CheckContext, CheckRequest, Recipient
 from atesaki.checks.names import check_name_mismatch, check_surname_homonym
@@ -157,6 +159,17 @@ def test_related_puts_internal_then_most_written_first(kb):
     assert "ほか" in findings[0].message.ja
 
 
+def test_a_newly_added_namesake_shows_up_at_once(kb):
+    before = run(check_surname_homonym, kb, ("new@else.example", "Jiro Tanaka"))
+    assert [r["address"] for r in before[0].related] == ["tanaka@agency.go.jp"]
+    kb.add_person(person("p:7", "田中 花子", "h-tanaka@agency.go.jp", source="directory"))
+    after = run(check_surname_homonym, kb, ("new@else.example", "Jiro Tanaka"))
+    assert {r["address"] for r in after[0].related} == {
+        "tanaka@agency.go.jp",
+        "h-tanaka@agency.go.jp",
+    }
+
+
 def test_nobody_shares_the_surname(kb):
     assert run(check_surname_homonym, kb, ("w@else.example", "渡辺 健")) == []
 
@@ -211,3 +224,23 @@ def test_history_name_alone_gives_a_weaker_mismatch():
 
 def test_unknown_address_with_unknown_name_is_not_a_mismatch(kb):
     assert run(check_name_mismatch, kb, ("someone@new.example", "山田 太郎")) == []
+
+
+chip_names = st.text(
+    alphabet=st.one_of(
+        st.characters(),
+        st.sampled_from(list("佐藤美咲健二ｻﾄｳSatoKenji \u202e\u200b\x00😀")),
+    ),
+    max_size=40,
+)
+
+
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(name=chip_names, local=st.from_regex(r"[a-z0-9.\-]{1,20}", fullmatch=True))
+def test_any_chip_name_gives_sensible_findings(kb, name, local):
+    for check in (check_surname_homonym, check_name_mismatch):
+        for finding in run(check, kb, (f"{local}@example.com", name)):
+            assert finding.severity in ("info", "warn", "high")
+            assert finding.message.ja and finding.message.en and finding.related

@@ -8,9 +8,13 @@ documented for users in docs/names.md.
 from __future__ import annotations
 
 import heapq
-from collections.abc import Iterator
+import threading
+from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from operator import itemgetter
+from weakref import WeakKeyDictionary
+
+from cachetools import TTLCache
 
 from atesaki.checks import CheckContext, Finding, Recipient, register
 from atesaki.i18n import Text
@@ -104,32 +108,80 @@ def _recipient_profiles(kb: Knowledge, r: Recipient) -> list[NameProfile]:
     return profiles
 
 
-def _namesakes(kb: Knowledge, key: str, profiles: list[NameProfile]) -> list[Person]:
-    """Other people sharing the surname; the same person's other address is not another person."""
-    own = {p.ref for p in kb.people_at(key)}
+def _rank(kb: Knowledge, people: Iterable[Person], regular: int, keep: int = MAX_RELATED):
+    """The most likely intended first (internal, then most written to), and the strong ones.
+
+    Returns ``keep`` (person, sent count, address) entries and the refs of up to
+    ``keep`` namesakes the user really deals with (staff, or written to often).
+    """
+    entries = []
+    strong: list[str] = []
+    sent_count = kb.sent_count
+    for person in people:
+        addresses = person.addresses
+        if len(addresses) == 1:  # the common case, inlined: this runs per namesake
+            address = addresses[0]
+            count = sent_count(address)
+        else:
+            count, address = _person_count(kb, person)
+        internal = person.internal
+        if (internal or count >= regular) and len(strong) < keep:
+            strong.append(person.ref)
+        entries.append(((not internal, -count, person.name, person.ref), person, count, address))
+    top = heapq.nsmallest(keep, entries, key=itemgetter(0))
+    return [(p, c, a) for _, p, c, a in top], strong
+
+
+# Ranking namesakes touches each of them (1,500 佐藤 in a directory of 100,000), so a
+# ranking is kept per Knowledge for a short while: the same surnames come back on
+# every check of a draft. New people (len(kb.people)) start a fresh ranking; a send
+# that changes someone's count shows up in the order within RANK_TTL seconds.
+RANK_TTL = 30.0
+_SPARE = 8  # extra entries so the recipient's own records can be dropped afterwards
+_rankings: WeakKeyDictionary = WeakKeyDictionary()
+_rankings_lock = threading.Lock()
+
+
+def _ranked_namesakes(kb: Knowledge, profiles: list[NameProfile], regular: int):
+    """(top entries, strong refs, how many) for everyone sharing a surname with ``profiles``."""
+    key = (tuple(p.surname_keys for p in profiles), len(kb.people), regular)
+    with _rankings_lock:
+        cache = _rankings.get(kb)
+        if cache is None:
+            cache = _rankings[kb] = TTLCache(maxsize=1024, ttl=RANK_TTL)
+        hit = cache.get(key)
+    if hit is not None:
+        return hit
     if len(profiles) == 1:
         found = kb.namesakes(profiles[0])
     else:
         found = list({p.ref: p for profile in profiles for p in kb.namesakes(profile)}.values())
-    return [p for p in found if p.ref not in own and key not in p.addresses]
+    top, strong = _rank(kb, found, regular, keep=MAX_RELATED + _SPARE)
+    result = (top, strong, len(found))
+    with _rankings_lock:
+        cache[key] = result
+    return result
 
 
-def _rank(kb: Knowledge, people: list[Person], regular: int):
-    """The most likely intended first (internal, then most written to), and whether any is strong.
+def _namesakes_of(kb: Knowledge, r: Recipient, regular: int):
+    """Other people sharing the recipient's surname: (top entries, any strong, how many).
 
-    This loop runs once per namesake (1,500 佐藤 in a directory of 100,000), so it
-    does one dictionary lookup and one tuple per person.
+    The same person's other address is not another person: everyone listed under
+    the recipient's address is left out.
     """
-    entries = []
-    strong = False
-    for person in people:
-        count, address = _person_count(kb, person)
-        strong = strong or person.internal or count >= regular
-        entries.append(
-            ((not person.internal, -count, person.name, person.ref), person, count, address)
-        )
-    top = heapq.nsmallest(MAX_RELATED, entries, key=itemgetter(0))
-    return [(p, c, a) for _, p, c, a in top], strong
+    profiles = _recipient_profiles(kb, r)
+    if not profiles:
+        return [], False, 0
+    own_people = kb.people_at(r.key)
+    own = {p.ref for p in own_people}
+    top, strong, total = _ranked_namesakes(kb, profiles, regular)
+    if len(own) >= _SPARE:  # pathological: many records for one address; rank afresh
+        found = {p.ref: p for profile in profiles for p in kb.namesakes(profile)}
+        top, strong = _rank(kb, (p for p in found.values() if p.ref not in own), regular)
+        return top, bool(strong), len(found) - len(own & found.keys())
+    own_namesakes = sum(1 for p in own_people if any(same_surname(p.profile, q) for q in profiles))
+    top = [t for t in top if t[0].ref not in own][:MAX_RELATED]
+    return top, any(ref not in own for ref in strong), total - own_namesakes
 
 
 @register("names_homonym")
@@ -143,10 +195,9 @@ def check_surname_homonym(ctx: CheckContext) -> Iterator[Finding]:
     for r in ctx.request.recipients:
         if not r.valid:
             continue
-        namesakes = _namesakes(kb, r.key, _recipient_profiles(kb, r))
-        if not namesakes:
+        top, strong, total = _namesakes_of(kb, r, regular)
+        if not top:
             continue
-        top, strong = _rank(kb, namesakes, regular)
         sent = kb.sent_count(r.key)
         entry = kb.history(r.key)
         age = _days_since(entry.last_sent if entry else None, now)
@@ -161,7 +212,7 @@ def check_surname_homonym(ctx: CheckContext) -> Iterator[Finding]:
             severity = "warn"
         first, first_count, first_address = top[0]
         who = _who(first, first_address, _label(first, first_count, regular))
-        others = len(namesakes) - 1
+        others = total - 1
         more_ja = f"（ほか {others} 名）" if others else ""
         more_en = f" and {others} other(s)" if others else ""
         if severity == "info":

@@ -20,7 +20,7 @@ import itertools
 import json
 import re
 import sys
-from collections.abc import Iterable
+import threading
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -54,6 +54,9 @@ COMMON_SURNAME_COST = 8000
 # possible surnames rather than guessing the order.
 AMBIGUOUS_MARGIN = 800
 MAX_READINGS = 3
+# No family or given name is longer; a longer "word" is pasted text, not a name, and
+# would only make long keys.
+MAX_PART = 30
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,14 +77,14 @@ class NameProfile:
 
     @classmethod
     def from_json(cls, text: str) -> NameProfile:
-        """The inverse of ``to_json``; equal key sets are shared to keep memory small."""
+        """The inverse of ``to_json``; equal surname key sets are shared to keep memory small."""
         try:
             data = json.loads(text)
         except (TypeError, ValueError):
             return EMPTY
         if not isinstance(data, dict):
             return EMPTY
-        return cls(_shared(data.get("s", ())), _shared(data.get("f", ())))
+        return cls(_shared(data.get("s", ())), _full(data.get("f", ())))
 
     @property
     def empty(self) -> bool:
@@ -97,13 +100,24 @@ EMPTY = NameProfile()
 _SHARED: dict[frozenset[str], frozenset[str]] = {}
 
 
-def _shared(keys: Iterable[str]) -> frozenset[str]:
+def _valid(keys) -> bool:
+    return isinstance(keys, list) and set(map(type, keys)) <= {str}
+
+
+def _shared(keys) -> frozenset[str]:
+    """One shared frozenset per distinct key set (thousands of people share a surname)."""
     if not keys:
         return frozenset()
-    value = frozenset(sys.intern(k) for k in keys if isinstance(k, str))
-    if len(value) <= 8:  # surname key sets repeat across thousands of people
-        return _SHARED.setdefault(value, value)
-    return value
+    value = frozenset(keys) if _valid(keys) else frozenset(k for k in keys if isinstance(k, str))
+    shared = _SHARED.get(value)
+    if shared is None:
+        shared = _SHARED[value] = frozenset(sys.intern(k) for k in value)
+    return shared
+
+
+def _full(keys) -> frozenset[str]:
+    """Full-name keys; people with the same name (there are many 佐藤 美咲) share one set."""
+    return _shared(keys)
 
 
 # --- building a profile -------------------------------------------------------------
@@ -125,7 +139,7 @@ class _Name:
 def _readings_from_field(text: str | None) -> tuple[str, ...]:
     """Address-book phonetic field (カタカナ, ｶﾀｶﾅ, ひらがな or romaji) as hiragana."""
     text = clean(text or "")
-    text = "".join(ch for ch in text if not ch.isspace())
+    text = "".join(ch for ch in text if not ch.isspace())[: MAX_PART * 2]
     if not text:
         return ()
     if all(is_kana(c) for c in text):
@@ -167,7 +181,7 @@ def _surname_score(key: str) -> int:
 
 
 def _local_tokens(address: str | None) -> list[str]:
-    local = (address or "").partition("@")[0].lower()
+    local = (address or "").partition("@")[0].lower()[:64]  # RFC 5321 limit
     return [t for t in re.split(r"[^a-z]+", local) if t]
 
 
@@ -284,7 +298,7 @@ def _profile_of(names: list[_Name]) -> NameProfile:
                 surnames.add("l:" + family)
         if name.family and name.given:
             fulls.add("l:" + "|".join(sorted((name.family, name.given))))
-    return NameProfile(_shared(surnames), frozenset(fulls))
+    return NameProfile(_shared(list(surnames)), frozenset(fulls))
 
 
 def _cjk_keys(name: _Name, surnames: set[str], fulls: set[str]) -> None:
@@ -351,6 +365,7 @@ def _western_keys(name: _Name, surnames: set[str], fulls: set[str]) -> None:
 
 
 _CACHE: LRUCache = LRUCache(maxsize=8192)
+_CACHE_LOCK = threading.Lock()  # cachetools caches are not thread-safe; waitress uses threads
 
 
 def person_profile(
@@ -370,15 +385,14 @@ def person_profile(
     """
     args = (display_name, family, given, family_reading, given_reading, address)
     try:
-        return _CACHE[args]
-    except (KeyError, TypeError):
+        with _CACHE_LOCK:
+            return _CACHE[args]
+    except (KeyError, TypeError):  # not cached yet, or unhashable junk passed in
         pass
+    profile = _build(*args)
     try:
-        profile = _build(*args)
-    except RecursionError:  # pragma: no cover - defensive: junk input never crashes
-        profile = EMPTY
-    try:
-        _CACHE[args] = profile
+        with _CACHE_LOCK:
+            _CACHE[args] = profile
     except TypeError:
         pass
     return profile
@@ -386,8 +400,8 @@ def person_profile(
 
 def _build(display_name, family, given, family_reading, given_reading, address) -> NameProfile:
     names: list[_Name] = []
-    family_text = _token_chars(clean(str(family or ""))).replace(" ", "")
-    given_text = _token_chars(clean(str(given or ""))).replace(" ", "")
+    family_text = _token_chars(clean(str(family or ""))).replace(" ", "")[:MAX_PART]
+    given_text = _token_chars(clean(str(given or ""))).replace(" ", "")[:MAX_PART]
     readings_f = _readings_from_field(family_reading)
     readings_g = _readings_from_field(given_reading)
     if family_text or given_text:
@@ -425,7 +439,7 @@ def _parse_display(display_name: str, address: str | None) -> list[_Name]:
     latin: list[str] = []
     for raw in text.split()[:8]:
         token = _token_chars(raw)
-        if not token:
+        if not token or len(token) > MAX_PART:
             continue
         if any(is_kanji(c) or is_kana(c) for c in token):
             part = "".join(c for c in token if is_kanji(c) or is_kana(c))
@@ -505,17 +519,38 @@ class _KeyIndex:
         self._western: dict[str, dict[str, object]] = {}
 
     def add(self, ref, keys: frozenset[str]) -> None:
+        # One pass with no helper calls: this runs for every person at start-up.
         if not keys:
             return
-        strong, has_kana, loose, western = _parts(keys)
-        for key in strong:
-            _put(self._strong, key, ref)
-        for key in loose:
-            _put(self._loose_all, key, ref)
-            if not has_kana:
-                _put(self._loose_no_kana, key, ref)
-        for code, name in western:
-            _put(self._western.setdefault(code, {}), name, ref)
+        strong, loose_all, loose_no_kana = self._strong, self._loose_all, self._loose_no_kana
+        has_kana = False
+        loose = None
+        for key in keys:
+            kind = key[0]
+            if kind == "l":
+                if loose is None:
+                    loose = [key]
+                else:
+                    loose.append(key)
+                continue
+            if kind == "r":
+                has_kana = True
+            elif kind == "w":
+                code, name = _split_western(key)
+                _put(self._western.setdefault(code, {}), name, ref)
+                continue
+            current = strong.get(key)
+            if current is None:
+                strong[key] = ref
+            elif current.__class__ is set:
+                current.add(ref)
+            elif current != ref:
+                strong[key] = {current, ref}
+        if loose:
+            for key in loose:
+                _put(loose_all, key, ref)
+                if not has_kana:
+                    _put(loose_no_kana, key, ref)
 
     def find(self, keys: frozenset[str]) -> set:
         found: set = set()
@@ -540,7 +575,7 @@ def _put(table: dict, key, ref) -> None:
     current = table.get(key)
     if current is None:
         table[key] = ref
-    elif isinstance(current, set):
+    elif current.__class__ is set:
         current.add(ref)
     elif current != ref:
         table[key] = {current, ref}
