@@ -93,6 +93,7 @@ FOUND_CASES = [
     ("a name with 氏", "山本氏が出席します。", [("name", "山*氏")]),
     ("a name with 殿", "山本太郎殿", [("name", "山本**殿")]),
     ("a name after a department", "営業部阿部様", [("name", "阿*様")]),
+    ("someone sharing the recipient's surname", "佐藤花子さんにも", [("name", "佐藤**さん")]),
     ("a katakana name", "スミスさんへ", [("name", "スミ*さん")]),
     ("an English title", "I spoke with Ms. Jane Doe today.", [("name", "Ms. Jane ***")]),
 ]
@@ -124,6 +125,7 @@ NOT_FOUND_CASES = [
     ("the recipient's own name", "佐藤様のご意見を伺いました。"),
     ("the recipient's given name", "健二さんの資料"),
     ("the recipient's romanised name", "Thank you, Mr. Sato."),
+    ("the recipient's full name written without the space", "佐藤健二様の資料"),
     ("words that take 様", "皆様、お客様、ご担当者様、仕様、同様、様々、お疲れ様、ご苦労様"),
     ("words that take さん", "みなさん、たくさん、皆さん、メンバーさん、お医者さん"),
     ("words that take 先生 or 氏", "校長先生、先生方、氏名、同氏"),
@@ -264,7 +266,7 @@ def test_corpus_is_big_enough():
 
 
 ADVERSARIAL = st.text(
-    alphabet="0０1２3-－ー()（）+＋ @＠.a様さん殿先生氏佐藤〒東京都市\n>-",
+    alphabet="0０1２3-－ー()（）+＋ @＠.a様さん殿先生氏佐藤〒東京都市\n>━x:",
     min_size=1,
     max_size=12,
 )
@@ -281,3 +283,25 @@ def test_adversarial_bodies_scan_in_linear_time(unit, times):
     assert elapsed < 1.0, f"{elapsed:.2f} s for {len(body)} characters of {unit!r}"
     for hit in hits:
         assert 0 <= hit.start < hit.end <= len(body)
+
+
+PATHOLOGICAL = [
+    ("a million digits", "0" * 1_000_000),
+    ("a rule line with text after it", "本文\n" + "━" * 200_000 + "x" * 100),
+    ("dashes after a newline", "\n" + "-" * 200_000 + "x"),
+    ("a local part with no at sign", "a" * 500_000),
+    ("at signs between letters", "a@" * 250_000),
+    ("honorifics in a row", "様" * 300_000),
+    ("names with honorifics", "佐藤様山田さん" * 40_000),
+    ("postal marks", "〒100-0001 " * 40_000),
+    ("quote markers", "> \n" * 200_000),
+    ("an attribution-like run", "@" + "x" * 300_000 + ">:\n"),
+]
+
+
+@pytest.mark.parametrize("body", [c[1] for c in PATHOLOGICAL], ids=[c[0] for c in PATHOLOGICAL])
+def test_pathological_bodies_stay_fast(body):
+    start = time.process_time()
+    scan_personal_data(body, circle=CIRCLE)
+    # Linear scans of these take tens of milliseconds; the bound leaves room for a busy CI.
+    assert time.process_time() - start < 1.0

@@ -67,9 +67,10 @@ def message_kind(kind: str | None, subject: str) -> str:
 # Every pattern below runs on the body as written (no NFKC of the whole body: that
 # costs ~55 ms per MB of Japanese). The character classes accept the full-width forms
 # themselves, and only the few characters of each candidate are NFKC-normalised, so
-# every offset is an offset into the original body. Every repeat is bounded and every
-# pattern starts at a literal or a rare character, so no input makes a pattern
-# backtrack more than a few dozen steps per position.
+# every offset is an offset into the original body. Repeats are bounded or possessive,
+# and each pattern starts at a literal or a character class (or is only tried where
+# str.find found its anchor), so no input makes a pattern backtrack more than a few
+# dozen steps per place it is tried.
 
 KINDS = ("email", "phone", "my_number", "address", "name")
 
@@ -174,7 +175,7 @@ _URL_RES = (
 _QUOTE_LINE_RES = (
     re.compile(r"\n[ \t]{0,4}>"),
     re.compile(
-        r"\n[ \t]{0,4}[-_]{2,}[ \t]{0,4}(?:Original Message|Forwarded (?:message|Message)|"
+        r"\n[ \t]{0,4}[-_]{2,}+[ \t]{0,4}(?:Original Message|Forwarded (?:message|Message)|"
         r"転送(?:された)?メッセージ|元のメッセージ)"
     ),
     re.compile(r"\n(?:From|差出人|送信者)[:：] "),
@@ -184,12 +185,12 @@ _LEADING_QUOTE_RE = re.compile(r"[ \t]{0,8}>")
 _ATTRIBUTION_END_RE = re.compile(r"(?:wrote|のメッセージ|書きました|@[^\s<>@]{1,255}>)[:：][ \t]*\n")
 # Signature separators: "-- ", and lines of rules that people draw around signatures.
 _SIGNATURE_SEP_RE = re.compile(
-    r"\n[ \t>]{0,8}(?:-- ?|[-=_─━＝＿*~〜・]{4,}[^\n]{0,40})(?=\n|\Z)"
+    r"\n[ \t>]{0,8}(?:-- ?|[-=_─━＝＿*~〜・]{4,}+[^\n]{0,40})(?=\n|\Z)"
 )
-_BLOCK_BREAK_RE = re.compile(r"\n[ \t>\u3000]{0,8}(?:\n|-- ?\n|[-=_─━＝＿*~〜・]{4,})")
+_BLOCK_BREAK_RE = re.compile(r"\n[ \t>\u3000]{0,8}(?:\n|-- ?\n|[-=_─━＝＿*~〜・]{4,}+)")
+_HEADER_NAME_RE = re.compile(r"[:：,;、\n]")  # what comes before "Name <address>"
 
 # Addresses that belong to a role, not a person: "お問い合わせは info@… まで" is not personal data.
-_HEADER_NAME_RE = re.compile(r"[:：,;、\n]")
 _ROLE_LOCAL_PARTS = frozenset(
     """info information support contact contacts sales noreply no-reply donotreply do-not-reply
     admin administrator webmaster postmaster help helpdesk service office inquiry inquiries
@@ -300,17 +301,10 @@ class Circle:
 
     def knows_name(self, name: str) -> bool:
         """True when the name is one of the circle's, whole or by a part of it."""
+        # Whole names and single parts only: "佐藤花子" is not 佐藤 健二 even though
+        # both are 佐藤.
         key = _name_key(name)
-        if not key:
-            return False
-        if key in self.names or key in self.parts:
-            return True
-        # "営業部佐藤" or "佐藤健二" against the parts "佐藤"/"健二": a known part at
-        # either end of an unspaced run (two characters at least, so "林" alone does
-        # not match every name that ends in it).
-        return any(
-            len(part) >= 2 and (key.endswith(part) or key.startswith(part)) for part in self.parts
-        )
+        return bool(key) and (key in self.names or key in self.parts)
 
 
 # --- names from the address books ---------------------------------------------------
