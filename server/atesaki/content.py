@@ -90,7 +90,7 @@ _EMAIL_AT_RE = re.compile(
 # Each regex pass over a body costs ~5 ns a character whatever it finds, so the rare
 # anchors ("@", "様", "Mr") are found with str.find (much faster) and the regexes only
 # run where they are.
-_RAW_LIMIT = 20_000  # occurrences of one anchor looked at, at most
+_RAW_LIMIT = 5_000  # occurrences of one anchor looked at, at most
 # The lookbehind makes every start but the run's first fail at once: O(64) per "@".
 _EMAIL_LOCAL_TAIL_RE = re.compile(rf"(?<![{_EMAIL_LOCAL}])[{_EMAIL_LOCAL}]{{1,64}}\Z")
 
@@ -612,6 +612,11 @@ def _numbers(body: _Body) -> Iterator[Hit]:
         if start and text[start - 1] in "(（+＋":
             start -= 1
         raw = text[start : match.end()]
+        if len(raw) < 20 and raw.isascii():
+            # Fewer than seven digits is not even a postal code ("1-2-3", "10    12").
+            separators = raw.count("-") + raw.count(" ") + raw.count("(") + raw.count(")")
+            if len(raw) - separators < 7:
+                continue
         normal = raw if raw.isascii() else _nfkc(raw).translate(_DASH_TABLE).replace("\u3000", " ")
         if len(normal) != len(raw):  # never for these characters; be safe anyway
             normal = raw
