@@ -40,7 +40,7 @@ def test_the_contract_example_loads():
 
 
 BAD = [
-    pytest.param("internal_domains = [\n", 2, "not valid TOML", id="broken TOML names its line"),
+    pytest.param("internal_domains = [\n", 1, "not valid TOML", id="broken TOML names its line"),
     pytest.param('x = 1\ninternal_domains = "a.jp"\n', 1, "unknown setting 'x'",
                  id="an unknown key is named"),
     pytest.param('\n\ninternal_domains = "a.jp"\n', 3, "list of domain names",
