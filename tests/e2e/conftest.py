@@ -278,16 +278,17 @@ def protected_user(mail_stack: MailStack, launch_chromium, atesaki) -> Roundcube
         },
     )
     # The worker registers the Roundcube content scripts when webmailHosts changes.
-    worker.evaluate(
-        """async () => {
-            for (let i = 0; i < 100; i++) {
-                const found = await chrome.scripting.getRegisteredContentScripts();
-                if (found.length) return;
-                await new Promise(r => setTimeout(r, 50));
-            }
-            throw new Error('the Roundcube content scripts were never registered');
-        }"""
-    )
+    with _timed("content scripts registered"):
+        worker.evaluate(
+            """async () => {
+                for (let i = 0; i < 100; i++) {
+                    const found = await chrome.scripting.getRegisteredContentScripts();
+                    if (found.length) return;
+                    await new Promise(r => setTimeout(r, 50));
+                }
+                throw new Error('the Roundcube content scripts were never registered');
+            }"""
+        )
     page = context.pages[0] if context.pages else context.new_page()
     user = RoundcubeUser(page, mail_stack.roundcube)
     user.extension_worker = worker

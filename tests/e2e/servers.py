@@ -40,13 +40,17 @@ MAIL_ADDRESS = "tanaka@agency.go.jp"
 
 
 def missing_binaries() -> list[str]:
-    """Return what is missing for the Roundcube stack (empty when everything is installed)."""
+    """Return what the Roundcube stack lacks here (empty when it can run)."""
     needed = {
         "dovecot (apt-get install dovecot-imapd)": Path(DOVECOT),
         "php (apt-get install php8.2-cgi)": Path(PHP),
         "roundcube (apt-get install roundcube roundcube-sqlite3)": ROUNDCUBE_PUBLIC / "index.php",
     }
-    return [name for name, path in needed.items() if not path.exists()]
+    missing = [name for name, path in needed.items() if not path.exists()]
+    if os.geteuid() != 0:
+        # Dovecot must start as root to run its mail processes as `nobody`.
+        missing.append("root (Dovecot switches to the mail user)")
+    return missing
 
 
 def free_port() -> int:

