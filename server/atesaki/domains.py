@@ -185,6 +185,17 @@ def skeleton(text: str) -> str:
     return "".join(c for c in unicodedata.normalize("NFD", mapped) if not "\u0300" <= c <= "\u036f")
 
 
+def warm_up() -> None:
+    """Load the suffix list and the confusables table now (about 0.25 s, once a process).
+
+    Everything here is loaded lazily on first use; a service may call this from a
+    background thread at start-up so that the first check does not wait for it.
+    """
+    registrable_domain("warm.example.co.jp")
+    skeleton("warm")
+    mail_providers()
+
+
 # --- what is known -------------------------------------------------------------------
 
 
