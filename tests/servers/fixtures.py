@@ -146,6 +146,8 @@ def start_radicale(root: Path) -> tuple[Radicale, subprocess.Popen]:
         "type = owner_only\n"
         "[storage]\n"
         f"filesystem_folder = {root / 'collections'}\n"
+        # Validate the item cache by mtime and size rather than re-reading every card.
+        "use_mtime_and_size_for_item_cache = True\n"
         "[logging]\n"
         "level = warning\n"
     )

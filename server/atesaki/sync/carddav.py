@@ -24,7 +24,9 @@ from atesaki.sync import SyncError, SyncResult, apply_sync, load_state, record_f
 DAV = "{DAV:}"
 CARDDAV = "{urn:ietf:params:xml:ns:carddav}"
 BATCH = 250
-TIMEOUT = 60
+# (connect, read): a server's first listing of a big book can take minutes (Radicale
+# builds its item cache then), so reads get a generous limit.
+TIMEOUT = (10, 600)
 
 UNREACHABLE = Text("{url} に接続できません: {error}", "cannot reach {url}: {error}")
 HTTP_ERROR = Text("{url} が {status} を返しました: {detail}", "{url} answered {status}: {detail}")
