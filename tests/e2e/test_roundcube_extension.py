@@ -6,6 +6,7 @@ which sees every envelope (Bcc included) that Roundcube really sent.
 
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
 
@@ -18,6 +19,17 @@ from .webmail import SENT_TOAST, AtesakiDialog, RoundcubeUser, deliver_to_inbox
 pytestmark = [pytest.mark.roundcube, pytest.mark.browser]
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
+
+
+@pytest.fixture
+def screenshots(tmp_path: Path) -> Path:
+    """Where the dialog screenshots go: docs/ with ATESAKI_E2E_SCREENSHOTS=1, else a temp folder.
+
+    The tracked pictures in docs/ change only when someone means to refresh them.
+    """
+    return DOCS if os.environ.get("ATESAKI_E2E_SCREENSHOTS") == "1" else tmp_path
+
+
 # How long "nothing arrives" is watched: a Roundcube send reaches the sink in ~0.3 s here.
 QUIET_SECONDS = 1.5
 # Dialog actions beyond the contract's hooks, named by the extension's dialog.js.
@@ -90,7 +102,7 @@ def finish_after_change(user: RoundcubeUser, dialog: AtesakiDialog, address: str
 
 
 def test_the_incident_is_held_until_every_recipient_is_ticked_and_a_checker_approves(
-    protected_user, mail_stack, sink, roundcube_contacts, checker
+    protected_user, mail_stack, sink, roundcube_contacts, checker, screenshots
 ):
     user = protected_user
     roundcube_contacts("佐藤 健二", "k.sato@example.com")
@@ -103,7 +115,7 @@ def test_the_incident_is_held_until_every_recipient_is_ticked_and_a_checker_appr
     homonym = dialog.finding("surname_homonym")
     expect(homonym.first).to_be_visible()
     expect(dialog.root).to_contain_text("佐藤 美咲")
-    dialog.screenshot(str(DOCS / "roundcube-dialog-ja.png"))
+    dialog.screenshot(str(screenshots / "roundcube-dialog-ja.png"))
 
     assert dialog.ticks().count() == 2
     assert not dialog.send_enabled()
@@ -191,7 +203,7 @@ def test_a_cc_added_after_the_check_is_checked_again_never_sent_on_the_old_appro
 
 
 def test_with_the_service_stopped_send_sends_nothing_and_the_dialog_says_why(
-    protected_user, sink, atesaki
+    protected_user, sink, atesaki, screenshots
 ):
     user = protected_user
     new_message(user)
@@ -203,7 +215,7 @@ def test_with_the_service_stopped_send_sends_nothing_and_the_dialog_says_why(
     error = dialog.hook("error")
     expect(error).to_be_visible()
     assert error.inner_text().strip(), "the dialog must say why nothing can be sent"
-    dialog.screenshot(str(DOCS / "roundcube-service-down-ja.png"))
+    dialog.screenshot(str(screenshots / "roundcube-service-down-ja.png"))
     send = dialog.send_button()
     assert send.count() == 0 or not dialog.send_enabled()
     assert_nothing_sent(sink)
@@ -245,7 +257,9 @@ def test_keyboard_send_is_intercepted_like_the_button(protected_user, sink, chec
     "visible_external_recipients finding, and the service reports it on each recipient",
     strict=False,
 )
-def test_move_to_bcc_hides_two_outside_organisations_from_each_other(protected_user, sink, checker):
+def test_move_to_bcc_hides_two_outside_organisations_from_each_other(
+    protected_user, sink, checker, screenshots
+):
     user = protected_user
     new_message(user, subject="合同説明会のご案内")
     user.add_recipient("to", "kacho@agency.go.jp")
@@ -255,7 +269,7 @@ def test_move_to_bcc_hides_two_outside_organisations_from_each_other(protected_u
     user.click_send()
     dialog = AtesakiDialog(user.page).wait_open()
     expect(dialog.finding("visible_external_recipients").first).to_be_visible()
-    dialog.screenshot(str(DOCS / "roundcube-move-to-bcc-ja.png"))
+    dialog.screenshot(str(screenshots / "roundcube-move-to-bcc-ja.png"))
     dialog.root.locator(MOVE_TO_BCC).first.click()
 
     # Roundcube's own fields changed: the outsiders are in Bcc now.
