@@ -305,3 +305,14 @@ def test_pathological_bodies_stay_fast(body):
     scan_personal_data(body, circle=CIRCLE)
     # Linear scans of these take tens of milliseconds; the bound leaves room for a busy CI.
     assert time.process_time() - start < 1.0
+
+
+def test_name_beside_an_address_in_a_quoted_header_is_a_name():
+    body = LEAD + "From: 山本 太郎 <t.yamamoto@abc-shoji.co.jp>\nTo: \"Jane Doe\" <jane@x.org>\n"
+    names = [masked for kind, masked in found(body) if kind == "name"]
+    assert names == ["山本 **", "Jane ***"]
+
+
+def test_organisation_beside_an_address_is_not_a_name():
+    body = LEAD + "From: 中央行政庁 広報室 <kouho2@agency.go.jp>\nTo: 株式会社ABC <s2@abc.jp>\n"
+    assert [kind for kind, _ in found(body)] == ["email", "email"]

@@ -312,7 +312,7 @@ class Circle:
 _ORG_NAME_RE = re.compile(
     r"(?i)(?:株式会社|有限会社|合同会社|\(株\)|㈱|事務局|事務所|センター|窓口|サポート|"
     r"(?:営業|総務|人事|経理|開発|技術|企画|広報|管理|製造|購買|法務|事業|本)部|"
-    r"[課局係庁省]$|学校|大学|役所|役場|協会|組合|法人|"
+    r"[課局係庁省室](?:\s|$)|学校|大学|役所|役場|協会|組合|法人|"
     r"\b(?:inc|ltd|llc|corp|co|team|support|info|sales|service|desk|office|admin|noreply|"
     r"department|dept|center|centre|group|news)\b)"
 )
@@ -480,6 +480,7 @@ class _Body:
         self.salutation_end = self._salutation_end()
         self.signature = self._sender_signature()
         self.header_names: list[str] = []  # names written next to the circle's addresses
+        self.display_names: list[Hit] = []  # names written next to anyone else's
         self.own_values: set[str] = set()  # phone numbers and postal codes in own signatures
         self._breaks: tuple[list[int], list[int]] | None = None
         self._own_blocks: dict[int, bool] = {}
@@ -588,10 +589,8 @@ def _emails(body: _Body) -> Iterator[Hit]:
             start += 1
         value = _nfkc(text[start : match.end()]).lower()
         local_part = value.partition("@")[0]
-        if value in circle.addresses and start and text[start - 1] == "<":
-            # "From: 伊藤 美咲 <m.ito@…>": the name that goes with a known address.
-            line = text[max(0, start - 60) : start - 1]
-            body.header_names.append(_HEADER_NAME_RE.split(line)[-1].strip(" \t\"'"))
+        if start and text[start - 1] == "<" and local_part not in _ROLE_LOCAL_PARTS:
+            _display_name(body, start - 1, value in circle.addresses)
         if (
             start == at
             or value in circle.addresses
@@ -601,6 +600,27 @@ def _emails(body: _Body) -> Iterator[Hit]:
         ):
             continue
         yield body.hit("email", start, match.end(), value, mask_email(value))
+
+
+def _display_name(body: _Body, bracket: int, known: bool) -> None:
+    """Note the name in "From: 山本 太郎 <t.yamamoto@…>" (the ``<`` is at ``bracket``).
+
+    Beside one of the circle's addresses it is theirs (and known from now on); beside
+    anyone else's it is that person's name, even when no address book knows them.
+    """
+    text = body.text
+    line_start = max(0, bracket - 60)
+    line = text[line_start:bracket]
+    name = _HEADER_NAME_RE.split(line)[-1].strip(" \t\"'\u3000")
+    if not name:
+        return
+    if known:
+        body.header_names.append(name)
+    elif _name_patterns(name) and not body.in_sender_signature(bracket):
+        start = text.rfind(name, line_start, bracket)
+        body.display_names.append(
+            body.hit("name", start, start + len(name), _name_key(name), mask_name(_nfkc(name)))
+        )
 
 
 def _numbers(body: _Body) -> Iterator[Hit]:
@@ -897,7 +917,7 @@ def scan_personal_data(
     emails = list(_emails(page))
     if page.header_names:
         page.circle = page.circle.with_names(page.header_names)
-    names = _known_names(page, matchers)
+    names = [*_known_names(page, matchers), *page.display_names]
     hits = [*emails, *_numbers(page), *names, *_honorific_names(page, names)]
     # The sender's office number quoted in the text ("代表電話 03-…") is as much theirs
     # as in the signature.
