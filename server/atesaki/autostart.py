@@ -109,7 +109,8 @@ def systemd_unit(spec: ServiceSpec) -> str:
         "[Service]\n"
         "Type=simple\n"
         f"ExecStart={exec_start}\n"
-        f"WorkingDirectory={_systemd_word(str(spec.working_dir))}\n"
+        # WorkingDirectory takes the rest of the line as is: only % specifiers are expanded.
+        f"WorkingDirectory={str(spec.working_dir).replace('%', '%%')}\n"
         "Restart=on-failure\n"
         "RestartSec=5\n"
         "\n"
@@ -119,13 +120,15 @@ def systemd_unit(spec: ServiceSpec) -> str:
 
 
 def _desktop_word(word: str) -> str:
-    # Desktop Entry spec "Exec key": quote reserved characters, backslash-escape ", `, $, \.
+    # Desktop Entry spec, "The Exec key": an argument with reserved characters is quoted and
+    # ", `, $ and \ inside are backslash-escaped; then the string-value rule doubles every
+    # backslash again (a literal backslash becomes four). % is the field-code marker.
     escaped = word.replace("%", "%%")
     if any(c in escaped for c in ' \t\n"\'\\><~|&;$*?#()`'):
         for c in '\\"`$':
             escaped = escaped.replace(c, "\\" + c)
         escaped = f'"{escaped}"'
-    return escaped
+    return escaped.replace("\\", "\\\\")
 
 
 def desktop_entry(spec: ServiceSpec) -> str:
@@ -393,11 +396,11 @@ def _write(path: Path, content: str | bytes) -> None:
 
 def backend_for(data_dir: Path, port: int = DEFAULT_PORT, *, system: str = sys.platform,
                 home: Path | None = None, env: dict[str, str] | None = None,
-                run: Runner = run_command, python: str = sys.executable) -> Backend:
-    """The backend of this (or the given) platform."""
+                run: Runner | None = None, python: str = sys.executable) -> Backend:
+    """The backend of this (or the given) platform; ``run`` replaces running system commands."""
     windows = system.startswith("win")
     spec = service_spec(data_dir, port, python, windowless=windows)
-    kwargs = {"spec": spec, "home": home or Path.home(), "run": run,
+    kwargs = {"spec": spec, "home": home or Path.home(), "run": run or run_command,
               "env": dict(os.environ) if env is None else env}
     if windows:
         return WindowsBackend(**kwargs)
