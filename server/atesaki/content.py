@@ -182,7 +182,9 @@ _QUOTE_LINE_RES = (
 )
 _LEADING_QUOTE_RE = re.compile(r"[ \t]{0,8}>")
 # "On … wrote:", "… のメッセージ:", "2024年1月15日(月) 10:02 佐藤 <k.sato@…>:"
-_ATTRIBUTION_END_RE = re.compile(r"(?:wrote|のメッセージ|書きました|@[^\s<>@]{1,255}>)[:：][ \t]*\n")
+_ATTRIBUTION_END_RE = re.compile(
+    r"(?:wrote|のメッセージ|書きました|@[^\s<>@]{1,255}>)[:：][ \t]*\n"
+)
 # Signature separators: "-- ", and lines of rules that people draw around signatures.
 _SIGNATURE_SEP_RE = re.compile(
     r"\n[ \t>]{0,8}(?:-- ?|[-=_─━＝＿*~〜・]{4,}+[^\n]{0,40})(?=\n|\Z)"
@@ -674,8 +676,10 @@ def _classify_number(body: _Body, start: int, number: str) -> tuple[int, Hit | N
     if body.in_url(start):
         return None
     before = text[start - 1] if start else " "
-    if before in _NOT_BEFORE_NUMBER or (before.isascii() and before.isalpha()) or (before == "." and start >= 2 and text[start - 2].isdigit()):
-        return None
+    if before in _NOT_BEFORE_NUMBER or (before.isascii() and before.isalpha()):
+        return None  # part of a code ("A-0312…", "ID12…") or of a longer number
+    if before == "." and start >= 2 and text[start - 2].isdigit():
+        return None  # a version or an IP address
     postal = _postal_address(body, start, number)
     if postal is not None:
         return postal
