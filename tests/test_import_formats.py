@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from atesaki.importers import Problem, ReadError, Record, detect_encoding, read_records
 
@@ -172,3 +174,18 @@ def test_a_card_without_uid_gets_the_same_identity_every_time():
     second, _ = read("google_new.csv")
     assert [record_uid(r) for r in first] == [record_uid(r) for r in second]
     assert len({record_uid(r) for r in first}) == len(first)
+
+
+@given(st.text(alphabet=st.sampled_from(list("BEGIN:VCARD\r\n;=:,\"ENDmailxé髙ｶ@. \t\\"))
+               | st.characters(), max_size=400))
+@settings(max_examples=150, deadline=None)
+def test_no_input_crashes_the_parsers(text):
+    from atesaki.importers import csvfile, ldif, vcard
+
+    lines = text.splitlines(keepends=True)
+    for parser in (vcard.parse, ldif.parse, csvfile.parse):
+        try:
+            items = list(parser(lines, "fuzz"))
+        except ReadError:
+            continue
+        assert all(isinstance(i, Record | Problem) for i in items)
