@@ -189,3 +189,15 @@ def test_no_input_crashes_the_parsers(text):
         except ReadError:
             continue
         assert all(isinstance(i, Record | Problem) for i in items)
+
+
+def test_a_vcard_21_photo_in_unindented_base64_does_not_break_the_card(tmp_path):
+    card = tmp_path / "photo.vcf"
+    card.write_text(
+        "BEGIN:VCARD\r\nVERSION:2.1\r\nN:Photo;Has;;;\r\nPHOTO;ENCODING=BASE64;TYPE=JPEG:\r\n"
+        "/9j/4AAQSkZJRgABAQEASABIAAD/2wBDAP//////////////////////////////////////\r\n"
+        "AAAAAAAAAAAAAA==\r\n\r\nEMAIL;INTERNET:photo@example.com\r\nEND:VCARD\r\n",
+        encoding="ascii",
+    )
+    items = list(read_records(card))
+    assert [i.emails for i in items if isinstance(i, Record)] == [["photo@example.com"]]

@@ -34,6 +34,7 @@ NOT_CLOSED = Text("END:VCARD がないカードです", "card has no END:VCARD")
 NO_COLON = Text("「:」のない行があるカードです: {text}", "card has a line without ':': {text}")
 CANNOT_DECODE = Text("{prop} を {charset} として読めません", "cannot decode {prop} as {charset}")
 
+_BASE64_LINE = re.compile(r"^\s*[A-Za-z0-9+/]+={0,2}\s*$")
 _KANA = re.compile(r"^[\u3040-\u30ff\uff66-\uff9f\u30fc\s・=]+$")
 
 
@@ -60,7 +61,7 @@ def split_cards(lines: Iterable[str]) -> Iterator[tuple[int, list[list]] | Probl
     """
     props: list[list] | None = None
     start = 0
-    qp_open = False
+    qp_open = b64_open = False
     for number, raw in enumerate(lines, 1):
         line = raw.rstrip("\r\n")
         first = line[:1]
@@ -68,6 +69,14 @@ def split_cards(lines: Iterable[str]) -> Iterator[tuple[int, list[list]] | Probl
             if first in "Bb" and line.strip().upper() == "BEGIN:VCARD":
                 props, start, qp_open = [], number, False
             continue
+        if b64_open:
+            if not line.strip():
+                b64_open = False  # vCard 2.1 ends a base64 value with an empty line
+                continue
+            if _BASE64_LINE.match(line):
+                props[-1][1] += line.strip()
+                continue
+            b64_open = False
         if qp_open:
             if not line.strip():
                 continue  # CR CR LF after a soft break reads as an extra empty line
@@ -91,7 +100,13 @@ def split_cards(lines: Iterable[str]) -> Iterator[tuple[int, list[list]] | Probl
                     continue
             props.append([number, line])
             text = line
-        qp_open = text[-1:] == "=" and "QUOTED-PRINTABLE" in text.partition(":")[0].upper()
+        if text[-1:] == "=" or "64" in text:
+            head = text.partition(":")[0].upper()
+            qp_open = text[-1:] == "=" and "QUOTED-PRINTABLE" in head
+            # 2.1 photos: base64 lines that are not indented follow until an empty line.
+            b64_open = "BASE64" in head
+        else:
+            qp_open = b64_open = False
     if props is not None:
         yield Problem(start, NOT_CLOSED)
 
