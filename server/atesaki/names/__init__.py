@@ -111,7 +111,9 @@ def _shared(keys) -> frozenset[str]:
     value = frozenset(keys) if _valid(keys) else frozenset(k for k in keys if isinstance(k, str))
     shared = _SHARED.get(value)
     if shared is None:
-        shared = _SHARED[value] = frozenset(sys.intern(k) for k in value)
+        # the interned copy is both key and value: keeping ``value`` too would double it
+        shared = frozenset(sys.intern(k) for k in value)
+        _SHARED[shared] = shared
     return shared
 
 
