@@ -100,9 +100,14 @@ def roundcube_contacts(mail_stack: MailStack) -> Iterator[Callable[[str, str], N
     mail_stack.roundcube.clear_contacts()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def playwright_driver():
-    """One Playwright driver for the session (starting it costs about half a second)."""
+    """One Playwright driver per test module (starting it costs about half a second).
+
+    Not per session: two sync Playwright drivers cannot be alive at once in one process
+    ("Sync API inside the asyncio loop"), and tests/extension starts its own. A module
+    fixture is stopped before the next module's tests begin.
+    """
     if not CHROMIUM.exists():
         pytest.skip(f"{CHROMIUM} is missing; run tools/install-system-deps.sh as root")
     from playwright.sync_api import sync_playwright
