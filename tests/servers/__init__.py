@@ -1,0 +1,1 @@
+"""Real servers (Radicale, slapd) that the sync tests start and stop."""
