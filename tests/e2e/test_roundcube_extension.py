@@ -228,25 +228,18 @@ def test_keyboard_send_is_intercepted_like_the_button(protected_user, sink, chec
 
     # Roundcube 1.6 has no send shortcut of its own: from the keyboard, a person tabs to
     # Send and presses Enter or Space, which fires the button's click.
-    user.send_button().focus()
-    user.page.keyboard.press("Enter")
-    dialog = AtesakiDialog(user.page).wait_open()
-    assert_nothing_sent(sink)
-    dialog.hook("cancel").click()
-    dialog.wait_closed()
-
-    # Ctrl+Enter in the body is the webmail shortcut elsewhere; here it must never send
-    # unchecked: either the dialog opens or nothing happens.
-    user.page.locator("#composebody").press("Control+Enter")
-    time.sleep(QUIET_SECONDS)
-    if dialog.is_open():
+    for key in ("Enter", "Space"):
+        user.send_button().focus()
+        user.page.keyboard.press(key)
+        dialog = AtesakiDialog(user.page).wait_open()
+        assert_nothing_sent(sink)
         dialog.hook("cancel").click()
         dialog.wait_closed()
-    assert [m.rcpt_tos for m in sink.received()] == []
 
-    user.send_button().focus()
-    user.page.keyboard.press("Space")
+    # Ctrl+Enter, the send shortcut of other webmails, is taken as a Send too: checked first.
+    user.page.locator("#composebody").press("Control+Enter")
     dialog = AtesakiDialog(user.page).wait_open()
+    assert sink.received() == []
     confirm_and_send(dialog, checker)
     user.wait_until_sent()
     assert assert_exactly_one(sink).rcpt_tos == ["k.sato@example.com"]
