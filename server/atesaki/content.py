@@ -415,9 +415,12 @@ def name_matchers_for(kb: Any) -> list[NameMatcher]:
     A new Knowledge (after an import) gets new matchers; people the service adds in
     place after a send go into a small second matcher instead of a full rebuild.
     """
-    people = list(kb.all_people())
+    count = kb.people_count() if hasattr(kb, "people_count") else None
     with _MATCHERS_LOCK:
         cached = _MATCHERS.get(kb)
+        if cached and count is not None and cached[1] == count:
+            return [cached[2], cached[3]]  # the common case: no list of everyone per check
+        people = list(kb.all_people())
         if cached and cached[1] == len(people):
             return [cached[2], cached[3]]
         if cached and cached[0] <= len(people) <= cached[0] + _DELTA_LIMIT:

@@ -7,13 +7,24 @@ through the small interface below and never touch SQLite.
 
 from __future__ import annotations
 
+import gc
+import hashlib
+import hmac
+import json
+import logging
+import os
+import pickle
+import secrets
 import sqlite3
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
 
 from atesaki import store
 from atesaki.names import NameProfile, SurnameIndex, person_profile
+
+log = logging.getLogger("atesaki.knowledge")
 
 
 @dataclass(frozen=True)
@@ -131,9 +142,24 @@ class Knowledge:
         """Everyone, for matchers built over all names (e.g. names in a body)."""
         return self.people.values()
 
+    def people_count(self) -> int:
+        """How many people are indexed (grows when sends add history-only people)."""
+        return len(self.people)
+
 
 def load(conn: sqlite3.Connection, is_internal) -> Knowledge:
     """Build the indexes from the store (profiles were computed at import)."""
+    # Hundreds of thousands of small objects and no cycles: the collector only slows this.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return _load(conn, is_internal)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _load(conn: sqlite3.Connection, is_internal) -> Knowledge:
     kb = Knowledge(is_internal)
     emails: dict[int, list[str]] = {}
     for person_id, address in conn.execute("SELECT person_id, address FROM person_email"):
@@ -165,25 +191,204 @@ def load(conn: sqlite3.Connection, is_internal) -> Knowledge:
     return kb
 
 
-class KnowledgeCache:
-    """Holds the current Knowledge; reloads it when the store's generation moves on."""
+# --- the snapshot ---------------------------------------------------------------------
+#
+# Building the indexes from 100,000 stored profiles takes seconds; unpickling the
+# built indexes takes a fraction of that. The snapshot lives in the data folder
+# beside the database (same owner, mode 0600) and is sealed with an HMAC whose key
+# is kept there too, so a file that was not written by us is never unpickled.
 
-    def __init__(self, is_internal) -> None:
+SNAPSHOT_NAME = "knowledge.snapshot"
+SNAPSHOT_KEY_NAME = "knowledge.key"
+SNAPSHOT_FORMAT = 1
+
+
+def _snapshot_key(data_dir: Path) -> bytes:
+    path = data_dir / SNAPSHOT_KEY_NAME
+    try:
+        key = path.read_bytes()
+        if len(key) == 32:
+            return key
+    except FileNotFoundError:
+        pass
+    key = secrets.token_bytes(32)
+    tmp = path.with_suffix(f".tmp{os.getpid()}")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(key)
+    os.replace(tmp, path)
+    return path.read_bytes()
+
+
+def _snapshot_header(generation: int, internal: tuple[str, ...], watermark: str) -> bytes:
+    header = {"format": SNAPSHOT_FORMAT, "generation": generation, "internal": list(internal),
+              "watermark": watermark}
+    return json.dumps(header, sort_keys=True).encode("utf-8")
+
+
+def save_snapshot(data_dir: Path, kb: Knowledge, generation: int,
+                  internal: tuple[str, ...], watermark: str) -> None:
+    """Write the built indexes for the next start (atomically, sealed with an HMAC)."""
+    is_internal = kb._is_internal
+    kb._is_internal = None  # a bound method of the service; restored on load
+    try:
+        payload = pickle.dumps(kb, protocol=pickle.HIGHEST_PROTOCOL)
+    finally:
+        kb._is_internal = is_internal
+    header = _snapshot_header(generation, internal, watermark)
+    seal = hmac.new(_snapshot_key(data_dir), header + b"\n" + payload, hashlib.sha256).digest()
+    path = data_dir / SNAPSHOT_NAME
+    tmp = path.with_suffix(f".tmp{os.getpid()}")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(seal + len(header).to_bytes(4, "big") + header + b"\n")
+        fh.write(payload)
+    os.replace(tmp, path)
+
+
+def load_snapshot(data_dir: Path, generation: int, internal: tuple[str, ...],
+                  is_internal) -> tuple[Knowledge, str] | None:
+    """The snapshot's Knowledge and history watermark, or None if absent, stale or not ours."""
+    path = data_dir / SNAPSHOT_NAME
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        return None
+    seal, size = data[:32], int.from_bytes(data[32:36], "big")
+    header, payload = data[36:36 + size], data[37 + size:]
+    expected = hmac.new(_snapshot_key(data_dir), header + b"\n" + payload,
+                        hashlib.sha256).digest()
+    if not hmac.compare_digest(seal, expected):
+        log.warning("ignoring %s: its seal does not match", path)
+        return None
+    try:
+        meta = json.loads(header)
+    except ValueError:
+        return None
+    if (meta.get("format"), meta.get("generation"), tuple(meta.get("internal", ()))) != (
+        SNAPSHOT_FORMAT, generation, internal
+    ):
+        return None
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        kb = pickle.loads(payload)  # noqa: S301 - sealed above with our own key
+    except Exception:  # an older code version's objects
+        log.warning("ignoring %s: it cannot be read", path, exc_info=True)
+        return None
+    finally:
+        if collecting:
+            gc.enable()
+    kb._is_internal = is_internal
+    return kb, meta.get("watermark", "")
+
+
+def history_watermark(conn: sqlite3.Connection) -> str:
+    """The latest send time in history: sends after it are replayed onto a snapshot."""
+    row = conn.execute("SELECT MAX(last_sent) FROM history").fetchone()
+    return row[0] or ""
+
+
+def replay_history(conn: sqlite3.Connection, kb: Knowledge, since: str) -> None:
+    """Apply history rows written at or after ``since`` (sends do not bump the generation)."""
+    if not since:
+        return
+    for address, name, count, first_sent, last_sent in conn.execute(
+        "SELECT address, name, count, first_sent, last_sent FROM history WHERE last_sent >= ?",
+        (since,),
+    ):
+        kb.add_history(HistoryEntry(address, name, count, first_sent, last_sent))
+
+
+class KnowledgeCache:
+    """Holds the current Knowledge and rebuilds it when an import moves the generation on.
+
+    Start-up reads the sealed snapshot when it is current, else builds from the store
+    and writes a snapshot in the background. After an import the rebuild runs in a
+    background thread: a check waits for it a short while (small address books are
+    rebuilt well within that), and past that is answered from the previous knowledge
+    rather than being kept waiting.
+    """
+
+    WAIT_FOR_RELOAD = 1.5  # seconds a check waits for a rebuild before using the old data
+
+    def __init__(self, data_dir: Path | None, is_internal,
+                 internal_domains=lambda: ()) -> None:
+        self._data_dir = Path(data_dir) if data_dir else None
         self._is_internal = is_internal
+        self._internal_domains = internal_domains
         self._lock = threading.Lock()
         self._kb: Knowledge | None = None
-        self._generation = -1
+        self._key: tuple | None = None
+        self._reloading: threading.Thread | None = None
+
+    def _wanted(self, conn: sqlite3.Connection) -> tuple:
+        return (store.generation(conn), tuple(self._internal_domains()))
 
     def get(self, conn: sqlite3.Connection) -> Knowledge:
-        """The current knowledge, reloading first if an import happened since."""
-        current = store.generation(conn)
-        if self._kb is None or current != self._generation:
+        """The current knowledge; starts a rebuild when the store or settings moved on."""
+        wanted = self._wanted(conn)
+        if self._kb is None:
             with self._lock:
-                if self._kb is None or current != self._generation:
-                    self._kb = load(conn, self._is_internal)
-                    self._generation = current
+                if self._kb is None:
+                    self._kb = self._first_load(conn, wanted)
+                    self._key = wanted
+            return self._kb
+        if wanted != self._key:
+            with self._lock:
+                if wanted != self._key and self._reloading is None:
+                    self._reloading = threading.Thread(
+                        target=self._reload, args=(wanted,), name="atesaki-knowledge",
+                        daemon=True)
+                    self._reloading.start()
+                reloading = self._reloading
+            if reloading is not None:
+                reloading.join(self.WAIT_FOR_RELOAD)
         return self._kb
 
+    def _first_load(self, conn: sqlite3.Connection, wanted: tuple) -> Knowledge:
+        if self._data_dir is not None:
+            found = load_snapshot(self._data_dir, wanted[0], wanted[1], self._is_internal)
+            if found is not None:
+                kb, watermark = found
+                replay_history(conn, kb, watermark)
+                return kb
+        kb = load(conn, self._is_internal)
+        self._save_later(kb, wanted, history_watermark(conn))
+        return kb
+
+    def _reload(self, wanted: tuple) -> None:
+        try:
+            conn = store.connect(self._data_dir) if self._data_dir else None
+            if conn is None:
+                return
+            try:
+                watermark = history_watermark(conn)
+                kb = load(conn, self._is_internal)
+                replay_history(conn, kb, watermark)  # sends that landed while we built
+            finally:
+                conn.close()
+            with self._lock:
+                self._kb, self._key = kb, wanted
+            self._save_later(kb, wanted, watermark)
+        except Exception:
+            log.exception("rebuilding the knowledge failed; keeping the previous one")
+        finally:
+            with self._lock:
+                self._reloading = None
+
+    def _save_later(self, kb: Knowledge, wanted: tuple, watermark: str) -> None:
+        if self._data_dir is None:
+            return
+
+        def save() -> None:
+            try:
+                save_snapshot(self._data_dir, kb, wanted[0], wanted[1], watermark)
+            except Exception:
+                log.warning("could not write the knowledge snapshot", exc_info=True)
+
+        threading.Thread(target=save, name="atesaki-snapshot", daemon=True).start()
+
     def invalidate(self) -> None:
-        """Force a reload on the next request."""
-        self._generation = -1
+        """Force a rebuild on the next request."""
+        self._key = None

@@ -41,10 +41,20 @@ class ParsedAddress:
             return self.domain
 
 
+_PLAIN_DOMAIN_RE = re.compile(r"^[A-Za-z0-9.-]+$")
+
+
 def _ascii_domain(domain: str) -> str | None:
     domain = domain.strip().rstrip(".")
     if not domain or len(domain) > 253:
         return None
+    if _PLAIN_DOMAIN_RE.match(domain) and "xn--" not in domain.lower():
+        # Nearly every domain: no IDNA work needed (it costs ~0.3 ms an address).
+        ascii_domain = domain.lower()
+        labels = ascii_domain.split(".")
+        if len(labels) < 2 or not all(_LABEL_RE.match(label) for label in labels):
+            return None
+        return None if labels[-1].isdigit() else ascii_domain
     try:
         ascii_domain = idna.encode(domain, uts46=True).decode("ascii").lower()
     except (idna.IDNAError, UnicodeError):

@@ -25,8 +25,8 @@ class Service:
         self._settings = SettingsCache(self.data_dir)
         self.token = pairing_token(self.data_dir)
         self._local = threading.local()
-        self._kb_settings: Settings | None = None
-        self._kb = KnowledgeCache(self.is_internal)
+        self._kb = KnowledgeCache(self.data_dir, self.is_internal,
+                                  lambda: self.settings().internal_domains)
         store.migrate(self.conn())
 
     def settings(self) -> Settings:
@@ -45,9 +45,5 @@ class Service:
         return conn
 
     def knowledge(self) -> Knowledge:
-        """Directory, contacts and history, reloaded after imports or settings changes."""
-        settings = self.settings()
-        if settings is not self._kb_settings:
-            self._kb_settings = settings
-            self._kb.invalidate()
+        """Directory, contacts and history, rebuilt after imports or internal_domains changes."""
         return self._kb.get(self.conn())

@@ -1,0 +1,100 @@
+"""Knowledge: indexes from the store, the sealed snapshot, rebuilds after imports."""
+
+from __future__ import annotations
+
+import time
+
+from atesaki import people, store
+from atesaki.knowledge import (
+    SNAPSHOT_NAME,
+    KnowledgeCache,
+    history_watermark,
+    load,
+    load_snapshot,
+    save_snapshot,
+)
+
+
+def internal(address: str) -> bool:
+    return address.endswith("@agency.go.jp")
+
+
+def add_history(conn, address: str, name: str, when: str) -> None:
+    with store.transaction(conn):
+        people.record_send(conn, [(address, name)], when)
+
+
+def test_history_makes_people_known_and_counted(tmp_path):
+    conn = store.open_store(tmp_path)
+    add_history(conn, "m-sato@agency.go.jp", "佐藤 美咲", "2026-11-01T09:00:00+00:00")
+    add_history(conn, "m-sato@agency.go.jp", "佐藤 美咲", "2026-11-08T09:00:00+00:00")
+    kb = load(conn, internal)
+    assert kb.sent_count("M-Sato@agency.go.jp") == 2
+    person = kb.person("m-sato@agency.go.jp")
+    assert person.internal and person.source == "history"
+    assert not kb.in_address_book("m-sato@agency.go.jp")
+
+
+def test_a_snapshot_round_trips_and_replays_later_sends(tmp_path):
+    conn = store.open_store(tmp_path)
+    add_history(conn, "a@example.com", "Alice", "2026-11-01T09:00:00+00:00")
+    kb = load(conn, internal)
+    save_snapshot(tmp_path, kb, store.generation(conn), ("agency.go.jp",), history_watermark(conn))
+    assert (tmp_path / SNAPSHOT_NAME).stat().st_mode & 0o777 == 0o600
+    add_history(conn, "a@example.com", "Alice", "2026-11-02T09:00:00+00:00")  # after the snapshot
+    cache = KnowledgeCache(tmp_path, internal, lambda: ["agency.go.jp"])
+    restored = cache.get(conn)
+    assert restored is not kb
+    assert restored.sent_count("a@example.com") == 2
+
+
+def test_a_snapshot_for_another_generation_or_domain_list_is_not_used(tmp_path):
+    conn = store.open_store(tmp_path)
+    kb = load(conn, internal)
+    save_snapshot(tmp_path, kb, 0, ("agency.go.jp",), "")
+    assert load_snapshot(tmp_path, 1, ("agency.go.jp",), internal) is None
+    assert load_snapshot(tmp_path, 0, ("other.go.jp",), internal) is None
+    assert load_snapshot(tmp_path, 0, ("agency.go.jp",), internal) is not None
+
+
+def test_a_tampered_snapshot_is_never_unpickled(tmp_path):
+    conn = store.open_store(tmp_path)
+    save_snapshot(tmp_path, load(conn, internal), 0, (), "")
+    path = tmp_path / SNAPSHOT_NAME
+    data = bytearray(path.read_bytes())
+    data[-5] ^= 0xFF
+    path.write_bytes(bytes(data))
+    assert load_snapshot(tmp_path, 0, (), internal) is None
+
+
+def test_an_import_while_running_is_seen_by_the_next_check(tmp_path):
+    conn = store.open_store(tmp_path)
+    cache = KnowledgeCache(tmp_path, internal, lambda: ["agency.go.jp"])
+    assert cache.get(conn).sent_count("b@example.com") == 0
+    with store.transaction(conn):
+        people.record_send(conn, [("b@example.com", "Bob")], "2026-11-03T09:00:00+00:00")
+        store.bump_generation(conn)  # what every import does
+    assert cache.get(conn).sent_count("b@example.com") == 1
+
+
+def test_a_slow_rebuild_serves_the_previous_knowledge_meanwhile(tmp_path, monkeypatch):
+    conn = store.open_store(tmp_path)
+    cache = KnowledgeCache(tmp_path, internal, lambda: [])
+    first = cache.get(conn)
+    import atesaki.knowledge as knowledge
+
+    real_load = knowledge.load
+
+    def slow_load(*args):
+        time.sleep(0.6)
+        return real_load(*args)
+
+    monkeypatch.setattr(knowledge, "load", slow_load)
+    monkeypatch.setattr(KnowledgeCache, "WAIT_FOR_RELOAD", 0.05)
+    with store.transaction(conn):
+        store.bump_generation(conn)
+    assert cache.get(conn) is first  # not kept waiting
+    deadline = time.monotonic() + 5
+    while cache.get(conn) is first and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert cache.get(conn) is not first
