@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import signal
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -24,6 +25,7 @@ def run(data_dir: Path, host: str, port: int, *, threads: int = 4,
                       "RUN_SCHEDULER": True})
     service = app.extensions["atesaki"]
     service.knowledge()  # load the indexes now, not on the first check
+    threading.Thread(target=service.warm_up, name="atesaki-warm-up", daemon=True).start()
     server = create_server(app, host=host, port=port, threads=threads,
                            ident="atesaki", clear_untrusted_proxy_headers=True)
     conn = service.conn()

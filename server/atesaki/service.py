@@ -44,6 +44,18 @@ class Service:
             conn = self._local.conn = store.connect(self.data_dir)
         return conn
 
+    def warm_up(self) -> None:
+        """Build what the first check would otherwise wait for: the indexes, the lookalike
+        detector and the name matcher (run in a background thread after start-up)."""
+        from atesaki.checks.domains import detector_for
+        from atesaki.content import name_matchers_for
+        from atesaki.domains import warm_up
+
+        warm_up()
+        kb = self.knowledge()
+        detector_for(kb, self.settings())
+        name_matchers_for(kb)
+
     def knowledge(self) -> Knowledge:
         """Directory, contacts and history, rebuilt after imports or internal_domains changes."""
         return self._kb.get(self.conn())

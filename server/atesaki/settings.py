@@ -57,6 +57,9 @@ def _allow_list(value: Any) -> list:
         pair_ok = isinstance(v, list) and len(v) == 2 and all(isinstance(x, str) for x in v)
         if not (isinstance(v, str) or pair_ok):
             raise ValueError(f"{v!r} must be a domain or a [domain, real_domain] pair")
+    from atesaki.domains import parse_allow
+
+    parse_allow(value, strict=True)  # names lookalike_allow[i] when a domain is not one
     return value
 
 
@@ -140,6 +143,21 @@ SETTINGS: tuple[Setting, ...] = (
              "This many external organisations visible to each other in To/Cc is a finding."),
     ),
     Setting(
+        "names.rare_sent_count", 2, _int_at_least(0),
+        Text("送信回数がこれ以下の宛先は「まれ」とみなし、同姓の別人がいれば重大として警告します。",
+             "A recipient sent to this many times or fewer is rare: a namesake makes it high."),
+    ),
+    Setting(
+        "names.stale_days", 365, _int_at_least(1),
+        Text("最後の送信からこの日数が過ぎた宛先も「まれ」とみなします。",
+             "A recipient not sent to for this many days counts as rare too."),
+    ),
+    Setting(
+        "names.regular_sent_count", 3, _int_at_least(1),
+        Text("この回数以上送っている相手は「よく送る相手」です（同姓の警告の基準）。",
+             "Someone sent to this many times is a regular (who a namesake may be meant for)."),
+    ),
+    Setting(
         "sync", [], _sync_list,
         Text("定期同期の設定（[[sync]] テーブル: kind, url, …）。",
              "Scheduled syncs ([[sync]] tables: kind, url, …)."),
@@ -147,6 +165,7 @@ SETTINGS: tuple[Setting, ...] = (
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}
+TABLES = frozenset(s.name.partition(".")[0] for s in SETTINGS if "." in s.name)
 
 
 class Settings:
@@ -158,7 +177,8 @@ class Settings:
             self._values.update(values)
 
     def __getattr__(self, attr: str) -> Any:
-        name = attr.replace("policy_", "policy.", 1) if attr.startswith("policy_") else attr
+        table, _, rest = attr.partition("_")
+        name = f"{table}.{rest}" if table in TABLES and rest else attr
         try:
             return self._values[name]
         except KeyError:
@@ -176,9 +196,9 @@ class Settings:
 def _flatten(data: dict[str, Any]) -> dict[str, Any]:
     flat: dict[str, Any] = {}
     for key, value in data.items():
-        if key == "policy" and isinstance(value, dict):
+        if key in TABLES and isinstance(value, dict):
             for sub, subvalue in value.items():
-                flat[f"policy.{sub}"] = subvalue
+                flat[f"{key}.{sub}"] = subvalue
         else:
             flat[key] = value
     return flat

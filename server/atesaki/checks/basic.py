@@ -5,27 +5,17 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from atesaki.checks import CheckContext, Finding, register
+from atesaki.domains import mail_providers, registrable_domain
 from atesaki.i18n import Text
 
 # Each address at a free-mail provider is its own "organisation": two Gmail users
 # are as much strangers to each other as two companies are.
-FREEMAIL = frozenset(
-    """gmail.com googlemail.com yahoo.co.jp ymail.ne.jp yahoo.com outlook.com outlook.jp
-    hotmail.com hotmail.co.jp live.jp live.com msn.com icloud.com me.com mac.com aol.com
-    docomo.ne.jp ezweb.ne.jp au.com softbank.ne.jp i.softbank.jp ymobile.ne.jp
-    nifty.com biglobe.ne.jp ocn.ne.jp so-net.ne.jp plala.or.jp protonmail.com proton.me
-    gmx.com gmx.net mail.com zoho.com""".split()
-)
+FREEMAIL = frozenset(mail_providers()) | {"mail.com"}
 
 
 def organisation(address: str, domain: str) -> str:
     """Who is behind an address: its registrable domain, or the address itself at a free-mail provider."""
-    try:
-        from atesaki.domains import registrable_domain
-    except ImportError:  # pragma: no cover - older domains module
-        registrable = ".".join(domain.split(".")[-2:])
-    else:
-        registrable = registrable_domain(domain) or domain
+    registrable = registrable_domain(domain) or domain
     return address.lower() if registrable in FREEMAIL else registrable
 
 
