@@ -107,7 +107,7 @@ def name_profile(record: Record, cache: dict | None = None) -> str:
         address=address,
     ).to_json()
     if cache is not None:
-        if len(cache) > 200_000:
+        if len(cache) >= 20_000:  # bounded: files of all-different names gain nothing
             cache.clear()
         cache[key] = profile
     return profile
