@@ -140,7 +140,7 @@ def test_encoding_is_detected(file, encoding):
         ("broken_binary.vcf", "not a text file"),
         ("broken_no_email_column.csv", "no e-mail column"),
         ("broken_not_addressbook.txt", "not a vCard, CSV or LDIF"),
-        ("does_not_exist.vcf", "cannot read the file"),
+        ("does_not_exist.vcf", "no such file"),
     ],
     ids=["binary", "csv without e-mail column", "plain notes", "missing file"],
 )

@@ -109,3 +109,11 @@ def test_names_keep_the_profile_computed_at_import(conn, tmp_path):
         "WHERE e.address = 't-takahashi@example.co.jp'"
     ).fetchone()[0]
     assert "たかはし" in profile, "the half-width kana reading reached the name profile"
+
+
+def test_the_running_service_knows_people_right_after_an_import(client, app):
+    conn = app.extensions["atesaki"].conn()
+    recipient = [{"field": "to", "address": "K.Sato@example.com", "name": "佐藤 健二"}]
+    assert client.check(recipient)["recipients"][0]["known"] is False
+    import_file(conn, BOOKS / "google_new.csv", "contacts")
+    assert client.check(recipient)["recipients"][0]["known"] is True

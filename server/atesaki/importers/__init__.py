@@ -146,6 +146,7 @@ UNKNOWN_FORMAT = Text(
 BAD_ENCODING = Text(
     "{encoding} として読めない文字があります", "bytes that are not valid {encoding}"
 )
+NOT_A_FILE = Text("ファイルが見つかりません", "no such file")
 BINARY = Text("テキストファイルではありません", "not a text file")
 
 
@@ -283,7 +284,7 @@ def read_records(
     """
     name = str(path)
     if not Path(path).is_file():
-        raise ReadError(name, 0, NOT_FOUND.format(error="not a file / ファイルではありません"))
+        raise ReadError(name, 0, NOT_A_FILE)
     encoding = normalise_encoding(encoding) if encoding else detect_encoding(path)
     try:
         codecs.lookup(encoding)

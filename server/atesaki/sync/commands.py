@@ -7,6 +7,8 @@ import click
 from atesaki.i18n import Text
 from atesaki.importers.commands import _env, output_language, report
 
+NEEDS_PASSWORD = Text("--bind-dn には --password-file も指定してください",
+                      "--bind-dn needs --password-file")
 KEPT = Text("同期できませんでした(前回のデータを残しています): {reason}",
             "sync failed (the last good data is kept): {reason}")
 
@@ -82,7 +84,8 @@ def sync_ldap_command(ctx: click.Context, url: str, base: str, bind_dn: str | No
     from atesaki.sync.ldap import DEFAULT_FILTER, sync_ldap
 
     if bind_dn and not password_file:
-        raise click.BadParameter("--bind-dn needs --password-file", param_hint="--password-file")
+        raise click.BadParameter(NEEDS_PASSWORD.get(output_language()),
+                                 param_hint="--password-file")
     password = _password(password_file)
     _run(ctx, lambda conn: sync_ldap(conn, url, base, bind_dn, password, into or "directory",
                                      search_filter or DEFAULT_FILTER))
