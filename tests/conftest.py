@@ -215,3 +215,22 @@ def live_service(service_factory) -> LiveService:
 
 
 os.environ.setdefault("ATESAKI_TEST", "1")
+
+
+CHROMIUM = "/usr/lib/chromium/chromium"
+
+
+def chromium_available() -> bool:
+    """True when Debian's Chromium is installed (tools/install-system-deps.sh)."""
+    return Path(CHROMIUM).exists()
+
+
+@pytest.fixture(scope="session")
+def playwright_session():
+    """The one Playwright driver of the run: two sync drivers cannot live in one process."""
+    if not chromium_available():
+        pytest.skip(f"{CHROMIUM} is missing; run tools/install-system-deps.sh as root")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as driver:
+        yield driver

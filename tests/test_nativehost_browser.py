@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from conftest import free_port, write_config
-from extension.conftest import EXTENSION_ID, Browser, chromium_available, launch
+from extension.conftest import EXTENSION_ID, Browser, launch
 from extension.helpers import Dialog, pairs, still_nothing_sent, wait_sent
 
 from atesaki.cli import main
@@ -31,40 +31,10 @@ OTHER_ID = "abcdefghijklmnopabcdefghijklmnop"
 COLLEAGUE = {"name": "", "address": "m-sato@agency.go.jp"}
 
 
-def _running_playwright(request):
-    """tests/extension's session driver when it already runs (it is not visible from here).
-
-    Private pytest API, needed only until ``playwright_session`` moves to tests/conftest.py.
-    """
-    defs = getattr(request._fixturemanager, "_arg2fixturedefs", {}).get("playwright_session", ())
-    for fixturedef in defs:
-        cached = getattr(fixturedef, "cached_result", None)
-        if cached and cached[2] is None:
-            return cached[0]
-    return None
-
-
 @pytest.fixture(scope="module")
-def driver(request):
-    """The Playwright driver: the shared session one when a conftest offers it, else our own.
-
-    Only one sync Playwright may run in a process, so sharing matters in a full run.
-    """
-    if not chromium_available():
-        pytest.skip("Debian's Chromium is not installed")
-    try:
-        yield request.getfixturevalue("playwright_session")
-        return
-    except pytest.FixtureLookupError:
-        pass
-    running = _running_playwright(request)
-    if running is not None:
-        yield running
-        return
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        yield playwright
+def driver(playwright_session):
+    """The run's one Playwright driver."""
+    return playwright_session
 
 
 @dataclass

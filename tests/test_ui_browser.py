@@ -20,19 +20,15 @@ REBIND_HOST = "atesaki-rebind.test"  # resolves to 127.0.0.1 inside the browser 
 
 
 @pytest.fixture(scope="module")
-def browser():
+def browser(playwright_session):
     """Headless Debian Chromium; a fresh context (profile) per test."""
-    sync_api = pytest.importorskip("playwright.sync_api")
-    if not Path(CHROMIUM).exists():
-        pytest.skip("Debian's chromium is not installed")
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--no-first-run",
-                  f"--host-resolver-rules=MAP {REBIND_HOST} 127.0.0.1"])
-        yield browser
-        browser.close()
+    browser = playwright_session.chromium.launch(
+        executable_path=CHROMIUM, headless=True,
+        args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+              "--disable-component-update", "--disable-sync", "--no-first-run",
+              f"--host-resolver-rules=MAP {REBIND_HOST} 127.0.0.1"])
+    yield browser
+    browser.close()
 
 
 @pytest.fixture

@@ -13,6 +13,7 @@
 #                                 the tests serve Roundcube with `php -S`
 #   dovecot-imapd                 IMAP server Roundcube logs into (started per test session)
 #   slapd ldap-utils              a real LDAP directory for the LDAP sync tests
+#   systemd                       systemd-analyze, to verify the generated autostart unit
 set -euo pipefail
 
 PACKAGES=(
@@ -25,6 +26,7 @@ PACKAGES=(
   dovecot-imapd
   slapd
   ldap-utils
+  systemd
 )
 
 missing=()

@@ -12,6 +12,7 @@ __version__ = "0.1.0"
 APP_MODULES = (
     "atesaki.errors",
     "atesaki.guard",
+    "atesaki.logs",
     "atesaki.approvals",
     "atesaki.audit",
     "atesaki.ui",

@@ -12,7 +12,7 @@ from pathlib import Path
 import waitress
 from waitress.server import create_server
 
-from atesaki import audit, create_app, store
+from atesaki import audit, create_app, logs, store
 
 log = logging.getLogger("atesaki")
 
@@ -21,6 +21,7 @@ def run(data_dir: Path, host: str, port: int, *, threads: int = 4,
         extra_hosts: tuple[str, ...] = ()) -> None:
     """Start the service and block until stopped (SIGINT/SIGTERM)."""
     started = time.perf_counter()
+    logs.setup(data_dir)
     app = create_app({"DATA_DIR": str(data_dir), "PORT": port, "EXTRA_HOSTS": extra_hosts,
                       "RUN_SCHEDULER": True})
     service = app.extensions["atesaki"]

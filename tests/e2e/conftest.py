@@ -100,20 +100,12 @@ def roundcube_contacts(mail_stack: MailStack) -> Iterator[Callable[[str, str], N
     mail_stack.roundcube.clear_contacts()
 
 
-@pytest.fixture(scope="module")
-def playwright_driver():
-    """One Playwright driver per test module (starting it costs about half a second).
-
-    Not per session: two sync Playwright drivers cannot be alive at once in one process
-    ("Sync API inside the asyncio loop"), and tests/extension starts its own. A module
-    fixture is stopped before the next module's tests begin.
-    """
+@pytest.fixture
+def playwright_driver(playwright_session):
+    """The run's one Playwright driver (tests/conftest.py)."""
     if not CHROMIUM.exists():
         pytest.skip(f"{CHROMIUM} is missing; run tools/install-system-deps.sh as root")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as driver:
-        yield driver
+    return playwright_session
 
 
 @pytest.fixture
