@@ -27,7 +27,7 @@ from atesaki.names import NameProfile, SurnameIndex, person_profile
 log = logging.getLogger("atesaki.knowledge")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Person:
     """Someone the user deals with: a staff member, a contact, or an address from history."""
 
@@ -49,7 +49,7 @@ class Person:
         }
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class HistoryEntry:
     """What the user has really sent to one address."""
 
@@ -200,7 +200,7 @@ def _load(conn: sqlite3.Connection, is_internal) -> Knowledge:
 
 SNAPSHOT_NAME = "knowledge.snapshot"
 SNAPSHOT_KEY_NAME = "knowledge.key"
-SNAPSHOT_FORMAT = 1
+SNAPSHOT_FORMAT = 2  # bump when Knowledge, Person or the names index change shape
 
 
 def _snapshot_key(data_dir: Path) -> bytes:
