@@ -220,9 +220,19 @@ def _snapshot_key(data_dir: Path) -> bytes:
     return path.read_bytes()
 
 
+def _code_fingerprint() -> str:
+    # A snapshot holds our objects as they were shaped by the code that wrote it.
+    import atesaki.names
+
+    digest = hashlib.sha256()
+    for module_file in (__file__, atesaki.names.__file__):
+        digest.update(Path(module_file).read_bytes())
+    return digest.hexdigest()[:16]
+
+
 def _snapshot_header(generation: int, internal: tuple[str, ...], watermark: str) -> bytes:
-    header = {"format": SNAPSHOT_FORMAT, "generation": generation, "internal": list(internal),
-              "watermark": watermark}
+    header = {"format": SNAPSHOT_FORMAT, "code": _code_fingerprint(), "generation": generation,
+              "internal": list(internal), "watermark": watermark}
     return json.dumps(header, sort_keys=True).encode("utf-8")
 
 
@@ -265,8 +275,9 @@ def load_snapshot(data_dir: Path, generation: int, internal: tuple[str, ...],
         meta = json.loads(header)
     except ValueError:
         return None
-    if (meta.get("format"), meta.get("generation"), tuple(meta.get("internal", ()))) != (
-        SNAPSHOT_FORMAT, generation, internal
+    if (meta.get("format"), meta.get("code"), meta.get("generation"),
+            tuple(meta.get("internal", ()))) != (
+        SNAPSHOT_FORMAT, _code_fingerprint(), generation, internal
     ):
         return None
     collecting = gc.isenabled()
