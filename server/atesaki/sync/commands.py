@@ -41,8 +41,9 @@ def _password(file: str | None) -> str | None:
 
 
 _into = click.option(
-    "--into", type=click.Choice(["directory", "contacts"]), show_default=True,
-    help="Where the people go: the staff directory (internal) or your contacts.",
+    "--into", type=click.Choice(["directory", "contacts"]),
+    help="Where the people go: the staff directory (internal) or your contacts "
+    "(default: contacts for CardDAV, directory for LDAP).",
 )
 
 
