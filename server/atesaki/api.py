@@ -283,6 +283,8 @@ def sends():
         people.record_send(conn, [(address, name) for _, address, name in final], when)
         audit.append(conn, "send", {
             "check_id": checked["id"], "digest": send_digest, "verdict": checked["verdict"],
+            # The extension only sends a confirm/approve verdict after every row was ticked.
+            "confirmed": checked["verdict"] in ("confirm", "approve"),
             "recipients": [f"{f}:{a}" for f, a in pairs],
         })
     # Our own writes do not bump the generation: update the indexes in place.
