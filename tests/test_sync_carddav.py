@@ -206,3 +206,26 @@ def test_a_failing_scheduled_sync_is_audited_and_keeps_the_data(data_dir, schedu
     conn = store.open_store(data_dir)
     assert "k.sato@example.com" in contacts(conn)
     assert [e["ok"] for e in audit_events(conn, "sync")] == [True, False, False]
+
+
+class NoSyncReport(Counting):
+    """A server that does not implement sync-collection (answers 501), as some old ones."""
+
+    def request(self, method, url, *args, **kwargs):
+        if method == "REPORT" and b"sync-collection" in (kwargs.get("data") or b""):
+            response = requests.Response()
+            response.status_code, response._content = 501, b"Not Implemented"
+            return response
+        return super().request(method, url, *args, **kwargs)
+
+
+def test_a_server_without_sync_collection_is_listed_by_propfind(conn, radicale):
+    url = radicale.new_book({f"c{i}.vcf": radicale.card(f"c{i}", f"山田 {i}", f"p{i}@example.com")
+                             for i in range(5)})
+    assert run(conn, radicale, url, session=NoSyncReport()).imported == 5
+    radicale.put(url, "c1.vcf", radicale.card("c1", "山田 一郎", "ichiro@example.com"))
+    radicale.delete(url, "c2.vcf")
+    session = NoSyncReport()
+    result = run(conn, radicale, url, session=session)
+    assert session.multigets == [1], "only the card whose ETag changed is fetched"
+    assert (result.updated, result.deleted) == (1, 1)

@@ -41,6 +41,10 @@ class StaleToken(Exception):
     """The server no longer knows our sync token."""
 
 
+class NoSyncCollection(Exception):
+    """The server does not do RFC 6578 sync-collection: fall back to PROPFIND listings."""
+
+
 @dataclass
 class Listing:
     """What a sync-collection REPORT said: changed {href: etag}, deleted hrefs, new token."""
@@ -114,8 +118,24 @@ class CardDavClient:
         response = self._request("REPORT", body, "0")
         if token and response.status_code in (403, 409) and "valid-sync-token" in response.text:
             raise StaleToken
+        if not token and response.status_code in (400, 403, 405, 415, 501):
+            raise NoSyncCollection
         if response.status_code != 207:
             self._fail(response)
+        return self._listing(response)
+
+    def list_etags(self) -> Listing:
+        """Every card and its ETag by PROPFIND, for servers without sync-collection."""
+        body = (
+            '<?xml version="1.0" encoding="utf-8"?>'
+            '<D:propfind xmlns:D="DAV:"><D:prop><D:getetag/></D:prop></D:propfind>'
+        )
+        response = self._request("PROPFIND", body, "1")
+        if response.status_code != 207:
+            self._fail(response)
+        return self._listing(response)
+
+    def _listing(self, response: requests.Response) -> Listing:
         root = _parse(self.url, response.content)
         listing = Listing({}, set(), (root.findtext(f"{DAV}sync-token") or "").strip())
         for item in root.iter(f"{DAV}response"):
@@ -182,7 +202,10 @@ def sync_carddav(
             listing = client.sync_collection(token)
         except StaleToken:
             result.full = True
-            listing = client.sync_collection("")
+            try:
+                listing = client.sync_collection("")
+            except NoSyncCollection:
+                listing = client.list_etags()  # no token: every run is a listing
             listing.deleted = set(known) - set(listing.changed)
             # Only cards whose ETag moved are fetched again.
             listing.changed = {
