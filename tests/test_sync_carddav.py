@@ -229,3 +229,16 @@ def test_a_server_without_sync_collection_is_listed_by_propfind(conn, radicale):
     result = run(conn, radicale, url, session=session)
     assert session.multigets == [1], "only the card whose ETag changed is fetched"
     assert (result.updated, result.deleted) == (1, 1)
+
+
+def test_a_password_written_into_the_url_never_shows_in_messages_or_the_audit(data_dir, radicale):
+    from atesaki.sync.scheduler import run_job
+
+    url = radicale.new_book()
+    leaky = url.replace("http://", "http://tanaka:hunter2@").replace(str(radicale.port), "1")
+    entry = run_job(data_dir, {"kind": "carddav", "url": leaky, "user": radicale.user,
+                               "password_file": str(radicale.password_file)})
+    assert not entry["ok"]
+    assert "hunter2" not in entry["url"] and "hunter2" not in entry["error"]
+    conn = store.open_store(data_dir)
+    assert "hunter2" not in str(audit_events(conn, "sync"))

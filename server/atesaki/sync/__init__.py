@@ -66,6 +66,16 @@ class SyncResult(ImportResult):
     notes: list[str] = field(default_factory=list)
 
 
+def redact_url(url: str) -> str:
+    """A URL fit for logs and output: any ``user:password@`` taken out."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(url)
+    if "@" not in parts.netloc:
+        return url
+    return urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2]))
+
+
 def read_password_file(path: str | Path) -> str:
     """The first line of a password file (the password never goes on the command line)."""
     try:

@@ -19,7 +19,14 @@ import requests
 from atesaki.i18n import Text
 from atesaki.importers import Problem, Record
 from atesaki.importers import vcard as vcard_parser
-from atesaki.sync import SyncError, SyncResult, apply_sync, load_state, record_failure
+from atesaki.sync import (
+    SyncError,
+    SyncResult,
+    apply_sync,
+    load_state,
+    record_failure,
+    redact_url,
+)
 
 DAV = "{DAV:}"
 CARDDAV = "{urn:ietf:params:xml:ns:carddav}"
@@ -70,7 +77,7 @@ def _parse(url: str, content: bytes) -> ET.Element:
         # entity-expansion bombs, so a hostile server cannot read files or blow memory.
         return ET.fromstring(content)  # noqa: S314
     except ET.ParseError as exc:
-        raise SyncError(BAD_XML.format(url=url)) from exc
+        raise SyncError(BAD_XML.format(url=redact_url(url))) from exc
 
 
 class CardDavClient:
@@ -79,6 +86,7 @@ class CardDavClient:
     def __init__(self, url: str, user: str, password: str,
                  session: requests.Session | None = None) -> None:
         self.url = url if url.endswith("/") else url + "/"
+        self.shown = redact_url(self.url)  # what messages may show
         self.path = urlsplit(self.url).path
         self.session = session or requests.Session()
         self.session.auth = (user, password)
@@ -90,14 +98,14 @@ class CardDavClient:
                 headers={"Depth": depth, "Content-Type": "application/xml; charset=utf-8"},
             )
         except requests.RequestException as exc:
-            raise SyncError(UNREACHABLE.format(url=self.url, error=exc)) from exc
+            raise SyncError(UNREACHABLE.format(url=self.shown, error=exc)) from exc
         if response.status_code == 401:
-            raise SyncError(NOT_AUTHORISED.format(url=self.url))
+            raise SyncError(NOT_AUTHORISED.format(url=self.shown))
         return response
 
     def _fail(self, response: requests.Response):
         detail = response.text[:200].strip().replace("\n", " ")
-        raise SyncError(HTTP_ERROR.format(url=self.url, status=response.status_code,
+        raise SyncError(HTTP_ERROR.format(url=self.shown, status=response.status_code,
                                           detail=detail))
 
     def key(self, href: str) -> str:
@@ -192,7 +200,7 @@ def sync_carddav(
 ) -> SyncResult:
     """Bring one CardDAV address book into ``into`` (directory or contacts); all or nothing."""
     origin = origin_of(url)
-    result = SyncResult(file=url)
+    result = SyncResult(file=redact_url(url))
     try:
         client = CardDavClient(url, user, password, session)
         token, known = load_state(conn, into, origin)

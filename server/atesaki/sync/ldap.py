@@ -11,7 +11,7 @@ import sqlite3
 from atesaki.i18n import Text
 from atesaki.importers import Problem, Record
 from atesaki.importers.ldif import record_from_attributes
-from atesaki.sync import SyncError, SyncResult, apply_sync, record_failure
+from atesaki.sync import SyncError, SyncResult, apply_sync, record_failure, redact_url
 
 DEFAULT_FILTER = "(&(|(objectClass=person)(objectClass=inetOrgPerson)(objectClass=user))(mail=*))"
 ATTRIBUTES = [
@@ -81,7 +81,7 @@ def search(url: str, base: str, bind_dn: str | None, password: str | None,
         finally:
             conn.unbind()
     except LDAPException as exc:
-        raise SyncError(LDAP_FAILED.format(url=url, error=exc)) from exc
+        raise SyncError(LDAP_FAILED.format(url=redact_url(url), error=exc)) from exc
     return records
 
 
@@ -97,7 +97,7 @@ def sync_ldap(
 ) -> SyncResult:
     """Make ``into`` hold exactly the directory's people: added, updated, deleted; all or nothing."""
     origin = origin_of(url, base)
-    result = SyncResult(file=url, full=True)
+    result = SyncResult(file=redact_url(url), full=True)
     try:
         records = search(url, base, bind_dn, password, search_filter, page_size)
         result.fetched = sum(isinstance(r, Record) for r in records)

@@ -47,9 +47,9 @@ def job_key(job: dict[str, Any]) -> str:
 def run_job(data_dir: str | Path, job: dict[str, Any]) -> dict[str, Any]:
     """Run one configured sync now and record it in the audit log; returns what was recorded."""
     from atesaki import audit
-    from atesaki.sync import SyncError, read_password_file
+    from atesaki.sync import SyncError, read_password_file, redact_url
 
-    entry: dict[str, Any] = {"kind": job.get("kind"), "url": job.get("url"),
+    entry: dict[str, Any] = {"kind": job.get("kind"), "url": redact_url(str(job.get("url", ""))),
                              "into": job.get("into") or _default_into(job)}
     started = time.monotonic()
     conn = store.open_store(data_dir)
