@@ -98,3 +98,17 @@ def test_a_slow_rebuild_serves_the_previous_knowledge_meanwhile(tmp_path, monkey
     while cache.get(conn) is first and time.monotonic() < deadline:
         time.sleep(0.05)
     assert cache.get(conn) is not first
+
+
+def test_an_import_leaves_a_current_snapshot_for_the_next_start(runner, data_dir, tmp_path):
+    (data_dir / "config.toml").write_text('internal_domains = ["agency.go.jp"]\n')
+    card = tmp_path / "staff.vcf"
+    card.write_text("BEGIN:VCARD\r\nVERSION:3.0\r\nFN:佐藤 美咲\r\nN:佐藤;美咲;;;\r\n"
+                    "EMAIL:m-sato@agency.go.jp\r\nEND:VCARD\r\n", encoding="utf-8")
+    result = runner("import", "directory", str(card))
+    assert result.exit_code == 0, result.output
+    conn = store.open_store(data_dir)
+    found = load_snapshot(data_dir, store.generation(conn), ("agency.go.jp",), internal)
+    assert found is not None
+    kb, _ = found
+    assert kb.person("m-sato@agency.go.jp").name == "佐藤 美咲"

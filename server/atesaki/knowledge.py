@@ -311,6 +311,27 @@ def replay_history(conn: sqlite3.Connection, kb: Knowledge, since: str) -> None:
         kb.add_history(HistoryEntry(address, name, count, first_sent, last_sent))
 
 
+def refresh_snapshot(data_dir: Path, internal_domains: tuple[str, ...], is_internal) -> bool:
+    """After an import: build and store the indexes now, so the next start is fast.
+
+    Returns False when the snapshot was already current.
+    """
+    data_dir = Path(data_dir)
+    conn = store.connect(data_dir)
+    try:
+        generation = store.generation(conn)
+        path = data_dir / SNAPSHOT_NAME
+        if path.exists() and load_snapshot(data_dir, generation, internal_domains,
+                                           is_internal) is not None:
+            return False
+        watermark = history_watermark(conn)
+        kb = load(conn, is_internal)
+    finally:
+        conn.close()
+    save_snapshot(data_dir, kb, generation, internal_domains, watermark)
+    return True
+
+
 class KnowledgeCache:
     """Holds the current Knowledge and rebuilds it when an import moves the generation on.
 
