@@ -13,6 +13,7 @@ from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 
 from playwright.sync_api import Locator, Page
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from .servers import MAIL_PASSWORD, MAIL_USER, Dovecot, Roundcube
 
@@ -107,10 +108,18 @@ class RoundcubeUser:
             return
         menu = self.page.locator("#headers-menu")
         item = menu.locator(f'a.recipient[data-target="{field}"]')
-        # The menu toggles: a click while it is still closing from the last pick closes it.
-        menu.wait_for(state="hidden")
-        self.page.locator('#compose_to a[data-popup="headers-menu"]').click()
-        item.wait_for(state="visible")
+        # The menu toggles: a click while it is still closing from the last pick closes
+        # it, and on a busy machine the first click can land before Roundcube bound it.
+        for attempt in range(3):
+            menu.wait_for(state="hidden")
+            self.page.locator('#compose_to a[data-popup="headers-menu"]').click()
+            try:
+                item.wait_for(state="visible", timeout=4000)
+                break
+            except PlaywrightTimeout:
+                if attempt == 2:
+                    raise
+                self.page.keyboard.press("Escape")
         item.click()
         row.wait_for(state="visible")
         menu.wait_for(state="hidden")
