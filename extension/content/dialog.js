@@ -191,7 +191,7 @@ globalThis.AtesakiDialog = (() => {
         button.addEventListener('click', () => handlers.swap(recipient, person));
         return button;
       });
-      row.append(
+      const parts = [
         el('label', { class: 'tick' }, tickBox, el('span', { text: t('tickShort') })),
         el('div', { class: 'who' },
           el('span', { class: 'field', text: t('field_' + recipient.field) }),
@@ -201,7 +201,8 @@ globalThis.AtesakiDialog = (() => {
         el('div', { class: 'history' + (recipient.sent_count ? '' : ' first'), text: historyText(recipient) }),
         findings.length ? el('ul', { class: 'findings' }, findings.map((f) => el('li', { class: f.severity || '', 'data-atesaki': 'finding', 'data-code': f.code, text: findingText(f) }))) : null,
         swapButtons.length ? el('div', { class: 'actions-inline' }, swapButtons) : null,
-      );
+      ];
+      row.append(...parts.filter(Boolean));
       return { row, tickBox };
     }
 

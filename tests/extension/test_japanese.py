@@ -1,0 +1,71 @@
+"""With a Japanese browser the dialog, the findings and the service's messages are in Japanese."""
+
+from __future__ import annotations
+
+import pytest
+
+from .conftest import launch
+from .helpers import Dialog, check_answer, homonym
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def browser_ja(playwright_session, fixture_server, tmp_path_factory):
+    """A Chromium whose UI language is Japanese."""
+    from .conftest import Browser
+
+    context, worker = launch(playwright_session, tmp_path_factory.mktemp("profile-ja"), lang="ja")
+    yield Browser(context, worker, fixture_server)
+    context.close()
+
+
+def test_the_dialog_speaks_japanese(browser_ja, stub):
+    browser_ja.configure(serverUrl=stub.url, token=stub.token)
+    stub.on(
+        "POST", "/v1/check", check_answer(stub, per_address={"k.sato@example.com": [homonym()]})
+    )
+    page = browser_ja.open("gmail")
+    page.evaluate(
+        "__fixture.compose({to: [{name: '佐藤 健二', address: 'k.sato@example.com'}], subject: '見学会'})"
+    )
+    page.click(".T-I.aoO")
+    dialog = Dialog(page).wait_rows()
+    assert dialog.root.locator("h2").inner_text() == "送信前に宛先を確認してください"
+    assert dialog.root.locator(".badge").inner_text() == "組織外"
+    assert dialog.root.locator(".history").inner_text() == "初めての送信先です"
+    assert (
+        dialog.root.locator('[data-code="surname_homonym"]')
+        .inner_text()
+        .startswith("同じ姓の別の人がいます")
+    )
+    assert dialog.hook("did-you-mean").inner_text().startswith("もしかして: 佐藤 美咲")
+    assert dialog.hook("send").inner_text() == "送信する"
+    assert stub.requests[0]["headers"]["Accept-Language"].startswith("ja")
+
+
+def test_the_dialog_keeps_focus_and_escape_cancels(browser_ja, stub):
+    browser_ja.configure(serverUrl=stub.url, token=stub.token)
+    page = browser_ja.open("gmail")
+    page.evaluate(
+        "__fixture.compose({to: [{name: '', address: 'a@example.com'}, {name: '', address: 'b@example.org'}]})"
+    )
+    page.click(".T-I.aoO")
+    dialog = Dialog(page).wait_rows()
+    focused = (
+        "document.querySelector('[data-atesaki=dialog]').shadowRoot.activeElement?.dataset.atesaki"
+    )
+    assert page.evaluate(focused) == "tick"
+    # Tab walks the dialog's controls and wraps around; focus never reaches the webmail.
+    seen = []
+    for _ in range(6):
+        page.keyboard.press("Tab")
+        seen.append(page.evaluate(focused))
+        assert page.evaluate("document.activeElement.dataset.atesaki") == "dialog"
+    # Two ticks and Cancel; Send is disabled until both are ticked, so it is skipped.
+    assert seen == ["tick", "cancel", "tick", "tick", "cancel", "tick"]
+    page.keyboard.press("Space")
+    assert dialog.hook("tick").first.is_checked(), "a row can be ticked from the keyboard"
+    page.keyboard.press("Escape")
+    dialog.wait_closed()
+    assert page.evaluate("window.__sent") == []
