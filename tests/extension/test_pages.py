@@ -72,7 +72,7 @@ def test_options_refuses_what_is_not_a_webmail_address(paired):
     expect(options.locator("#host-error")).to_contain_text("ftp://files.example.jp")
     assert paired.worker.evaluate("chrome.storage.local.get('webmailHosts')")["webmailHosts"] == [
         paired.fixture_url
-    ], "nothing was added
+    ], "nothing was added"
 
 
 def test_popup_shows_the_connection_and_the_last_check(paired, stub):
