@@ -233,7 +233,9 @@ globalThis.AtesakiDialog = (() => {
       }
       const messageFindings = (response.findings || []).filter((f) => !SILENT_CODES.has(f.code));
       const externals = recipients.filter((r) => !r.internal && r.field !== 'bcc');
-      const moveButton = messageFindings.some((f) => f.code === 'visible_external_recipients') && externals.length
+      // The service may report it for the message or on each external recipient: either way, one action.
+      const everyFinding = [...(response.findings || []), ...recipients.flatMap((r) => r.findings || [])];
+      const moveButton = everyFinding.some((f) => f.code === 'visible_external_recipients') && externals.length
         ? el('button', { type: 'button', 'data-atesaki': 'move-to-bcc', text: t('moveToBcc', [String(externals.length)]) })
         : null;
       if (moveButton) moveButton.addEventListener('click', () => handlers.moveToBcc(externals));

@@ -208,17 +208,45 @@ def test_did_you_mean_swaps_the_recipient_in_the_compose_and_checks_again(paired
     assert pairs(stub.calls("/v1/check")[1]["recipients"]) == pairs(message["recipients"])
 
 
+def test_roundcubes_own_no_subject_prompt_after_the_check_sends_once(paired, stub):
+    page = paired.open("roundcube")
+    compose(page, to=[OUTSIDER], subject="")
+    page.click(SEND["roundcube"])
+    dialog = Dialog(page).wait_rows()
+    dialog.tick_all()
+    dialog.hook("send").click()
+    dialog.wait_closed()
+    # Roundcube asks for the missing subject; its own Send continues the checked send.
+    prompt = page.locator(".ui-dialog")
+    prompt.locator("input").fill("資料送付")
+    prompt.locator("button.send").click()
+    (message,) = wait_sent(page)
+    assert message["subject"] == "資料送付"
+    assert pairs(message["recipients"]) == [("to", "k.sato@example.com")]
+    assert len(stub.calls("/v1/check")) == 1
+
+
+@pytest.mark.parametrize(
+    "per_recipient", [False, True], ids=["message-finding", "recipient-findings"]
+)
 @pytest.mark.parametrize("webmail", ["gmail", "outlook", "roundcube"])
-def test_move_external_recipients_to_bcc(paired, stub, webmail):
+def test_move_external_recipients_to_bcc(paired, stub, webmail, per_recipient):
     def answer(body):
         visible = {
             r["address"].split("@")[1]
             for r in body["recipients"]
             if r["field"] != "bcc" and not r["address"].endswith("agency.go.jp")
         }
-        return check_answer(stub, message_findings=[VISIBLE_EXTERNAL] if len(visible) > 1 else [])(
-            body
-        )
+        if len(visible) < 2:
+            return check_answer(stub)(body)
+        if per_recipient:  # the real service reports it on each external recipient
+            outsiders = {
+                r["address"]: [VISIBLE_EXTERNAL]
+                for r in body["recipients"]
+                if r["field"] != "bcc" and not r["address"].endswith("agency.go.jp")
+            }
+            return check_answer(stub, per_address=outsiders)(body)
+        return check_answer(stub, message_findings=[VISIBLE_EXTERNAL])(body)
 
     stub.on("POST", "/v1/check", answer)
     page = paired.open(webmail)
@@ -229,7 +257,8 @@ def test_move_external_recipients_to_bcc(paired, stub, webmail):
     )
     page.click(SEND[webmail])
     dialog = Dialog(page).wait_rows()
-    assert dialog.root.locator('[data-code="visible_external_recipients"]').count() == 1
+    shown = dialog.root.locator('[data-code="visible_external_recipients"]').count()
+    assert shown == (2 if per_recipient else 1)
     dialog.hook("move-to-bcc").click()
     page.wait_for_function(
         "document.querySelector('[data-atesaki=dialog]')?.shadowRoot"

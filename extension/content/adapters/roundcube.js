@@ -20,6 +20,9 @@
     ATTACHMENT: '#attachment-list li',
     ATTACHMENT_NAME: '.attachment-name, a.filename, span.name',
     SEND: 'button.send, a.send, #rcmbtn_send, [data-command="send"]',
+    // Roundcube's own prompts (e.g. "send without a subject?") carry a `button.send` too; they come
+    // only after a send we released, and continue that same checked send, so they pass.
+    WEBMAIL_PROMPT: '.ui-dialog',
     FROM: '#_from',
     // Reply/forward marks: compose URL parameters and the form's hidden fields.
     MODE_INPUT: 'input[name="_reply_uid"], input[name="_forward_uid"]',
@@ -40,11 +43,12 @@
   }
 
   function sendButtonOf(node) {
-    return D.closest(node, SEL.SEND);
+    const button = D.closest(node, SEL.SEND);
+    return button && !button.closest(SEL.WEBMAIL_PROMPT) ? button : null;
   }
 
   function sendButton(compose) {
-    return compose.ownerDocument.querySelector(SEL.SEND);
+    return [...compose.ownerDocument.querySelectorAll(SEL.SEND)].find((b) => !b.closest(SEL.WEBMAIL_PROMPT)) || null;
   }
 
   function isSendShortcut(event) {
