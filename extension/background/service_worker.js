@@ -14,8 +14,10 @@ chrome.runtime.onMessage.addListener((message, sender, sendResponse) => {
 });
 
 chrome.storage.onChanged.addListener((changes, area) => {
-  if ('webmailHosts' in changes && (area === 'local' || area === 'managed')) AtesakiRegistration.sync();
+  if ('webmailHosts' in changes && area === 'local') AtesakiRegistration.sync();
 });
+// Managed hosts arrive late after start-up (see settings.js) and on policy changes.
+AtesakiSettings.onManagedLoaded(() => AtesakiRegistration.sync());
 
 if (chrome.permissions && chrome.permissions.onAdded) {
   chrome.permissions.onAdded.addListener(() => AtesakiRegistration.sync());

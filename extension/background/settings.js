@@ -10,14 +10,52 @@ const AtesakiSettings = (() => {
   });
   const KEYS = Object.keys(DEFAULTS);
 
-  async function readManaged() {
-    // Managed storage throws where no policy schema applies (Firefox without policies, tests).
-    try {
-      return (await chrome.storage.managed.get(KEYS)) || {};
-    } catch (error) {
-      return {};
+  // Chromium answers chrome.storage.managed only once its policy service is up: about 5 s after
+  // start-up with no policy at all. A Send must not wait for that, so the first reads go on
+  // without it and the answer is cached (and re-applied) when it comes.
+  const MANAGED_WAIT_MS = 50;
+  let managedCache = null;
+  let managedPending = null;
+  const managedListeners = [];
+
+  function fetchManaged() {
+    if (!managedPending) {
+      managedPending = Promise.resolve()
+        .then(() => chrome.storage.managed.get(KEYS))
+        .then((values) => values || {}, () => ({})) // no schema applies (Firefox without policies)
+        .then((values) => {
+          managedCache = values;
+          managedWaited = false;
+          managedPending = null;
+          for (const listener of managedListeners) listener(values);
+          return values;
+        });
     }
+    return managedPending;
   }
+
+  let managedWaited = false;
+
+  async function readManaged() {
+    if (managedCache) return managedCache;
+    if (managedWaited) return {}; // still not answered: do not make every call wait again
+    managedWaited = true;
+    const late = new Promise((resolve) => setTimeout(() => resolve({}), MANAGED_WAIT_MS));
+    return Promise.race([fetchManaged(), late]);
+  }
+
+  /** Call `listener(values)` whenever the administrator's values have been (re)read. */
+  function onManagedLoaded(listener) {
+    managedListeners.push(listener);
+  }
+
+  chrome.storage.onChanged.addListener((changes, area) => {
+    if (area === 'managed') {
+      managedCache = null;
+      fetchManaged();
+    }
+  });
+  fetchManaged();
 
   /** The settings in force: defaults, then local, then managed (an administrator wins). */
   async function load() {
@@ -48,5 +86,5 @@ const AtesakiSettings = (() => {
     return load();
   }
 
-  return { DEFAULTS, KEYS, load, save };
+  return { DEFAULTS, KEYS, load, save, onManagedLoaded };
 })();

@@ -19,6 +19,7 @@
   let releasing = false; // true only while we replay the user's send
   let active = null; // {compose, dialog, request, response}
   const cooling = new WeakMap(); // compose -> time its send was released
+  const pressed = new WeakMap(); // compose -> the send button the user pressed (Send+Archive stays that)
 
   function t(key, substitutions) {
     return chrome.i18n.getMessage(key, substitutions) || key;
@@ -147,7 +148,8 @@
         return;
       }
     }
-    const button = adapter.sendButton(compose);
+    const chosen = pressed.get(compose);
+    const button = chosen && chosen.isConnected ? chosen : adapter.sendButton(compose);
     if (!button) {
       ensureDialog(state).error({ error: 'no_send_button', message: t('errorNoSendButton') }, state.request.subject);
       return;
@@ -176,10 +178,12 @@
   }
 
   /** A send was attempted on this compose: hold it and start the check (once at a time). */
-  function attempt(compose) {
+  function attempt(compose, button) {
     if (active) return; // a check or dialog is already running: this is a second press
     const released = cooling.get(compose);
     if (released && Date.now() - released < AFTER_RELEASE_MS) return;
+    if (button) pressed.set(compose, button);
+    else pressed.delete(compose);
     runCheck(compose);
   }
 
@@ -190,7 +194,7 @@
     block(event);
     if (event.type !== 'click' || (event.button && event.button !== 0)) return;
     const compose = adapter.composeOf(button);
-    if (compose) attempt(compose);
+    if (compose) attempt(compose, button);
     else if (!active) {
       // A Send we cannot tie to a compose cannot be checked: fail closed and say so.
       active = { compose: null, dialog: null };
@@ -212,7 +216,7 @@
     const compose = adapter.composeOf(onButton || target);
     if (!compose && !onButton) return; // Ctrl+Enter outside any compose is not a send
     block(event);
-    if (event.type === 'keydown' && !event.repeat && compose) attempt(compose);
+    if (event.type === 'keydown' && !event.repeat && compose) attempt(compose, onButton || null);
   }
 
   for (const type of POINTER_EVENTS) window.addEventListener(type, onPointer, true);

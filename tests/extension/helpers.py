@@ -71,6 +71,14 @@ def still_nothing_sent(page, seconds: float = 0.4) -> bool:
     return sent(page) == []
 
 
+def wait_calls(stub, path: str, count: int = 1, timeout: float = 3.0) -> list[dict]:
+    """Wait until the stub service has received `count` calls on `path` (some follow the send)."""
+    deadline = time.monotonic() + timeout
+    while len(stub.calls(path)) < count and time.monotonic() < deadline:
+        time.sleep(0.02)
+    return stub.calls(path)
+
+
 def pairs(recipients: list[dict]) -> list[tuple[str, str]]:
     """(field, address) pairs, sorted, for comparing recipient lists."""
     return sorted((r["field"], r["address"]) for r in recipients)

@@ -105,3 +105,21 @@ def test_a_refused_token_makes_the_extension_ask_again_and_retry_works(
         wait_sent(page)
     finally:
         context.close()
+
+
+def test_a_send_right_after_start_up_does_not_wait_for_the_policy_service(
+    playwright_session, fixture_server, stub, tmp_path
+):
+    # Chromium answers managed storage only ~5 s after start-up; the first check must not wait.
+    context, worker = launch(playwright_session, tmp_path / "profile")
+    try:
+        browser = Browser(context, worker, fixture_server)
+        worker.evaluate(
+            "s => chrome.storage.local.set(s)", {"serverUrl": stub.url, "token": stub.token}
+        )
+        page = browser.open("gmail")
+        page.evaluate("__fixture.compose({to: [{name: '', address: 'k.sato@example.com'}]})")
+        page.click(".T-I.aoO")
+        Dialog(page).wait_rows(timeout=1.0)
+    finally:
+        context.close()

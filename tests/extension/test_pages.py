@@ -120,3 +120,40 @@ def test_wrong_send_report_says_when_it_could_not_be_recorded(paired, stub):
     error.wait_for(state="visible")
     assert "disk full" in error.inner_text()
     assert page.locator("#done").is_hidden()
+
+
+WEBMAIL_TAB = {"url": "https://mail.google.com/mail/u/0/"}
+SENDERS = {
+    "webmail content script": {"tab": WEBMAIL_TAB, "url": WEBMAIL_TAB["url"]},
+    "options page": {"url": f"{EXTENSION_ORIGIN}/options/options.html"},
+    "another extension": {
+        "id": "abcdefghijklmnopabcdefghijklmnop",
+        "url": "chrome-extension://abcdefghijklmnopabcdefghijklmnop/",
+    },
+}
+
+
+@pytest.mark.parametrize(
+    ("sender", "action", "allowed"),
+    [
+        ("webmail content script", "check", True),
+        ("webmail content script", "saveSettings", False),
+        ("webmail content script", "reportIncident", False),
+        ("options page", "saveSettings", True),
+        ("another extension", "check", False),
+    ],
+)
+def test_the_message_table_checks_who_is_asking(paired, stub, sender, action, allowed):
+    who = {"id": paired.worker.evaluate("chrome.runtime.id"), **SENDERS[sender]}
+    args = {
+        "check": {"request": {"recipients": [{"field": "to", "address": "kacho@agency.go.jp"}]}},
+        "saveSettings": {"values": {"token": "changed-by-a-page"}},
+        "reportIncident": {"check_id": None, "address": "a@example.com", "note": ""},
+    }[action]
+    answer = paired.worker.evaluate(
+        "([message, sender]) => AtesakiMessages.handle(message, sender)",
+        [{"action": action, "args": args}, who],
+    )
+    assert answer["ok"] is allowed, answer
+    token = paired.worker.evaluate("chrome.storage.local.get('token')")["token"]
+    assert (token == "changed-by-a-page") is (allowed and action == "saveSettings")

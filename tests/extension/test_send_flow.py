@@ -12,6 +12,7 @@ from .helpers import (
     pairs,
     sent,
     still_nothing_sent,
+    wait_calls,
     wait_sent,
 )
 
@@ -49,7 +50,7 @@ def test_send_is_held_until_every_recipient_is_ticked_then_goes_once(paired, stu
     dialog.wait_closed()
     assert len(sent(page)) == 1
     # The final recipients are reported to the service after the send.
-    (record,) = stub.calls("/v1/sends")
+    (record,) = wait_calls(stub, "/v1/sends")
     assert record["check_id"] == "c_1"
     assert pairs(record["recipients"]) == pairs(message["recipients"])
 
@@ -109,7 +110,7 @@ def test_a_pass_verdict_sends_with_no_dialog(paired, stub):
     (message,) = wait_sent(page)
     assert pairs(message["recipients"]) == [("to", "kacho@agency.go.jp")]
     assert page.evaluate("window.__dialogSeen") is None
-    assert [r["check_id"] for r in stub.calls("/v1/sends")] == ["c_1"]
+    assert [r["check_id"] for r in wait_calls(stub, "/v1/sends")] == ["c_1"]
 
 
 @pytest.mark.parametrize("trigger", ["click", "mouseup"])
@@ -121,6 +122,18 @@ def test_a_double_click_on_send_sends_once(paired, stub, trigger):
     page.wait_for_timeout(300)
     assert len(sent(page)) == 1
     assert len(stub.calls("/v1/check")) == 1
+
+
+def test_send_and_archive_is_replayed_as_send_and_archive(paired, stub):
+    page = paired.open("gmail", "archive=1")
+    compose(page, to=[OUTSIDER])
+    page.click(".Uo")
+    dialog = Dialog(page).wait_rows()
+    assert sent(page) == []
+    dialog.tick_all()
+    dialog.hook("send").click()
+    (message,) = wait_sent(page)
+    assert message["via"] == "archive"
 
 
 def test_double_pressing_the_dialogs_send_sends_once(paired, stub):
