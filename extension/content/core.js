@@ -165,16 +165,26 @@
     if (state.response.verdict !== 'approve') ask('recordSend', record);
   }
 
-  async function swap(state, recipient, person) {
-    const changed = await adapter.replaceRecipient(state.compose, recipient.field, recipient.address, person);
-    await new Promise((resolve) => setTimeout(resolve, 60)); // let the webmail redraw its chips
-    runCheck(state.compose, changed ? t('noticeSwapped', [person.address]) : t('noticeSwapFailed'));
+  /** Change the compose, then check it again; the old rows go at once so none can be ticked stale. */
+  async function changeAndCheck(state, change, done, failed) {
+    state.response = null;
+    state.dialog.checking(state.request.subject);
+    const changed = await change();
+    await new Promise((resolve) => setTimeout(resolve, 0)); // let the webmail redraw its chips
+    runCheck(state.compose, changed ? done : failed);
   }
 
-  async function moveToBcc(state, recipients) {
-    const changed = await adapter.moveToBcc(state.compose, recipients);
-    await new Promise((resolve) => setTimeout(resolve, 60));
-    runCheck(state.compose, changed ? t('noticeMovedToBcc') : t('noticeMoveFailed'));
+  function swap(state, recipient, person) {
+    return changeAndCheck(
+      state,
+      () => adapter.replaceRecipient(state.compose, recipient.field, recipient.address, person),
+      t('noticeSwapped', [person.address]),
+      t('noticeSwapFailed'),
+    );
+  }
+
+  function moveToBcc(state, recipients) {
+    return changeAndCheck(state, () => adapter.moveToBcc(state.compose, recipients), t('noticeMovedToBcc'), t('noticeMoveFailed'));
   }
 
   /** A send was attempted on this compose: hold it and start the check (once at a time). */

@@ -35,6 +35,16 @@ class Dialog:
             "els => els.map(e => e.dataset.address)"
         )
 
+    def wait_addresses(self, expected: list[str], timeout: float = 5.0) -> None:
+        """Wait until the rows show exactly these addresses (after a re-check)."""
+        self.page.wait_for_function(
+            """(want) => { const root = document.querySelector('[data-atesaki=dialog]')?.shadowRoot;
+                const got = root ? [...root.querySelectorAll('li[data-address]')].map(e => e.dataset.address) : [];
+                return JSON.stringify(got) === JSON.stringify(want); }""",
+            arg=expected,
+            timeout=timeout * 1000,
+        )
+
     def tick_all(self) -> None:
         """Tick every row by hand (there is no "tick all" in the dialog)."""
         ticks = self.hook("tick")

@@ -415,3 +415,47 @@ def test_approve_sends_nothing_until_the_service_grants_the_code(paired, stub):
     assert stub.calls("/v1/approvals")[0] == {"check_id": "c_1", "checker": "k1", "code": "123456"}
     (record,) = stub.calls("/v1/sends")
     assert record["release_token"] == "r_1"
+
+
+def test_a_lookalike_domain_offers_the_real_domain(paired, stub):
+    lookalike = {
+        "code": "lookalike_domain",
+        "severity": "high",
+        "message": "gmial.com imitates gmail.com.",
+        "related": [{"domain": "gmail.com"}],
+    }
+    stub.on("POST", "/v1/check", check_answer(stub, per_address={"k.sato@gmial.com": [lookalike]}))
+    page = paired.open("gmail")
+    compose(page, to=[{"name": "佐藤 健二", "address": "k.sato@gmial.com"}])
+    page.click(SEND["gmail"])
+    dialog = Dialog(page).wait_rows()
+    dialog.root.locator('[data-atesaki="did-you-mean"][data-address="k.sato@gmail.com"]').click()
+    dialog.wait_addresses(["k.sato@gmail.com"])
+    assert pairs(page.evaluate("__fixture.read('0')")) == [("to", "k.sato@gmail.com")]
+    assert sent(page) == []
+
+
+def test_an_expired_check_is_done_again_rather_than_sent(paired, stub):
+    stub.on("POST", "/v1/check", check_answer(stub, verdict="approve"))
+    stub.on(
+        "GET", "/v1/checkers", lambda body: (200, {"checkers": [{"id": "k1", "name": "鈴木 花子"}]})
+    )
+    expired = {
+        "ok": False,
+        "error": "not_found",
+        "message": "unknown or expired check",
+        "status": 404,
+    }
+    stub.on("POST", "/v1/approvals", lambda body: (404, expired))
+    page = paired.open("gmail")
+    compose(page, to=[OUTSIDER])
+    page.click(SEND["gmail"])
+    dialog = Dialog(page).wait_rows()
+    dialog.tick_all()
+    dialog.hook("checker").select_option(label="鈴木 花子")
+    dialog.hook("code").fill("123456")
+    dialog.hook("send").click()
+    wait_calls(stub, "/v1/check", 2)
+    dialog.wait_rows()
+    assert not dialog.send_enabled(), "the new check starts unticked"
+    assert still_nothing_sent(page)
