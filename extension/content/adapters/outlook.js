@@ -53,7 +53,8 @@
 
   function isSendShortcut(event) {
     if (event.key === 'Enter' && (event.ctrlKey || event.metaKey) && !event.altKey) return true;
-    // Outlook's own: Alt+S sends.
+    // Outlook's own: Alt+S sends (not on a Mac, where Option+S types a character such as ß).
+    if (/Mac/.test(navigator.platform)) return false;
     return event.altKey && !event.ctrlKey && !event.metaKey && (event.key === 's' || event.key === 'S' || event.code === 'KeyS');
   }
 
