@@ -326,8 +326,13 @@ def test_findings_use_the_browser_language_message(paired, stub):
 
 @pytest.mark.parametrize(
     ("breakage", "error"),
-    [("down", "service_down"), ("token", "unauthorized"), ("slow", "timeout")],
-    ids=["service-down", "wrong-token", "no-answer-in-3s"],
+    [
+        ("down", "service_down"),
+        ("token", "unauthorized"),
+        ("unpaired", "not_paired"),
+        ("slow", "timeout"),
+    ],
+    ids=["service-down", "wrong-token", "never-paired", "no-answer-in-3s"],
 )
 def test_when_the_check_cannot_be_done_nothing_is_sent_and_retry_works(
     paired, stub, breakage, error
@@ -336,6 +341,8 @@ def test_when_the_check_cannot_be_done_nothing_is_sent_and_retry_works(
         paired.configure(serverUrl="http://127.0.0.1:9", token=stub.token)
     elif breakage == "token":
         paired.configure(serverUrl=stub.url, token="wrong")
+    elif breakage == "unpaired":
+        paired.configure(serverUrl=stub.url)
     else:
         stub.delay = 3.5
     page = paired.open("gmail")
@@ -459,3 +466,18 @@ def test_an_expired_check_is_done_again_rather_than_sent(paired, stub):
     dialog.wait_rows()
     assert not dialog.send_enabled(), "the new check starts unticked"
     assert still_nothing_sent(page)
+
+
+def test_cancel_while_checking_means_a_late_pass_sends_nothing(paired, stub):
+    stub.delay = 1.0
+    page = paired.open("gmail")
+    compose(page, to=[COLLEAGUE])  # internal only: the answer will be `pass`
+    page.click(SEND["gmail"])
+    dialog = Dialog(page)
+    dialog.hook("cancel").wait_for(state="visible", timeout=2000)
+    assert dialog.hook("tick").count() == 0, "while checking there is nothing to tick"
+    dialog.hook("cancel").click()
+    wait_calls(stub, "/v1/check")
+    page.wait_for_timeout(1300)  # the pass arrives after the cancel
+    assert sent(page) == []
+    assert stub.calls("/v1/sends") == []
