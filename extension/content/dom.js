@@ -1,6 +1,20 @@
 /* DOM helpers the adapters share: reading text, and acting on the page the way a user would. */
 'use strict';
 
+/*
+ * Every adapter (content/adapters/*.js) pushes one object onto AtesakiAdapters:
+ *   name                       'gmail' | 'outlook' | 'roundcube'
+ *   matches(location)          true on the pages it serves
+ *   composes(document)         every open compose root
+ *   composeOf(node)            the compose a node (e.g. a Send button) belongs to, or null
+ *   sendButtonOf(node)         the Send button a node is (inside), or null
+ *   sendButton(compose)        the button the core presses to release a checked send
+ *   isSendShortcut(keyEvent)   the webmail's send shortcuts (Ctrl/Cmd+Enter, ...)
+ *   read(compose)              {sender, kind, subject, recipients:[{field, address, name}],
+ *                               thread_recipients, body, attachments:[{name}]} (a /v1/check request)
+ *   replaceRecipient(compose, field, oldAddress, {name, address}) -> Promise<bool>
+ *   moveToBcc(compose, recipients) -> Promise<bool>
+ */
 globalThis.AtesakiAdapters = globalThis.AtesakiAdapters || [];
 
 globalThis.AtesakiDom = (() => {
