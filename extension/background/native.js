@@ -10,7 +10,10 @@ const AtesakiNative = (() => {
     if (!chrome.runtime.sendNativeMessage) return { ok: false, error: 'unavailable' };
     let answer;
     try {
-      answer = await chrome.runtime.sendNativeMessage(HOST, { type: 'hello' });
+      // Firefox does not tell the host our moz-extension:// origin (Chrome passes it as an
+      // argument); the host accepts this field only from an add-on it was installed for.
+      const origin = new URL(chrome.runtime.getURL('')).origin;
+      answer = await chrome.runtime.sendNativeMessage(HOST, { type: 'hello', origin });
     } catch (error) {
       // No host installed, or not allowed for this extension: pasting a token stays the fallback.
       return { ok: false, error: 'unavailable', message: String(error && error.message) };

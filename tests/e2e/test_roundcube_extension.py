@@ -245,11 +245,6 @@ def test_keyboard_send_is_intercepted_like_the_button(protected_user, sink, chec
     assert assert_exactly_one(sink).rcpt_tos == ["k.sato@example.com"]
 
 
-@pytest.mark.xfail(
-    reason="extension: content/dialog.js shows 'move to Bcc' only for a message-level "
-    "visible_external_recipients finding, and the service reports it on each recipient",
-    strict=False,
-)
 def test_move_to_bcc_hides_two_outside_organisations_from_each_other(
     protected_user, sink, checker, screenshots
 ):
@@ -282,12 +277,6 @@ def test_move_to_bcc_hides_two_outside_organisations_from_each_other(
     assert "ito@beta-kogyo.co.jp" not in sent.header_addresses()
 
 
-@pytest.mark.xfail(
-    reason="extension: Roundcube's no-subject prompt has its own button.send, which "
-    "content/core.js takes for a new Send and swallows (docs/e2e.md); remove this mark "
-    "once the prompt's button is let through",
-    strict=False,
-)
 def test_roundcube_no_subject_prompt_after_the_check_sends_once(protected_user, sink, checker):
     user = protected_user
     user.compose()

@@ -6,7 +6,6 @@ import functools
 import http.server
 import json
 import os
-import shutil
 import threading
 import time
 from collections.abc import Callable
@@ -14,13 +13,14 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import CHROMIUM, chromium_available  # noqa: F401 - re-exported to the suites
+
 ROOT = Path(__file__).resolve().parents[2]
 EXTENSION_DIR = ROOT / "extension"
 FIXTURES = ROOT / "tests" / "fixtures" / "webmail"
 # Fixed by the "key" in extension/manifest.json (docs/extension.md).
 EXTENSION_ID = "gnakhgefebngjhmafnbfibchdiaafgkl"
 EXTENSION_ORIGIN = f"chrome-extension://{EXTENSION_ID}"
-CHROMIUM = "/usr/lib/chromium/chromium"
 CHROMIUM_ARGS = [
     f"--disable-extensions-except={EXTENSION_DIR}",
     f"--load-extension={EXTENSION_DIR}",
@@ -41,10 +41,6 @@ FAKE_HOSTS = {
 
 pytestmark = pytest.mark.browser
 
-
-def chromium_available() -> bool:
-    """True when Debian's Chromium is installed where the tests expect it."""
-    return Path(CHROMIUM).exists() or shutil.which("chromium") is not None
 
 
 class StubService:
@@ -202,16 +198,6 @@ def fixture_server():
     server.shutdown()
     server.server_close()
 
-
-@pytest.fixture(scope="session")
-def playwright_session():
-    """One Playwright driver for the whole run."""
-    if not chromium_available():
-        pytest.skip("Debian's Chromium is not installed")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        yield p
 
 
 def launch(playwright, profile: Path, lang: str = "en"):
