@@ -109,18 +109,19 @@ class RoundcubeUser:
         menu = self.page.locator("#headers-menu")
         item = menu.locator(f'a.recipient[data-target="{field}"]')
         # The menu toggles: a click while it is still closing from the last pick closes
-        # it, and on a busy machine the first click can land before Roundcube bound it.
-        for attempt in range(3):
-            menu.wait_for(state="hidden")
-            self.page.locator('#compose_to a[data-popup="headers-menu"]').click()
+        # it, and on a busy machine a click can land before Roundcube bound it or just
+        # as the menu closes again. Try as a person would, a few times.
+        for attempt in range(4):
             try:
-                item.wait_for(state="visible", timeout=4000)
+                menu.wait_for(state="hidden", timeout=4000)
+                self.page.locator('#compose_to a[data-popup="headers-menu"]').click()
+                item.click(timeout=3000)
+                row.wait_for(state="visible", timeout=3000)
                 break
             except PlaywrightTimeout:
-                if attempt == 2:
+                if attempt == 3:
                     raise
                 self.page.keyboard.press("Escape")
-        item.click()
         row.wait_for(state="visible")
         menu.wait_for(state="hidden")
 
