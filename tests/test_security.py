@@ -78,9 +78,9 @@ HOSTS = [
 def test_host_allow_list_is_checked_first(service, host, status, path):
     host = host.format(port=service.port) if host else host
     if path == "/v1/check":
-        got, headers, body = post_json(service, host=host)
+        got, _, body = post_json(service, host=host)
     else:
-        got, headers, body = raw_request(service, "GET", path, host=host)
+        got, _, body = raw_request(service, "GET", path, host=host)
     if status == 403:
         assert got == 403
         assert body["error"] == "bad_host"
@@ -207,9 +207,9 @@ def test_more_than_500_recipients_get_413(service):
 ])
 def test_every_response_is_no_store_nosniff_and_cookieless(service, method, path, kwargs):
     if method == "POST":
-        status, headers, _ = post_json(service, path, **kwargs)
+        _, headers, _ = post_json(service, path, **kwargs)
     else:
-        status, headers, _ = raw_request(service, method, path)
+        _, headers, _ = raw_request(service, method, path)
     assert headers["cache-control"] == "no-store"
     assert headers["x-content-type-options"] == "nosniff"
     assert "set-cookie" not in headers
