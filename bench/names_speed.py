@@ -183,15 +183,18 @@ def main() -> None:
         if ref % 10 == 0:
             kb.add_history(HistoryEntry(address, name, ref % 7, None, None))
     settings = Settings()
-    for label, cold in (("first time a surname is seen", True), ("surname checked before", False)):
+    t0 = time.perf_counter()
+    kb.ranked(set(), 1)  # the rank table: built once, as the service's warm-up does
+    print(f"rank table for {len(kb.people):,} people: {(time.perf_counter() - t0) * 1e3:.0f} ms")
+    for label, again in (("first time a surname is seen", False), ("surname checked before", True)):
         check_times = []
         for i, (name, address) in enumerate(queries[:500]):
             recipient = Recipient(i, "to", address, name, address.partition("@")[2], True, False)
             ctx = CheckContext(CheckRequest((recipient,), kind="new"), kb, settings)
-            if cold:
-                names_checks._rankings.clear()
-            else:  # a draft is checked again, or another message to the same surname
+            if again:  # a draft is checked again, or another message to the same surname
                 list(check_surname_homonym(ctx))
+            else:
+                names_checks._rankings.clear()
             t0 = clock()
             list(check_surname_homonym(ctx))
             list(check_name_mismatch(ctx))

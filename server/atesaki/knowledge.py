@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gc
 import hashlib
+import heapq
 import hmac
 import json
 import logging
@@ -70,6 +71,18 @@ class Knowledge:
         self._history: dict[str, HistoryEntry] = {}
         self._index = SurnameIndex()
         self._domains: set[str] = set()
+        # ref -> (external?, -times written to, name, ref): "most likely intended first".
+        # Built on first use (not stored in the snapshot) and kept current by add_*.
+        self._ranks: dict[str, tuple] | None = None
+        self.rank_version = 0  # moves on whenever someone's rank may have changed
+
+    def __getstate__(self) -> dict:
+        state = dict(self.__dict__)
+        state["_ranks"] = None  # cheaper to rebuild than to unpickle
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
 
     # --- building -----------------------------------------------------------------
 
@@ -80,12 +93,42 @@ class Knowledge:
             self._by_address.setdefault(address, []).append(person)
             self._domains.add(address.rpartition("@")[2])
         self._index.add(person.ref, person.profile)
+        self.rank_version += 1
+        if self._ranks is not None:
+            self._ranks[person.ref] = self._rank_of(person)
+
+    def _rank_of(self, person: Person) -> tuple:
+        history = self._history
+        count = max((history[a].count for a in person.addresses if a in history), default=0)
+        return (not person.internal, -count, person.name, person.ref)
+
+    def rank_key(self, ref: str) -> tuple:
+        """Sort key putting the most likely intended person first: internal, then most written to."""
+        ranks = self._ranks
+        if ranks is None:
+            ranks = self._ranks = {ref: self._rank_of(p) for ref, p in self.people.items()}
+        return ranks[ref]
+
+    def ranked(self, refs, keep: int) -> list[Person]:
+        """The ``keep`` most likely intended of ``refs``, best first (no pass over Person objects)."""
+        ranks = self._ranks
+        if ranks is None:
+            ranks = self._ranks = {ref: self._rank_of(p) for ref, p in self.people.items()}
+        return [self.people[ref] for ref in heapq.nsmallest(keep, refs, key=ranks.__getitem__)]
+
+    def namesake_refs(self, profile: NameProfile) -> set[str]:
+        """Refs of the people whose surname matches this name's."""
+        return self._index.namesakes(profile)
 
     def add_history(self, entry: HistoryEntry, profile: NameProfile | None = None) -> None:
         """Record history for an address; an address nobody else knows becomes a person too."""
         key = entry.address.lower()
         self._history[key] = entry
         self._domains.add(key.rpartition("@")[2])
+        self.rank_version += 1
+        if self._ranks is not None:
+            for person in self._by_address.get(key, ()):
+                self._ranks[person.ref] = self._rank_of(person)
         if key not in self._by_address:
             self.add_person(
                 Person(

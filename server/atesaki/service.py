@@ -53,6 +53,7 @@ class Service:
 
         warm_up()
         kb = self.knowledge()
+        kb.ranked(set(), 1)  # the namesake rank table
         detector_for(kb, self.settings())
         name_matchers_for(kb)
 

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from operator import itemgetter
 from weakref import WeakKeyDictionary
 
-from cachetools import TTLCache
+from cachetools import LRUCache
 
 from atesaki.checks import CheckContext, Finding, Recipient, register
 from atesaki.i18n import Text
@@ -132,34 +132,37 @@ def _rank(kb: Knowledge, people: Iterable[Person], regular: int, keep: int = MAX
     return [(p, c, a) for _, p, c, a in top], strong
 
 
-# Ranking namesakes touches each of them (1,500 佐藤 in a directory of 100,000), so a
-# ranking is kept per Knowledge for a short while: the same surnames come back on
-# every check of a draft. New people (len(kb.people)) start a fresh ranking; a send
-# that changes someone's count shows up in the order within RANK_TTL seconds.
-RANK_TTL = 30.0
 _SPARE = 8  # extra entries so the recipient's own records can be dropped afterwards
+# The same surnames come back on every check of a draft: a ranking is kept per
+# Knowledge until someone's rank may have changed (a send, a new person).
 _rankings: WeakKeyDictionary = WeakKeyDictionary()
 _rankings_lock = threading.Lock()
 
 
 def _ranked_namesakes(kb: Knowledge, profiles: list[NameProfile], regular: int):
-    """(top entries, strong refs, how many) for everyone sharing a surname with ``profiles``."""
-    key = (tuple(p.surname_keys for p in profiles), len(kb.people), regular)
+    """(top entries, strong refs, how many) for everyone sharing a surname with ``profiles``.
+
+    The Knowledge keeps a rank key per person (internal first, then most written to), so
+    picking the top few of 1,500 佐藤 is one heap pass over refs, not a pass over people.
+    """
+    key = (tuple(p.surname_keys for p in profiles), regular)
+    version = kb.rank_version
     with _rankings_lock:
         cache = _rankings.get(kb)
         if cache is None:
-            cache = _rankings[kb] = TTLCache(maxsize=1024, ttl=RANK_TTL)
+            cache = _rankings[kb] = LRUCache(maxsize=2048)
         hit = cache.get(key)
-    if hit is not None:
-        return hit
+    if hit is not None and hit[0] == version:
+        return hit[1]
     if len(profiles) == 1:
-        found = kb.namesakes(profiles[0])
+        refs = kb.namesake_refs(profiles[0])
     else:
-        found = list({p.ref: p for profile in profiles for p in kb.namesakes(profile)}.values())
-    top, strong = _rank(kb, found, regular, keep=MAX_RELATED + _SPARE)
-    result = (top, strong, len(found))
+        refs = set().union(*(kb.namesake_refs(p) for p in profiles))
+    top, strong = _rank(kb, kb.ranked(refs, MAX_RELATED + _SPARE), regular,
+                        keep=MAX_RELATED + _SPARE)
+    result = (top, strong, len(refs))
     with _rankings_lock:
-        cache[key] = result
+        cache[key] = (version, result)
     return result
 
 
