@@ -11,6 +11,7 @@ import gc
 import hashlib
 import heapq
 import hmac
+import itertools
 import json
 import logging
 import os
@@ -74,11 +75,12 @@ class Knowledge:
         # ref -> (external?, -times written to, name, ref): "most likely intended first".
         # Built on first use (not stored in the snapshot) and kept current by add_*.
         self._ranks: dict[str, tuple] | None = None
+        self._notable: set[str] = set()
         self.rank_version = 0  # moves on whenever someone's rank may have changed
 
     def __getstate__(self) -> dict:
         state = dict(self.__dict__)
-        state["_ranks"] = None  # cheaper to rebuild than to unpickle
+        state["_ranks"], state["_notable"] = None, set()  # cheaper to rebuild than to unpickle
         return state
 
     def __setstate__(self, state: dict) -> None:
@@ -95,26 +97,48 @@ class Knowledge:
         self._index.add(person.ref, person.profile)
         self.rank_version += 1
         if self._ranks is not None:
-            self._ranks[person.ref] = self._rank_of(person)
+            self._set_rank(person)
 
     def _rank_of(self, person: Person) -> tuple:
         history = self._history
         count = max((history[a].count for a in person.addresses if a in history), default=0)
         return (not person.internal, -count, person.name, person.ref)
 
+    def _set_rank(self, person: Person) -> None:
+        rank = self._rank_of(person)
+        self._ranks[person.ref] = rank
+        # "Notable": staff, or someone the user has written to. The few of them are
+        # ranked exactly; the many strangers sharing a surname only fill up the list.
+        if rank[0] is False or rank[1]:
+            self._notable.add(person.ref)
+        else:
+            self._notable.discard(person.ref)
+
+    def _ensure_ranks(self) -> dict[str, tuple]:
+        if self._ranks is None:
+            self._ranks, self._notable = {}, set()
+            for person in self.people.values():
+                self._set_rank(person)
+        return self._ranks
+
     def rank_key(self, ref: str) -> tuple:
         """Sort key putting the most likely intended person first: internal, then most written to."""
-        ranks = self._ranks
-        if ranks is None:
-            ranks = self._ranks = {ref: self._rank_of(p) for ref, p in self.people.items()}
-        return ranks[ref]
+        return self._ensure_ranks()[ref]
+
+    # Strangers (external, never written to) beyond this many are not ranked by name:
+    # any of them is as unlikely as another, and ranking 1,500 of them costs a millisecond.
+    STRANGERS_RANKED = 64
 
     def ranked(self, refs, keep: int) -> list[Person]:
-        """The ``keep`` most likely intended of ``refs``, best first (no pass over Person objects)."""
-        ranks = self._ranks
-        if ranks is None:
-            ranks = self._ranks = {ref: self._rank_of(p) for ref, p in self.people.items()}
-        return [self.people[ref] for ref in heapq.nsmallest(keep, refs, key=ranks.__getitem__)]
+        """The ``keep`` most likely intended of ``refs``, best first."""
+        ranks = self._ensure_ranks()
+        refs = refs if isinstance(refs, (set, frozenset)) else set(refs)
+        notable = refs & self._notable
+        top = heapq.nsmallest(keep, notable, key=ranks.__getitem__)
+        if len(top) < keep and len(notable) < len(refs):
+            strangers = itertools.islice(refs - notable, self.STRANGERS_RANKED)
+            top += heapq.nsmallest(keep - len(top), strangers, key=ranks.__getitem__)
+        return [self.people[ref] for ref in top]
 
     def namesake_refs(self, profile: NameProfile) -> set[str]:
         """Refs of the people whose surname matches this name's."""
@@ -128,7 +152,7 @@ class Knowledge:
         self.rank_version += 1
         if self._ranks is not None:
             for person in self._by_address.get(key, ()):
-                self._ranks[person.ref] = self._rank_of(person)
+                self._set_rank(person)
         if key not in self._by_address:
             self.add_person(
                 Person(
