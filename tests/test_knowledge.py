@@ -112,3 +112,24 @@ def test_an_import_leaves_a_current_snapshot_for_the_next_start(runner, data_dir
     assert found is not None
     kb, _ = found
     assert kb.person("m-sato@agency.go.jp").name == "佐藤 美咲"
+
+
+def test_namesakes_are_ranked_staff_then_most_written_to_then_strangers(tmp_path):
+    from atesaki.knowledge import HistoryEntry, Knowledge, Person
+    from atesaki.names import person_profile
+
+    kb = Knowledge(internal)
+
+    def person(ref, name, address, source="contacts"):
+        return Person(ref, name, (address,), internal(address), source, "",
+                      person_profile(name, address=address))
+
+    kb.add_person(person("p:1", "佐藤 一郎", "ichiro@a.example"))
+    kb.add_person(person("p:2", "佐藤 二郎", "jiro@b.example"))
+    kb.add_person(person("p:3", "佐藤 美咲", "m-sato@agency.go.jp", "directory"))
+    kb.add_history(HistoryEntry("jiro@b.example", "佐藤 二郎", 9, None, None))
+    refs = kb.namesake_refs(person_profile("佐藤 健二"))
+    assert {"p:1", "p:2", "p:3"} <= refs
+    assert [p.ref for p in kb.ranked(refs, 3)][:3] == ["p:3", "p:2", "p:1"]
+    kb.add_history(HistoryEntry("ichiro@a.example", "佐藤 一郎", 20, None, None))
+    assert [p.ref for p in kb.ranked(refs, 3)][:3] == ["p:3", "p:1", "p:2"]
