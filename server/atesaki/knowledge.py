@@ -127,7 +127,7 @@ class Knowledge:
 
     # Strangers (external, never written to) beyond this many are not ranked by name:
     # any of them is as unlikely as another, and ranking 1,500 of them costs a millisecond.
-    STRANGERS_RANKED = 64
+    STRANGERS_RANKED = 24
 
     def ranked(self, refs, keep: int) -> list[Person]:
         """The ``keep`` most likely intended of ``refs``, best first."""

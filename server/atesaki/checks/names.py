@@ -158,8 +158,12 @@ def _ranked_namesakes(kb: Knowledge, profiles: list[NameProfile], regular: int):
         refs = kb.namesake_refs(profiles[0])
     else:
         refs = set().union(*(kb.namesake_refs(p) for p in profiles))
-    top, strong = _rank(kb, kb.ranked(refs, MAX_RELATED + _SPARE), regular,
-                        keep=MAX_RELATED + _SPARE)
+    top, strong = [], []
+    for person in kb.ranked(refs, MAX_RELATED + _SPARE):  # already best first
+        count, address = _person_count(kb, person)
+        if person.internal or count >= regular:
+            strong.append(person.ref)
+        top.append((person, count, address))
     result = (top, strong, len(refs))
     with _rankings_lock:
         cache[key] = (version, result)
