@@ -218,6 +218,17 @@ os.environ.setdefault("ATESAKI_TEST", "1")
 
 
 CHROMIUM = "/usr/lib/chromium/chromium"
+# Debian's Chromium on a machine without a network or a sandbox (FACTS.md): without the
+# background-networking flags it keeps trying to reach Google's hosts.
+CHROMIUM_FLAGS = (
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+)
 
 
 def chromium_available() -> bool:

@@ -12,9 +12,10 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import CHROMIUM, CHROMIUM_FLAGS
+
 pytestmark = pytest.mark.browser
 
-CHROMIUM = "/usr/lib/chromium/chromium"
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 REBIND_HOST = "atesaki-rebind.test"  # resolves to 127.0.0.1 inside the browser only
 
@@ -24,9 +25,7 @@ def browser(playwright_session):
     """Headless Debian Chromium; a fresh context (profile) per test."""
     browser = playwright_session.chromium.launch(
         executable_path=CHROMIUM, headless=True,
-        args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-              "--disable-component-update", "--disable-sync", "--no-first-run",
-              f"--host-resolver-rules=MAP {REBIND_HOST} 127.0.0.1"])
+        args=[*CHROMIUM_FLAGS, f"--host-resolver-rules=MAP {REBIND_HOST} 127.0.0.1"])
     yield browser
     browser.close()
 

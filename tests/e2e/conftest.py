@@ -23,6 +23,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import CHROMIUM_FLAGS
+
 from .servers import MailStack, SmtpSink, missing_binaries
 from .webmail import RoundcubeUser
 
@@ -32,15 +34,7 @@ EXTENSION_DIR = Path(
 )
 
 CHROMIUM = Path("/usr/lib/chromium/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
+CHROMIUM_ARGS = list(CHROMIUM_FLAGS)
 
 # Seconds each setup step took, per run of it, for the summary line.
 _timings: dict[str, list[float]] = {}

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import CHROMIUM, chromium_available  # noqa: F401 - re-exported to the suites
+from tests.conftest import CHROMIUM, CHROMIUM_FLAGS, chromium_available  # noqa: F401 - re-exported
 
 ROOT = Path(__file__).resolve().parents[2]
 EXTENSION_DIR = ROOT / "extension"
@@ -24,13 +24,7 @@ EXTENSION_ORIGIN = f"chrome-extension://{EXTENSION_ID}"
 CHROMIUM_ARGS = [
     f"--disable-extensions-except={EXTENSION_DIR}",
     f"--load-extension={EXTENSION_DIR}",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
+    *CHROMIUM_FLAGS,
 ]
 # The fake public hosts: Playwright answers them with the fixture pages, so the manifest's
 # built-in matches apply exactly as on the real sites.
