@@ -316,3 +316,25 @@ def test_name_beside_an_address_in_a_quoted_header_is_a_name():
 def test_organisation_beside_an_address_is_not_a_name():
     body = LEAD + "From: 中央行政庁 広報室 <kouho2@agency.go.jp>\nTo: 株式会社ABC <s2@abc.jp>\n"
     assert [kind for kind, _ in found(body)] == ["email", "email"]
+
+
+def test_remembered_number_outcomes_give_the_same_hits_as_a_fresh_look(monkeypatch):
+    """A thread repeats its signatures; replaying an outcome must change nothing found."""
+    import atesaki.content as content
+
+    mails = (
+        "山本様\n\nお世話になっております。\n\n"
+        "株式会社ABC商事 総務部 山本 太郎\n〒150-0001 東京都渋谷区神宮前1-2-3\n"
+        "TEL 03-5555-0123 / 携帯 090-1111-2222\n"
+        "注文番号 2024-000123、口座 1234567890123\n\n"
+        "田中 一郎様の携帯は 080-2222-3333 です。\n\n"
+    )
+    body = (mails * 6) + "> " + mails.replace("\n", "\n> ") + "転送: 090-1111-2222 までどうぞ"
+    circle = content.Circle.of(["t.yamamoto@abc-shoji.co.jp"], ["山本 太郎"])
+    remembered = content.scan_personal_data(body, circle=circle)
+    monkeypatch.setattr(content, "_classify_number_seen",
+                        lambda body, start, number: content._classify_number(body, start, number))
+    fresh = content.scan_personal_data(body, circle=circle)
+    assert remembered == fresh
+    phones = [hit for hit in fresh if hit.kind == "phone"]
+    assert phones and all(hit.value == "08022223333" for hit in phones)

@@ -487,6 +487,7 @@ class _Body:
         self.header_names: list[str] = []  # names written next to the circle's addresses
         self.display_names: list[Hit] = []  # names written next to anyone else's
         self.own_values: set[str] = set()  # phone numbers and postal codes in own signatures
+        self.number_outcomes: dict[tuple, tuple] = {}  # see _classify_number_seen
         self._breaks: tuple[list[int], list[int]] | None = None
         self._own_blocks: dict[int, bool] = {}
 
@@ -652,7 +653,7 @@ def _numbers(body: _Body) -> Iterator[Hit]:
             budget -= 1
             if budget < 0:
                 return
-            found = _classify_number(body, start + pos, normal[pos : pos + _NUMBER_MAX])
+            found = _classify_number_seen(body, start + pos, normal[pos : pos + _NUMBER_MAX])
             if found:
                 length, hit = found
                 if hit is not None:
@@ -671,6 +672,45 @@ def _line_before(text: str, start: int, width: int = 40) -> str:
     """Up to ``width`` characters before ``start`` on its line, lower-cased."""
     line_start = text.rfind("\n", max(0, start - width), start) + 1
     return text[max(line_start, start - width) : start].lower()
+
+
+# What decides a number's kind lies within this many characters before it (the line
+# before, an English address before a postal code) and this many after it.
+_CONTEXT_BEFORE, _CONTEXT_AFTER = 64, 24
+
+
+def _classify_number_seen(body: _Body, start: int, number: str) -> tuple[int, Hit | None] | None:
+    """``_classify_number``, remembering each outcome by its surrounding text.
+
+    A thread repeats itself: every message carries the same signatures, so the same
+    numbers come back in the same words. Their outcome is replayed at the new position.
+    """
+    text = body.text
+    left = max(0, start - _CONTEXT_BEFORE)
+    key = (text[left : start + len(number) + _CONTEXT_AFTER], start - left, number,
+           body.in_url(start), body.in_own_block(start))
+    seen = body.number_outcomes.get(key)
+    if seen is None:
+        own_before = set(body.own_values)
+        found = _classify_number(body, start, number)
+        if found is None:
+            seen = ()
+        else:
+            length, hit = found
+            if hit is None:
+                seen = (length, None, tuple(body.own_values - own_before))
+            else:
+                seen = (length, (hit.kind, hit.end - hit.start, hit.value, hit.masked), ())
+        body.number_outcomes[key] = seen
+        return found
+    if not seen:
+        return None
+    length, hit, own = seen
+    body.own_values.update(own)
+    if hit is None:
+        return length, None
+    kind, size, value, masked = hit
+    return length, body.hit(kind, start, start + size, value, masked)
 
 
 def _classify_number(body: _Body, start: int, number: str) -> tuple[int, Hit | None] | None:
