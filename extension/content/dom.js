@@ -75,5 +75,26 @@ globalThis.AtesakiDom = (() => {
     return null;
   }
 
-  return { text, setValue, press, click, outermost, closest, first };
+  /**
+   * "Did you mean" and "move to Bcc" for an adapter that can remove a chip from a field and
+   * add one: `removeFrom(compose, field, address)` and `addTo(compose, field, recipient)`,
+   * each returning true when it worked.
+   */
+  function recipientEdits(removeFrom, addTo) {
+    return {
+      async replaceRecipient(compose, field, oldAddress, recipient) {
+        return removeFrom(compose, field, oldAddress) && addTo(compose, field, recipient);
+      },
+      async moveToBcc(compose, recipients) {
+        let moved = 0;
+        for (const r of recipients) {
+          if (r.field === 'bcc') continue;
+          if (removeFrom(compose, r.field, r.address) && addTo(compose, 'bcc', r)) moved += 1;
+        }
+        return moved > 0;
+      },
+    };
+  }
+
+  return { text, setValue, press, click, outermost, closest, first, recipientEdits };
 })();

@@ -159,18 +159,7 @@
     return false;
   }
 
-  async function replaceRecipient(compose, field, oldAddress, recipient) {
-    return removeFrom(compose, field, oldAddress) && addTo(compose, field, recipient);
-  }
-
-  async function moveToBcc(compose, recipients) {
-    let moved = 0;
-    for (const r of recipients) {
-      if (r.field === 'bcc') continue;
-      if (removeFrom(compose, r.field, r.address) && addTo(compose, 'bcc', r)) moved += 1;
-    }
-    return moved > 0;
-  }
+  const { replaceRecipient, moveToBcc } = D.recipientEdits(removeFrom, addTo);
 
   AtesakiAdapters.push({
     name: 'gmail',
