@@ -11,6 +11,7 @@ from flask import Blueprint, current_app, jsonify, request
 
 from atesaki import __version__, audit, people, policy, store
 from atesaki.checks import CheckContext, CheckRequest, Recipient, run_checks
+from atesaki.domains import is_internal
 from atesaki.errors import APIError
 from atesaki.i18n import Text, pick_language
 from atesaki.knowledge import HistoryEntry
@@ -184,7 +185,8 @@ def check():
     service = current_app.extensions["atesaki"]
     settings = service.settings()
     data = json_body()
-    req = build_check_request(data, service.is_internal)
+    domains = settings.internal_domains  # read once, not once per recipient
+    req = build_check_request(data, lambda address: is_internal(address, domains))
     kb = service.knowledge()
     findings = run_checks(CheckContext(req, kb, settings))
     verdict = policy.verdict(req, findings, settings)

@@ -460,7 +460,7 @@ def verify_command(env, expected_head: str | None, as_json: bool) -> None:
         click.echo(result.summary())
         click.echo(f"head {result.head_seq}:{result.head_hash}")
     else:
-        from atesaki.importers.commands import output_language
+        from atesaki.i18n import output_language
 
         click.echo(f"FAILED {result.summary(output_language())}")
         click.echo(f"last good {result.head_seq}:{result.head_hash}")

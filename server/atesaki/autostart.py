@@ -429,7 +429,7 @@ NOT_RUNNING = Text("サービスは動作していません。", "The service is
 
 
 def _lang() -> str:
-    from atesaki.importers.commands import output_language
+    from atesaki.i18n import output_language
 
     return output_language()
 

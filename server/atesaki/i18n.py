@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 
 LANGUAGES = ("ja", "en")
@@ -42,3 +43,12 @@ def pick_language(accept_language: str | None) -> str:
         if tag.startswith("ja"):
             return "ja"
     return DEFAULT_LANGUAGE
+
+
+def output_language() -> str:
+    """The command line's language: ``ja`` when the terminal's locale is Japanese, else ``en``."""
+    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        value = os.environ.get(name)
+        if value:
+            return "ja" if value.lower().startswith("ja") else "en"
+    return "en"

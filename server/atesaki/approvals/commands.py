@@ -10,8 +10,7 @@ import click
 import segno
 
 from atesaki.approvals import core
-from atesaki.i18n import Text
-from atesaki.importers.commands import output_language
+from atesaki.i18n import Text, output_language
 from atesaki.settings import DEFAULT_PORT
 
 ENROLLED = Text("第二確認者「{name}」({id}) を登録しました。",

@@ -3,28 +3,19 @@
 from __future__ import annotations
 
 import contextlib
-import os
 import sys
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import click
 
-from atesaki.i18n import Text
+from atesaki.i18n import Text, output_language
 from atesaki.importers import FORMATS, ReadError
 
 FAILED = Text(
     "{file}: 取り込みませんでした(データベースは変更なし)",
     "{file}: nothing imported (the database is unchanged)",
 )
-
-
-def output_language() -> str:
-    """``ja`` when the terminal's locale is Japanese, else ``en``."""
-    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
-        value = os.environ.get(name)
-        if value:
-            return "ja" if value.lower().startswith("ja") else "en"
-    return "en"
 
 
 def _env(ctx: click.Context):
@@ -60,23 +51,18 @@ def report(result, lang: str) -> None:
     click.echo(f"{result.file}: {result.summary(lang)}")
 
 
-def _import_people(
-    ctx: click.Context, source: str, files: tuple[str, ...], fmt: str | None, encoding: str | None
-) -> None:
-    from atesaki.people import import_file
-
+def _each(ctx: click.Context, items: Iterable[str], run: Callable) -> None:
+    """Run ``run(conn, item)`` per file: report each, exit 2 if any could not be read."""
     lang = output_language()
     conn = _env(ctx).open_store()
     failed = False
     try:
-        for file in files:
+        for item in items:
             try:
-                size = Path(file).stat().st_size if Path(file).is_file() else 0
-                with progress(size, file) as on_read:
-                    result = import_file(conn, file, source, fmt, encoding, on_read)
+                result = run(conn, item)
             except ReadError as exc:
                 click.echo(exc.describe(lang), err=True)
-                click.echo(FAILED.format(file=file).get(lang), err=True)
+                click.echo(FAILED.format(file=item).get(lang), err=True)
                 failed = True
                 continue
             report(result, lang)
@@ -84,6 +70,19 @@ def _import_people(
         conn.close()
     if failed:
         ctx.exit(2)
+
+
+def _import_people(
+    ctx: click.Context, source: str, files: tuple[str, ...], fmt: str | None, encoding: str | None
+) -> None:
+    from atesaki.people import import_file
+
+    def run(conn, file: str):
+        size = Path(file).stat().st_size if Path(file).is_file() else 0
+        with progress(size, file) as on_read:
+            return import_file(conn, file, source, fmt, encoding, on_read)
+
+    _each(ctx, files, run)
 
 
 _format_option = click.option(
@@ -129,20 +128,4 @@ def import_history_command(ctx: click.Context, sources: tuple[str, ...]) -> None
     """Learn who you send to from sent mail: mbox files, .eml files or Maildir folders."""
     from atesaki.importers.mail import import_history
 
-    lang = output_language()
-    conn = _env(ctx).open_store()
-    failed = False
-    try:
-        for source in sources:
-            try:
-                result = import_history(conn, source)
-            except ReadError as exc:
-                click.echo(exc.describe(lang), err=True)
-                click.echo(FAILED.format(file=source).get(lang), err=True)
-                failed = True
-                continue
-            report(result, lang)
-    finally:
-        conn.close()
-    if failed:
-        ctx.exit(2)
+    _each(ctx, sources, import_history)

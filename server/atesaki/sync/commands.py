@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import click
 
-from atesaki.i18n import Text
-from atesaki.importers.commands import _env, output_language, report
+from atesaki.i18n import Text, output_language
+from atesaki.importers.commands import _env, report
 
 NEEDS_PASSWORD = Text("--bind-dn には --password-file も指定してください",
                       "--bind-dn needs --password-file")
