@@ -109,3 +109,26 @@ def test_every_setting_has_a_default_that_validates_and_help_in_both_languages()
         assert setting.validate(setting.default) == setting.default, setting.name
         assert setting.help.ja and setting.help.en
     assert Settings().as_dict().keys() == {s.name for s in SETTINGS}
+
+
+def test_pairings_at_the_same_moment_keep_every_origin(tmp_path):
+    """Two browsers' native hosts may pair at once: no error, and no origin lost."""
+    import threading
+
+    origins = ["chrome-extension://" + letter * 32 for letter in "abcdefgh"]
+    errors: list[BaseException] = []
+
+    def pair(origin: str) -> None:
+        try:
+            add_extension_origin(tmp_path, origin)
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=pair, args=(o,)) for o in origins * 3]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert sorted(load_settings(tmp_path).extension_origins) == origins
+    assert not list(tmp_path.glob("*.tmp"))

@@ -319,24 +319,33 @@ def pairing_token(data_dir: str | os.PathLike[str]) -> str:
 
 
 def add_extension_origin(data_dir: str | os.PathLike[str], origin: str) -> bool:
-    """Add an origin to ``extension_origins`` in config.toml, keeping comments; False if present."""
+    """Add an origin to ``extension_origins`` in config.toml, keeping comments; False if present.
+
+    Two browsers' native hosts may pair at the same moment: the read-modify-write holds a
+    lock beside the file, and the new text replaces the old one atomically.
+    """
     import tomlkit
+
+    from atesaki.locks import file_lock
 
     origin = origin.rstrip("/")
     _origin_list([origin])
     path = Path(data_dir) / CONFIG_NAME
     path.parent.mkdir(parents=True, exist_ok=True)
-    text = path.read_text(encoding="utf-8") if path.exists() else ""
-    parse_settings(text, str(path))  # refuse to edit a file that is already broken
-    doc = tomlkit.parse(text)
-    origins = doc.get("extension_origins")
-    if origins is None:
-        origins = tomlkit.array()
-        doc["extension_origins"] = origins
-    if origin in list(origins):
-        return False
-    origins.append(origin)
-    tmp = path.with_suffix(".toml.tmp")
-    tmp.write_text(tomlkit.dumps(doc), encoding="utf-8")
-    os.replace(tmp, path)
+    with file_lock(path.with_name(f".{CONFIG_NAME}.lock")) as locked:
+        if not locked:
+            raise ConfigError(f"{path}: another program keeps it locked; try again")
+        text = path.read_text(encoding="utf-8") if path.exists() else ""
+        parse_settings(text, str(path))  # refuse to edit a file that is already broken
+        doc = tomlkit.parse(text)
+        origins = doc.get("extension_origins")
+        if origins is None:
+            origins = tomlkit.array()
+            doc["extension_origins"] = origins
+        if origin in list(origins):
+            return False
+        origins.append(origin)
+        tmp = path.with_name(f".{CONFIG_NAME}.{os.getpid()}.tmp")
+        tmp.write_text(tomlkit.dumps(doc), encoding="utf-8")
+        os.replace(tmp, path)
     return True

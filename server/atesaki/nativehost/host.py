@@ -12,7 +12,6 @@ stdout belongs to the browser: nothing but framed messages is ever written there
 
 from __future__ import annotations
 
-import contextlib
 import json
 import logging
 import os
@@ -22,13 +21,14 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
 
 from atesaki import __version__
 from atesaki.i18n import Text
+from atesaki.locks import file_lock
 from atesaki.nativehost import install
 from atesaki.nativehost.protocol import ProtocolError, read_message, write_message
 from atesaki.settings import DEFAULT_PORT, ConfigError, add_extension_origin, pairing_token
@@ -124,46 +124,6 @@ def service_state(port: int, token: str | None = None, timeout: float = 1.0) -> 
         return "other_data" if exc.code == 401 else "ours"
     except OSError:
         return "down"
-
-
-@contextlib.contextmanager
-def file_lock(path: Path, timeout: float = LOCK_TIMEOUT) -> Iterator[bool]:
-    """An exclusive lock on ``path`` across processes; yields False when it timed out."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle = open(path, "a+b")  # held for the whole block
-    deadline = time.monotonic() + timeout
-    locked = False
-    try:
-        while True:
-            try:
-                if sys.platform.startswith("win"):
-                    import msvcrt
-
-                    handle.seek(0)
-                    msvcrt.locking(handle.fileno(), msvcrt.LK_NBLCK, 1)
-                else:
-                    import fcntl
-
-                    fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-                locked = True
-                break
-            except OSError:
-                if time.monotonic() > deadline:
-                    break
-                time.sleep(0.05)
-        yield locked
-    finally:
-        if locked:
-            if sys.platform.startswith("win"):
-                import msvcrt
-
-                handle.seek(0)
-                msvcrt.locking(handle.fileno(), msvcrt.LK_UNLCK, 1)
-            else:
-                import fcntl
-
-                fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
-        handle.close()
 
 
 def serve_command(data_dir: Path, port: int, python: str = sys.executable) -> list[str]:
