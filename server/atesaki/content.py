@@ -91,8 +91,9 @@ _EMAIL_AT_RE = re.compile(
 # anchors ("@", "様", "Mr") are found with str.find (much faster) and the regexes only
 # run where they are.
 _RAW_LIMIT = 5_000  # occurrences of one anchor looked at, at most
-# The lookbehind makes every start but the run's first fail at once: O(64) per "@".
-_EMAIL_LOCAL_TAIL_RE = re.compile(rf"(?<![{_EMAIL_LOCAL}])[{_EMAIL_LOCAL}]{{1,64}}\Z")
+# The local part is found backwards from the "@": matched on the reversed 65
+# characters before it, one match at one place (a search would try 64 starts).
+_EMAIL_LOCAL_REVERSED_RE = re.compile(rf"[{_EMAIL_LOCAL}]{{1,65}}")
 
 # One run of digits, dashes, spaces and brackets: a phone number, a My Number, a postal
 # code, or (most often) a date, an amount or an order number, told apart in Python.
@@ -132,10 +133,9 @@ _NAME_CHARS = "\u4e00-\u9fff\u3005\u30a1-\u30fa\u30fcA-Za-z"
 _HONORIFICS = ("様", "さん", "殿", "先生", "氏")
 _HONORIFIC_SPLIT_RE = re.compile(r"様|殿|先生|氏")
 _NAME_CHAR_RE = re.compile(rf"[{_NAME_CHARS}]")
-_NAME_BEFORE_RE = re.compile(
-    rf"(?<![{_NAME_CHARS}])(?:[{_NAME_CHARS}]{{1,8}}[ \u3000])?[{_NAME_CHARS}]{{1,8}}\Z"
-)
-_NAME_TAIL_RE = re.compile(rf"[{_NAME_CHARS}]{{1,6}}\Z")  # the end of a long run
+# The name before an honorific, read backwards: the last word, then maybe a space and
+# the first word (see _name_run_before).
+_NAME_RUNS_REVERSED_RE = re.compile(rf"([{_NAME_CHARS}]{{1,9}})(?:[ \u3000]([{_NAME_CHARS}]{{1,9}}))?")
 _TITLES = ("Mr", "Ms", "Miss", "Dr", "Prof")
 _TITLE_RE = re.compile(
     r"(?:Mrs?|Ms|Miss|Dr|Prof)\.? ([A-Z][a-z'\-]{1,20}(?: [A-Z][a-z'\-]{1,20})?)"
@@ -181,10 +181,12 @@ _QUOTE_LINE_RES = (
     re.compile(r"\n(?:From|差出人|送信者)[:：] "),
 )
 _LEADING_QUOTE_RE = re.compile(r"[ \t]{0,8}>")
-# "On … wrote:", "… のメッセージ:", "2024年1月15日(月) 10:02 佐藤 <k.sato@…>:"
-_ATTRIBUTION_END_RE = re.compile(
-    r"(?:wrote|のメッセージ|書きました|@[^\s<>@]{1,255}>)[:：][ \t]*\n"
-)
+# "On … wrote:", "… のメッセージ:", "2024年1月15日(月) 10:02 佐藤 <k.sato@…>:". The
+# words are found with str.find (a regex alternation tries every place: ~4 ms per MB),
+# then what follows them is matched.
+_ATTRIBUTION_WORDS = ("wrote", "のメッセージ", "書きました")
+_ATTRIBUTION_TAIL_RE = re.compile(r"[:：][ \t]*\n")
+_ATTRIBUTION_ADDRESS_RE = re.compile(r"[^\s<>@]{1,255}")
 # Signature separators: "-- ", and lines of rules that people draw around signatures.
 _SIGNATURE_SEP_RE = re.compile(
     r"\n[ \t>]{0,8}(?:-- ?|[-=_─━＝＿*~〜・]{4,}+[^\n]{0,40})(?=\n|\Z)"
@@ -466,10 +468,46 @@ def _quote_start(text: str) -> int:
         match = pattern.search(text, 0, best)
         if match:
             best = match.start() + 1
-    match = _ATTRIBUTION_END_RE.search(text, 0, best)
-    if match:
-        best = text.rfind("\n", 0, match.start()) + 1
+    attribution = _attribution_start(text, best)
+    if attribution is not None:
+        best = text.rfind("\n", 0, attribution) + 1
     return best
+
+
+def _attribution_start(text: str, end: int) -> int | None:
+    """Where the first line ending "wrote:", "のメッセージ:" or "<address>:" ends, before ``end``.
+
+    The position returned is that of the word (or of the address's "@"); None when
+    there is no such line.
+    """
+    first = end
+    for word in _ATTRIBUTION_WORDS:
+        pos = text.find(word, 0, first)
+        for _ in range(_RAW_LIMIT):
+            if pos < 0:
+                break
+            if _ATTRIBUTION_TAIL_RE.match(text, pos + len(word), end):
+                first = pos
+                break
+            pos = text.find(word, pos + 1, first)
+    for closing in (">:", ">："):
+        gt = text.find(closing, 0, first)
+        for _ in range(_RAW_LIMIT):
+            if gt < 0:
+                break
+            at = text.rfind("@", max(0, gt - 256), gt)
+            if (
+                at >= 0
+                and _ATTRIBUTION_ADDRESS_RE.fullmatch(text, at + 1, gt)
+                and _ATTRIBUTION_TAIL_RE.match(text, gt + 1, end)
+            ):
+                first = at
+                break
+            gt = text.find(closing, gt + 1, first)
+    return first if first < end else None
+
+
+_outcome_store = dict  # what remembers each run's outcome within a scan
 
 
 class _Body:
@@ -487,9 +525,10 @@ class _Body:
         self.header_names: list[str] = []  # names written next to the circle's addresses
         self.display_names: list[Hit] = []  # names written next to anyone else's
         self.own_values: set[str] = set()  # phone numbers and postal codes in own signatures
-        self.number_outcomes: dict[tuple, tuple] = {}  # see _classify_number_seen
+        self.number_outcomes: dict[tuple, tuple] = _outcome_store()  # see _numbers
         self._breaks: tuple[list[int], list[int]] | None = None
         self._own_blocks: dict[int, bool] = {}
+        self._own_texts: dict[str, bool] = {}
 
     def _salutation_end(self) -> int:
         # The lines naming the addressee at the top ("株式会社… / 営業部 佐藤様",
@@ -554,14 +593,20 @@ class _Body:
         if block_start in self._own_blocks:
             return self._own_blocks[block_start]
         block_end = starts[i + 1] if i + 1 < len(starts) else len(self.text)
-        block = self.text[block_start:block_end]
         own = False
-        if len(block) <= 1500 and block.count("\n") <= 15:
-            lowered = _nfkc(block).lower()
-            squeezed = "".join(lowered.split())
-            own = any(a in lowered for a in self.circle.addresses) or any(
-                len(n) >= 3 and n in squeezed for n in self.circle.names
-            )
+        if block_end - block_start <= 1500:
+            block = self.text[block_start:block_end]
+            # A thread quotes the same signatures again and again: decide each text once.
+            own = self._own_texts.get(block)
+            if own is None:
+                own = False
+                if block.count("\n") <= 15:
+                    lowered = _nfkc(block).lower()
+                    squeezed = "".join(lowered.split())
+                    own = any(a in lowered for a in self.circle.addresses) or any(
+                        len(n) >= 3 and n in squeezed for n in self.circle.names
+                    )
+                self._own_texts[block] = own
         self._own_blocks[block_start] = own
         return own
 
@@ -586,10 +631,10 @@ def _emails(body: _Body) -> Iterator[Hit]:
         match = _EMAIL_AT_RE.match(text, at)
         if not match:
             continue
-        local = _EMAIL_LOCAL_TAIL_RE.search(text, max(0, at - 64), at)
-        if not local:
-            continue
-        start = local.start()
+        local = _EMAIL_LOCAL_REVERSED_RE.match(text[max(0, at - 65) : at][::-1])
+        if not local or local.end() > 64:
+            continue  # nothing before the "@", or more than a local part can hold
+        start = at - local.end()
         # A sentence's "." or a leading dot is not part of the address.
         while start < at and text[start] in ".．":
             start += 1
@@ -632,40 +677,73 @@ def _display_name(body: _Body, bracket: int, known: bool) -> None:
 def _numbers(body: _Body) -> Iterator[Hit]:
     text = body.text
     budget = MAX_CANDIDATES
+    outcomes = body.number_outcomes
     for match in _NUMBER_RE.finditer(text):
-        start = match.start()
-        # The run starts at its first digit; "(03)…" and "+81 …" start one before.
-        if start and text[start - 1] in "(（+＋":
-            start -= 1
-        raw = text[start : match.end()]
-        if len(raw) < 20 and raw.isascii():
-            # Fewer than seven digits is not even a postal code ("1-2-3", "10    12").
-            separators = raw.count("-") + raw.count(" ") + raw.count("(") + raw.count(")")
-            if len(raw) - separators < 7:
-                continue
-        normal = raw if raw.isascii() else _nfkc(raw).translate(_DASH_TABLE).replace("\u3000", " ")
-        if len(normal) != len(raw):  # never for these characters; be safe anyway
-            normal = raw
-        pos = 0
-        # A run may hold several numbers ("〒100-0001 03-1234-5678", a table of
-        # figures): look again after each space.
-        while pos < len(normal):
-            budget -= 1
-            if budget < 0:
-                return
-            found = _classify_number_seen(body, start + pos, normal[pos : pos + _NUMBER_MAX])
-            if found:
-                length, hit = found
-                if hit is not None:
-                    yield hit
-                pos += length
+        start, end = match.span()
+        # A thread repeats itself: every message carries the same signatures, so the
+        # same numbers come back in the same words. A run is looked at once per text
+        # around it, and what was found is replayed at each new place.
+        left = start - _CONTEXT_BEFORE if start > _CONTEXT_BEFORE else 0
+        key = (text[left : end + _CONTEXT_AFTER], start - left, body.in_url(start))
+        found = outcomes.get(key)
+        if found is None:
+            found = outcomes[key] = _number_run(body, start, end)
+        looked, candidates = found
+        for offset, kind, size, value, masked in candidates:
+            at = start + offset
+            # The sender's or a recipient's own number, next to their own name, is no leak.
+            if kind != "my_number" and body.in_own_block(at):
+                body.own_values.add(value)
             else:
-                space = normal.find(" ", pos)
-                if space < 0:
-                    break
-                pos = space + 1
-            while pos < len(normal) and normal[pos] == " ":
-                pos += 1
+                yield body.hit(kind, at, at + size, value, masked)
+        budget -= looked
+        if budget < 0:
+            return
+
+
+def _number_run(body: _Body, start: int, end: int) -> tuple[int, tuple[tuple, ...]]:
+    """What one run of digits holds: (places looked at, candidate hits).
+
+    Each candidate is (offset from the run's first digit, kind, length, value, masked).
+    Whether it is someone's own number is left to the caller: that depends on the
+    block around it, not on the words next to it.
+    """
+    text = body.text
+    first = start
+    # The run starts at its first digit; "(03)…" and "+81 …" start one before.
+    if start and text[start - 1] in "(（+＋":
+        start -= 1
+    raw = text[start:end]
+    if len(raw) < 20 and raw.isascii():
+        # Fewer than seven digits is not even a postal code ("1-2-3", "10    12").
+        separators = raw.count("-") + raw.count(" ") + raw.count("(") + raw.count(")")
+        if len(raw) - separators < 7:
+            return 0, ()
+    normal = raw if raw.isascii() else _nfkc(raw).translate(_DASH_TABLE).replace("\u3000", " ")
+    if len(normal) != len(raw):  # never for these characters; be safe anyway
+        normal = raw
+    pos = 0
+    looked = 0
+    candidates = []
+    # A run may hold several numbers ("〒100-0001 03-1234-5678", a table of
+    # figures): look again after each space.
+    while pos < len(normal) and looked < MAX_CANDIDATES:
+        looked += 1
+        found = _classify_number_at(body, start + pos, normal[pos : pos + _NUMBER_MAX])
+        if found:
+            length, hit = found
+            if hit is not None:
+                kind, size, value, masked = hit
+                candidates.append((start + pos - first, kind, size, value, masked))
+            pos += length
+        else:
+            space = normal.find(" ", pos)
+            if space < 0:
+                break
+            pos = space + 1
+        while pos < len(normal) and normal[pos] == " ":
+            pos += 1
+    return looked, tuple(candidates)
 
 
 def _line_before(text: str, start: int, width: int = 40) -> str:
@@ -679,38 +757,27 @@ def _line_before(text: str, start: int, width: int = 40) -> str:
 _CONTEXT_BEFORE, _CONTEXT_AFTER = 64, 24
 
 
-def _classify_number_seen(body: _Body, start: int, number: str) -> tuple[int, Hit | None] | None:
-    """``_classify_number``, remembering each outcome by its surrounding text.
+def _classify_number_at(body: _Body, start: int, number: str) -> tuple[int, tuple | None] | None:
+    """``_classify_number`` as (length, (kind, length, value, masked) or None), or None.
 
-    A thread repeats itself: every message carries the same signatures, so the same
-    numbers come back in the same words. Their outcome is replayed at the new position.
+    A long run (a list of numbers) repeats the same few in the same words: each
+    outcome is remembered by the text around it, like whole runs in ``_numbers``.
     """
     text = body.text
     left = max(0, start - _CONTEXT_BEFORE)
-    key = (text[left : start + len(number) + _CONTEXT_AFTER], start - left, number,
-           body.in_url(start), body.in_own_block(start))
+    key = (text[left : start + len(number) + _CONTEXT_AFTER], start - left, number)
     seen = body.number_outcomes.get(key)
     if seen is None:
-        own_before = set(body.own_values)
         found = _classify_number(body, start, number)
         if found is None:
             seen = ()
         else:
             length, hit = found
-            if hit is None:
-                seen = (length, None, tuple(body.own_values - own_before))
-            else:
-                seen = (length, (hit.kind, hit.end - hit.start, hit.value, hit.masked), ())
+            if hit is not None:
+                hit = (hit.kind, hit.end - hit.start, hit.value, hit.masked)
+            seen = (length, hit)
         body.number_outcomes[key] = seen
-        return found
-    if not seen:
-        return None
-    length, hit, own = seen
-    body.own_values.update(own)
-    if hit is None:
-        return length, None
-    kind, size, value, masked = hit
-    return length, body.hit(kind, start, start + size, value, masked)
+    return seen or None
 
 
 def _classify_number(body: _Body, start: int, number: str) -> tuple[int, Hit | None] | None:
@@ -754,9 +821,6 @@ def _postal_address(body: _Body, start: int, number: str) -> tuple[int, Hit | No
     if not place and not _ADDRESS_BEFORE_RE.search(text[max(0, start - 60) : start].lower()):
         return (match.end(), None) if marked else None
     value = match.group(1) + match.group(2)
-    if body.in_own_block(start):
-        body.own_values.add(value)
-        return match.end(), None
     shown = place.group().strip()[:3] if place else ""
     return match.end(), body.hit("address", start, end, value, mask_address(value, shown))
 
@@ -826,9 +890,6 @@ def _phone_hit(
         if unseparated and not number.startswith(("070", "080", "090", "050")):
             return None
     digits = _NON_DIGIT_RE.sub("", number)
-    if body.in_own_block(start):
-        body.own_values.add(digits)
-        return length, None
     return length, body.hit("phone", start, end, digits, mask_phone(number))
 
 
@@ -883,9 +944,45 @@ def _is_name_word(word: str) -> bool:
     return not (word.isascii() and not word[:1].isupper())
 
 
+def _name_run_before(text: str, end: int) -> str:
+    """The one or two words of name characters that end at ``end``.
+
+    Two words of at most 8 characters each ("山田 太郎", "Jane Doe"), else the last
+    word; a word longer than 8 is cut to its last 6. Matched on the reversed text
+    before ``end``: one match at one place (a search would try every start).
+    """
+    back = _NAME_RUNS_REVERSED_RE.match(text[max(0, end - 19) : end][::-1])
+    if not back:
+        return ""
+    last, first = back.group(1), back.group(2)
+    if len(last) > 8:
+        return text[end - 6 : end]
+    if first and len(first) <= 8:
+        return text[end - back.end() : end]
+    return text[end - len(last) : end]
+
+
+class _Spans:
+    """Spans of text, asked whether any of them overlaps a range (in O(log n))."""
+
+    def __init__(self, spans: Iterable[tuple[int, int]]) -> None:
+        ordered = sorted(spans)
+        self._starts = [a for a, _ in ordered]
+        self._reach: list[int] = []  # the furthest end among the spans up to each one
+        furthest = -1
+        for _, b in ordered:
+            furthest = max(furthest, b)
+            self._reach.append(furthest)
+
+    def overlaps(self, start: int, end: int) -> bool:
+        """True when a span [a, b) has a < end and start < b."""
+        i = bisect.bisect_left(self._starts, end)
+        return i > 0 and self._reach[i - 1] > start
+
+
 def _honorific_names(body: _Body, known: list[Hit]) -> Iterator[Hit]:
     text, circle = body.text, body.circle
-    taken = [(h.start, h.end) for h in known]
+    taken = _Spans((h.start, h.end) for h in known)
     budgets = dict.fromkeys(_HONORIFICS, MAX_CANDIDATES)
     seen_runs: dict[str, tuple[str | None, bool]] = {}
     found = ((pos, word) for word in _HONORIFICS for pos in _find_all(text, word))
@@ -902,13 +999,8 @@ def _honorific_names(body: _Body, known: list[Hit]) -> Iterator[Hit]:
         following = text[end : end + 1]
         if following and following in _HONORIFIC_NOT_AFTER.get(honorific, ""):
             continue
-        run = _NAME_BEFORE_RE.search(text, max(0, name_end - 18), name_end) or (
-            _NAME_TAIL_RE.search(text, max(0, name_end - 6), name_end)
-        )
-        if not run:
-            continue
         # "佐藤様山田さん": the run before さん starts after the previous honorific.
-        raw = _HONORIFIC_SPLIT_RE.split(run.group().rstrip(" \u3000"))[-1]
+        raw = _HONORIFIC_SPLIT_RE.split(_name_run_before(text, name_end))[-1]
         # A thread repeats the same few names ("佐藤様" in every message): decide each once.
         decided = seen_runs.get(raw)
         if decided is None:
@@ -919,7 +1011,7 @@ def _honorific_names(body: _Body, known: list[Hit]) -> Iterator[Hit]:
             continue
         start = name_end - len(name)
         end = start + len(name)
-        if any(a < end and start < b for a, b in taken):
+        if taken.overlaps(start, end):
             continue  # already counted as a known person's full name
         if body.in_salutation(start) or body.in_sender_signature(start) or body.in_url(start):
             continue
@@ -937,7 +1029,7 @@ def _honorific_names(body: _Body, known: list[Hit]) -> Iterator[Hit]:
             circle.knows_name(name)
             or body.in_salutation(match.start())
             or body.in_sender_signature(start)
-            or any(a < match.end() and start < b for a, b in taken)
+            or taken.overlaps(start, match.end())
         ):
             continue
         masked = f"{match.group()[: match.start(1) - match.start()]}{mask_name(name)}"
