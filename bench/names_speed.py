@@ -185,16 +185,39 @@ def main() -> None:
     settings = Settings()
     t0 = time.perf_counter()
     kb.ranked(set(), 1)  # the rank table: built once, as the service's warm-up does
-    print(f"rank table for {len(kb.people):,} people: {(time.perf_counter() - t0) * 1e3:.0f} ms")
-    for label, again in (("first time a surname is seen", False), ("surname checked before", True)):
+    print(f"rank table for {kb.people_count():,} people: {(time.perf_counter() - t0) * 1e3:.0f} ms")
+    # What the checks see: half the recipients are people in the address book, written
+    # as the book has them; half are new addresses with a name typed in webmail.
+    pick = random.Random(13)
+    mixed = [
+        pick.choice(people) if i % 2 else (name, f"new{i}@elsewhere{i % 50}.example")
+        for i, (name, _) in enumerate(queries[:500])
+    ]
+    # The worst case: every chip carries another person's name than the address's
+    # owner (a name_mismatch each time), so two surnames are looked up per recipient.
+    mismatched = queries[:500]
+    cases = (
+        ("surname checked before", "again", mixed),
+        ("after a send to 3 people since the last check", "send", mixed),
+        ("first check of the surname since start-up", "cold", mixed),
+        ("first check, every chip naming another person", "cold", mismatched),
+    )
+    send_rng = random.Random(5)
+    for label, case, recipients in cases:
         check_times = []
-        for i, (name, address) in enumerate(queries[:500]):
+        for i, (name, address) in enumerate(recipients):
             recipient = Recipient(i, "to", address, name, address.partition("@")[2], True, False)
             ctx = CheckContext(CheckRequest((recipient,), kind="new"), kb, settings)
-            if again:  # a draft is checked again, or another message to the same surname
-                list(check_surname_homonym(ctx))
-            else:
+            if case == "cold":
                 names_checks._rankings.clear()
+            else:  # a draft is checked again, or another message to the same surname
+                list(check_surname_homonym(ctx))
+            if case == "send":  # the user sent a message meanwhile: ranks moved
+                for _ in range(3):
+                    sent_name, sent_address = send_rng.choice(people)
+                    entry = kb.history(sent_address)
+                    count = entry.count + 1 if entry else 1
+                    kb.add_history(HistoryEntry(sent_address, sent_name, count, None, None))
             t0 = clock()
             list(check_surname_homonym(ctx))
             list(check_name_mismatch(ctx))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from atesaki.checks import CheckContext, CheckRequest, Recipient
@@ -168,6 +168,74 @@ def test_a_newly_added_namesake_shows_up_at_once(kb):
         "tanaka@agency.go.jp",
         "h-tanaka@agency.go.jp",
     }
+
+
+def test_related_follows_the_sends_made_since_the_last_check(kb):
+    kb.add_person(person("p:5", "佐藤 優子", "yuko@partner.example"))
+    chip = ("new@else.example", "佐藤 次郎")
+    before = run(check_surname_homonym, kb, chip)
+    assert [r["address"] for r in before[0].related] == [
+        "m-sato@agency.go.jp", "k.sato@example.com", "yuko@partner.example",
+    ]
+    sent(kb, "yuko@partner.example", "佐藤 優子", 40)  # the user writes to 優子 now
+    sent(kb, "saburo@third.example", "佐藤 三郎", 90)  # and to a 佐藤 nobody listed
+    for _ in range(Knowledge.CHANGES_KEPT + 10):  # more sends than the change list keeps
+        sent(kb, "tanaka@agency.go.jp", "田中 一郎", 31)
+    after = run(check_surname_homonym, kb, chip)
+    assert [r["address"] for r in after[0].related] == [
+        "m-sato@agency.go.jp", "saburo@third.example", "yuko@partner.example",
+        "k.sato@example.com",
+    ]
+    assert "ほか 3 名" in after[0].message.ja
+
+
+_WORLD = [
+    ("佐藤 美咲", "m-sato@agency.go.jp"), ("佐藤 健二", "k.sato@example.com"),
+    ("サトウ ユウコ", "yuko@partner.example"), ("Taro Sato", "taro@abroad.example"),
+    ("田中 一郎", "tanaka@agency.go.jp"), ("田中 花子", "hanako@client.example"),
+    ("佐藤 麗子", "reiko@partner.example"),  # last of the 佐藤 by name: a stranger ranks her low
+]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    st.lists(
+        st.tuples(st.sampled_from(["send", "new", "check"]), st.integers(0, 6), st.integers(0, 60)),
+        max_size=25,
+    )
+)
+@example(steps=[("send", 6, 50), ("send", 6, 0)])  # someone of the best falls back
+def test_a_kept_ranking_always_equals_a_fresh_one(steps):
+    """Rankings brought up to date after sends and new people match ranking afresh."""
+    from atesaki.checks import names as names_checks
+
+    kb = Knowledge(is_internal)
+    for i, (name, address) in enumerate(_WORLD):
+        if not name.startswith("田中"):
+            kb.add_person(person(f"p:{i}", name, address, source="contacts"))
+    for i, first in enumerate("一二三四五六七八九十百千"):  # more 佐藤 than a ranking keeps
+        kb.add_person(person(f"s:{i}", f"佐藤 {first}郎", f"s{i}@strangers.example"))
+    profiles = {
+        chip: [person_profile(chip, address="new@else.example")] for chip in ("佐藤 次郎", "田中 次郎")
+    }
+    for i, (op, who, count) in enumerate(steps):
+        name, address = _WORLD[who]
+        if op == "send":  # counts may go down too: a history import can replace them
+            sent(kb, address, name, count)
+        elif op == "new":
+            kb.add_person(person(f"n:{i}", name, f"n{i}@{count}.example"))
+        chips = [("new@else.example", name) for name in profiles]
+        kept = [run(check_surname_homonym, kb, chip) for chip in chips]
+        kept_top = [names_checks._ranked_namesakes(kb, p, 3)[0] for p in profiles.values()]
+        names_checks._rankings.clear()
+        fresh = [run(check_surname_homonym, kb, chip) for chip in chips]
+        fresh_top = [names_checks._ranked_namesakes(kb, p, 3)[0] for p in profiles.values()]
+        assert [[(f.related, f.message) for f in found] for found in kept] == [
+            [(f.related, f.message) for f in found] for found in fresh
+        ]
+        assert [[p.ref for p, _, _ in top] for top in kept_top] == [
+            [p.ref for p, _, _ in top] for top in fresh_top
+        ]
 
 
 def test_nobody_shares_the_surname(kb):

@@ -133,41 +133,84 @@ def _rank(kb: Knowledge, people: Iterable[Person], regular: int, keep: int = MAX
 
 
 _SPARE = 8  # extra entries so the recipient's own records can be dropped afterwards
+_KEEP = MAX_RELATED + _SPARE
 # The same surnames come back on every check of a draft: a ranking is kept per
-# Knowledge until someone's rank may have changed (a send, a new person).
+# Knowledge and surname. A send changes the rank of a few people only; a ranking is
+# brought up to date from the Knowledge's list of changes, not made anew.
 _rankings: WeakKeyDictionary = WeakKeyDictionary()
 _rankings_lock = threading.Lock()
+
+
+def _ranking(kb: Knowledge, ids, regular: int, total: int):
+    """(best rank keys by id, (top entries, strong refs, how many)) for the people ``ids``."""
+    top, strong, best = [], [], {}
+    for person_id, rank, person, count in kb.ranked_entries(ids, _KEEP):  # best first
+        best[person_id] = rank
+        if len(person.addresses) == 1:
+            address = person.addresses[0]
+        else:
+            count, address = _person_count(kb, person)
+        if person.internal or count >= regular:
+            strong.append(person.ref)
+        top.append((person, count, address))
+    return best, (top, strong, total)
+
+
+def _brought_up_to_date(kb: Knowledge, profiles: list[NameProfile], regular: int, cached):
+    """A cached ranking after the sends since it was made, or None to rank afresh.
+
+    Ranks only improve with sends (more messages written), so the new best are among
+    the old best and the people whose rank changed; anyone new who shares the
+    surname joins the count.
+    """
+    version, ids, best, result = cached
+    current = kb.rank_version  # read first: a send meanwhile is then looked at next time
+    changes = kb.rank_changes_since(version)
+    if changes is None:
+        return None
+    changed = set()
+    for person_id, new in changes:
+        if person_id in ids:
+            changed.add(person_id)
+        elif new:
+            person = kb.person_by_id(person_id)
+            if any(same_surname(person.profile, p) for p in profiles):
+                ids = ids | {person_id}
+                changed.add(person_id)
+    if not changed:
+        return current, ids, best, result
+    for person_id in changed & best.keys():
+        if kb.rank_key(person_id) > best[person_id]:
+            return None  # someone of the best fell back: rank everyone again
+    return current, ids, *_ranking(kb, changed | best.keys(), regular, len(ids))
 
 
 def _ranked_namesakes(kb: Knowledge, profiles: list[NameProfile], regular: int):
     """(top entries, strong refs, how many) for everyone sharing a surname with ``profiles``.
 
     The Knowledge keeps a rank key per person (internal first, then most written to), so
-    picking the top few of 1,500 佐藤 is one heap pass over refs, not a pass over people.
+    picking the top few of 1,500 佐藤 is one pass over their ids, not a pass over people.
     """
     key = (tuple(p.surname_keys for p in profiles), regular)
-    version = kb.rank_version
     with _rankings_lock:
         cache = _rankings.get(kb)
         if cache is None:
             cache = _rankings[kb] = LRUCache(maxsize=2048)
-        hit = cache.get(key)
-    if hit is not None and hit[0] == version:
-        return hit[1]
-    if len(profiles) == 1:
-        refs = kb.namesake_refs(profiles[0])
-    else:
-        refs = set().union(*(kb.namesake_refs(p) for p in profiles))
-    top, strong = [], []
-    for person in kb.ranked(refs, MAX_RELATED + _SPARE):  # already best first
-        count, address = _person_count(kb, person)
-        if person.internal or count >= regular:
-            strong.append(person.ref)
-        top.append((person, count, address))
-    result = (top, strong, len(refs))
+        cached = cache.get(key)
+    if cached is not None:
+        if cached[0] == kb.rank_version:
+            return cached[3]
+        cached = _brought_up_to_date(kb, profiles, regular, cached)
+    if cached is None:
+        version = kb.rank_version
+        if len(profiles) == 1:
+            ids = kb.namesake_ids(profiles[0])
+        else:
+            ids = set().union(*(kb.namesake_ids(p) for p in profiles))
+        cached = (version, ids, *_ranking(kb, ids, regular, len(ids)))
     with _rankings_lock:
-        cache[key] = (version, result)
-    return result
+        cache[key] = cached
+    return cached[3]
 
 
 def _namesakes_of(kb: Knowledge, r: Recipient, regular: int):
