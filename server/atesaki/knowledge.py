@@ -72,29 +72,24 @@ def _smallest(keep: int, ranks: Iterable[int]) -> list[int]:
 
 
 class Knowledge:
-    """In-memory indexes over people and history; cheap lookups for the checks.
-
-    Each person has a number (their id: the order they were added in). The surname
-    index and the ranks hold ids, not refs: sets and lists of small ints are what a
-    check walks through, many times faster than sets of strings.
-    """
+    """In-memory indexes over people and history; cheap lookups for the checks."""
 
     def __init__(self, is_internal=lambda address: False) -> None:
         self._is_internal = is_internal
-        self._people: list[Person] = []  # by id
-        self._ids: dict[str, int] = {}  # ref -> id
+        self.people: dict[str, Person] = {}
         self._by_address: dict[str, list[Person]] = {}
         self._history: dict[str, HistoryEntry] = {}
         self._index = SurnameIndex()
         self._domains: set[str] = set()
-        # id -> rank (see _set_rank): "most likely intended first". Built on first use
+        # ref -> rank (see _set_rank): "most likely intended first". Built on first use
         # (not stored in the snapshot) and kept current by add_*.
-        self._ranks: list[int] | None = None
-        self._notable: set[int] = set()
+        self._ranks: dict[str, int] | None = None
+        self._notable: set[str] = set()
+        self._by_ordinal: list[str] = []  # the refs in the order they were ranked
         self.rank_version = 0  # moves on whenever someone's rank may have changed
-        # What moved it, oldest first: (version, id, is a new person). Lets a cached
+        # What moved it, oldest first: (version, ref, is a new person). Lets a cached
         # ranking of one surname survive a send to people of another.
-        self._changes: list[tuple[int, int, bool]] = []
+        self._changes: list[tuple[int, str, bool]] = []
         self._changes_dropped = 0  # the newest version no longer in _changes
         self._write_lock = threading.Lock()  # sends in two threads update at once
 
@@ -102,7 +97,8 @@ class Knowledge:
 
     def __getstate__(self) -> dict:
         state = dict(self.__dict__)
-        state["_ranks"], state["_notable"] = None, set()  # cheaper to rebuild than to unpickle
+        # cheaper to rebuild than to unpickle
+        state["_ranks"], state["_notable"], state["_by_ordinal"] = None, set(), []
         del state["_write_lock"]
         return state
 
@@ -110,8 +106,8 @@ class Knowledge:
         self.__dict__.update(state)
         self._write_lock = threading.Lock()
 
-    def _changed(self, person_id: int, new: bool) -> None:
-        self._changes.append((self.rank_version, person_id, new))
+    def _changed(self, ref: str, new: bool) -> None:
+        self._changes.append((self.rank_version, ref, new))
         if len(self._changes) > 2 * self.CHANGES_KEPT:
             # A new list: a reader holding the old one still sees a consistent past.
             self._changes_dropped = self._changes[-self.CHANGES_KEPT - 1][0]
@@ -125,59 +121,56 @@ class Knowledge:
             self._add_person(person)
 
     def _add_person(self, person: Person) -> None:
-        person_id = self._ids.get(person.ref)
-        if person_id is None:
-            person_id = self._ids[person.ref] = len(self._people)
-            self._people.append(person)
-        else:  # the same ref again: the newer record replaces the older
-            self._people[person_id] = person
+        self.people[person.ref] = person
         for address in person.addresses:
             self._by_address.setdefault(address, []).append(person)
             self._domains.add(address.rpartition("@")[2])
-        self._index.add(person_id, person.profile)
+        self._index.add(person.ref, person.profile)
         self.rank_version += 1
-        self._changed(person_id, True)
+        self._changed(person.ref, True)
         if self._ranks is not None:
-            self._set_rank(person_id, person)
+            self._set_rank(person, self._ranks)
 
     # A rank is one int, smaller first: staff before others, then the most written to,
     # then the order people were added (the directory loads before the contacts). Ints
     # compare many times faster than tuples, and a ranking runs on every new surname.
     _COUNT_MAX = (1 << 24) - 1
-    _ID_BITS = 32
-    _ID_MASK = (1 << _ID_BITS) - 1
+    _ORDINAL_BITS = 32
+    _ORDINAL_MASK = (1 << _ORDINAL_BITS) - 1
 
-    def _set_rank(self, person_id: int, person: Person) -> None:
+    def _set_rank(self, person: Person, ranks: dict[str, int]) -> None:
         history = self._history
         count = max((history[a].count for a in person.addresses if a in history), default=0)
-        unlikely = (self._COUNT_MAX - min(count, self._COUNT_MAX)) << self._ID_BITS
-        rank = ((not person.internal) << 56) | unlikely | person_id
-        ranks = self._ranks
-        if person_id < len(ranks):
-            ranks[person_id] = rank
+        old = ranks.get(person.ref)
+        if old is None:
+            ordinal = len(self._by_ordinal)
+            self._by_ordinal.append(person.ref)
         else:
-            ranks.extend(range(len(ranks), person_id))  # not reached: ids come in order
-            ranks.append(rank)
+            ordinal = old & self._ORDINAL_MASK
+        unlikely = (self._COUNT_MAX - min(count, self._COUNT_MAX)) << self._ORDINAL_BITS
+        ranks[person.ref] = ((not person.internal) << 56) | unlikely | ordinal
         # "Notable": staff, or someone the user has written to. The few of them are
         # ranked exactly; the many strangers sharing a surname only fill up the list.
         if person.internal or count:
-            self._notable.add(person_id)
+            self._notable.add(person.ref)
         else:
-            self._notable.discard(person_id)
+            self._notable.discard(person.ref)
 
-    def _ensure_ranks(self) -> list[int]:
-        if self._ranks is None:
+    def _ensure_ranks(self) -> dict[str, int]:
+        ranks = self._ranks
+        if ranks is None:
             with self._write_lock:
-                if self._ranks is None:
-                    ranks, self._notable = [], set()
+                ranks = self._ranks
+                if ranks is None:  # readers see the table once it is whole
+                    ranks, self._by_ordinal, self._notable = {}, [], set()
+                    for person in self.people.values():
+                        self._set_rank(person, ranks)
                     self._ranks = ranks
-                    for person_id, person in enumerate(self._people):
-                        self._set_rank(person_id, person)
-        return self._ranks
+        return ranks
 
-    def rank_key(self, person_id: int) -> int:
+    def rank_key(self, ref: str) -> int:
         """Sort key putting the most likely intended person first: internal, then most written to."""
-        return self._ensure_ranks()[person_id]
+        return self._ensure_ranks()[ref]
 
     # Up to this many namesakes, everyone is ranked. Beyond it only the notable are, and
     # strangers (external, never written to) fill the list from the first few met: any
@@ -185,33 +178,34 @@ class Knowledge:
     RANK_ALL_UP_TO = 64
     STRANGERS_RANKED = 24
 
-    def ranked(self, ids, keep: int) -> list[Person]:
-        """The ``keep`` most likely intended of the people ``ids``, best first."""
-        return [person for _, _, person, _ in self.ranked_entries(ids, keep)]
+    def ranked(self, refs, keep: int) -> list[Person]:
+        """The ``keep`` most likely intended of ``refs``, best first."""
+        return [person for _, _, person, _ in self.ranked_entries(refs, keep)]
 
-    def ranked_entries(self, ids, keep: int) -> list[tuple[int, int, Person, int]]:
-        """(id, rank key, person, times written to) for the ``keep`` most likely intended."""
+    def ranked_entries(self, refs, keep: int) -> list[tuple[str, int, Person, int]]:
+        """(ref, rank key, person, times written to) for the ``keep`` most likely intended."""
         ranks = self._ensure_ranks()
-        ids = ids if isinstance(ids, (set, frozenset)) else set(ids)
-        if len(ids) <= self.RANK_ALL_UP_TO:
-            top = _smallest(keep, map(ranks.__getitem__, ids))
+        refs = refs if isinstance(refs, (set, frozenset)) else set(refs)
+        if len(refs) <= self.RANK_ALL_UP_TO:
+            top = _smallest(keep, map(ranks.__getitem__, refs))
         else:
-            notable = ids & self._notable
+            notable = refs & self._notable
             top = _smallest(keep, map(ranks.__getitem__, notable))
-            if len(top) < keep and len(notable) < len(ids):
+            if len(top) < keep and len(notable) < len(refs):
                 strangers = itertools.islice(
-                    (i for i in ids if i not in notable), self.STRANGERS_RANKED
+                    (ref for ref in refs if ref not in notable), self.STRANGERS_RANKED
                 )
                 top += _smallest(keep - len(top), map(ranks.__getitem__, strangers))
-        people, mask = self._people, self._ID_MASK
-        most, bits = self._COUNT_MAX, self._ID_BITS
-        return [
-            (rank & mask, rank, people[rank & mask], most - ((rank >> bits) & most))
-            for rank in top
-        ]
+        people, by_ordinal, mask = self.people, self._by_ordinal, self._ORDINAL_MASK
+        most, bits = self._COUNT_MAX, self._ORDINAL_BITS
+        entries = []
+        for rank in top:
+            ref = by_ordinal[rank & mask]
+            entries.append((ref, rank, people[ref], most - ((rank >> bits) & most)))
+        return entries
 
-    def rank_changes_since(self, version: int) -> list[tuple[int, bool]] | None:
-        """(id, is a new person) for each rank change after ``version``, oldest first.
+    def rank_changes_since(self, version: int) -> list[tuple[str, bool]] | None:
+        """(ref, is a new person) for each rank change after ``version``, oldest first.
 
         None when the changes go back further than this Knowledge remembers.
         """
@@ -220,15 +214,11 @@ class Knowledge:
             return None
         end = len(changes)  # a send appending meanwhile is read next time
         start = bisect.bisect_right(changes, version, hi=end, key=itemgetter(0))
-        return [(person_id, new) for _, person_id, new in changes[start:end]]
+        return [(ref, new) for _, ref, new in changes[start:end]]
 
-    def namesake_ids(self, profile: NameProfile) -> set[int]:
-        """The ids of the people whose surname matches this name's."""
+    def namesake_refs(self, profile: NameProfile) -> set[str]:
+        """Refs of the people whose surname matches this name's."""
         return self._index.namesakes(profile)
-
-    def person_by_id(self, person_id: int) -> Person:
-        """The person with this id (see ``namesake_ids``)."""
-        return self._people[person_id]
 
     def add_history(self, entry: HistoryEntry, profile: NameProfile | None = None) -> None:
         """Record history for an address; an address nobody else knows becomes a person too."""
@@ -241,10 +231,9 @@ class Knowledge:
         self._domains.add(key.rpartition("@")[2])
         self.rank_version += 1
         for person in self._by_address.get(key, ()):
-            person_id = self._ids[person.ref]
-            self._changed(person_id, False)
+            self._changed(person.ref, False)
             if self._ranks is not None:
-                self._set_rank(person_id, person)
+                self._set_rank(person, self._ranks)
         if key not in self._by_address:
             self._add_person(
                 Person(
@@ -287,11 +276,11 @@ class Knowledge:
 
     def namesakes(self, profile: NameProfile) -> list[Person]:
         """People whose surname matches this name's (any script, romanisation or variant)."""
-        return [self._people[i] for i in self._index.namesakes(profile)]
+        return [self.people[ref] for ref in self._index.namesakes(profile)]
 
     def people_named(self, profile: NameProfile) -> list[Person]:
         """People whose full name matches this name."""
-        return [self._people[i] for i in self._index.same_name(profile)]
+        return [self.people[ref] for ref in self._index.same_name(profile)]
 
     def known_domains(self) -> set[str]:
         """Every domain seen in the directory, contacts and history."""
@@ -299,11 +288,11 @@ class Knowledge:
 
     def all_people(self) -> Iterable[Person]:
         """Everyone, for matchers built over all names (e.g. names in a body)."""
-        return self._people
+        return self.people.values()
 
     def people_count(self) -> int:
         """How many people are indexed (grows when sends add history-only people)."""
-        return len(self._people)
+        return len(self.people)
 
 
 def load(conn: sqlite3.Connection, is_internal) -> Knowledge:

@@ -141,19 +141,25 @@ _rankings: WeakKeyDictionary = WeakKeyDictionary()
 _rankings_lock = threading.Lock()
 
 
-def _ranking(kb: Knowledge, ids, regular: int, total: int):
-    """(best rank keys by id, (top entries, strong refs, how many)) for the people ``ids``."""
+def _ranking(kb: Knowledge, refs, regular: int, total: int):
+    """(best rank keys by ref, (top entries, strong refs, how many)) for ``refs``."""
     top, strong, best = [], [], {}
-    for person_id, rank, person, count in kb.ranked_entries(ids, _KEEP):  # best first
-        best[person_id] = rank
+    for ref, rank, person, count in kb.ranked_entries(refs, _KEEP):  # best first
+        best[ref] = rank
         if len(person.addresses) == 1:
             address = person.addresses[0]
         else:
             count, address = _person_count(kb, person)
         if person.internal or count >= regular:
-            strong.append(person.ref)
+            strong.append(ref)
         top.append((person, count, address))
     return best, (top, strong, total)
+
+
+# A surname shared by more people than this keeps no list of them in the cache (2,048
+# lists of 佐藤 would cost tens of MB): whether a changed person shares it is asked
+# of the names instead.
+_REFS_KEPT = 64
 
 
 def _brought_up_to_date(kb: Knowledge, profiles: list[NameProfile], regular: int, cached):
@@ -163,33 +169,37 @@ def _brought_up_to_date(kb: Knowledge, profiles: list[NameProfile], regular: int
     the old best and the people whose rank changed; anyone new who shares the
     surname joins the count.
     """
-    version, ids, best, result = cached
+    version, refs, best, result = cached
     current = kb.rank_version  # read first: a send meanwhile is then looked at next time
     changes = kb.rank_changes_since(version)
     if changes is None:
         return None
+    total = result[2]
     changed = set()
-    for person_id, new in changes:
-        if person_id in ids:
-            changed.add(person_id)
-        elif new:
-            person = kb.person_by_id(person_id)
-            if any(same_surname(person.profile, p) for p in profiles):
-                ids = ids | {person_id}
-                changed.add(person_id)
+    for ref, new in changes:
+        if ref in best or (refs is not None and ref in refs):
+            changed.add(ref)
+        elif (refs is None or new) and ref not in changed:
+            person = kb.people.get(ref)
+            if person is not None and any(same_surname(person.profile, p) for p in profiles):
+                changed.add(ref)
+                if new:
+                    total += 1
+                    if refs is not None:
+                        refs = refs | {ref} if len(refs) < _REFS_KEPT else None
     if not changed:
-        return current, ids, best, result
-    for person_id in changed & best.keys():
-        if kb.rank_key(person_id) > best[person_id]:
+        return current, refs, best, result
+    for ref in changed & best.keys():
+        if kb.rank_key(ref) > best[ref]:
             return None  # someone of the best fell back: rank everyone again
-    return current, ids, *_ranking(kb, changed | best.keys(), regular, len(ids))
+    return current, refs, *_ranking(kb, changed | best.keys(), regular, total)
 
 
 def _ranked_namesakes(kb: Knowledge, profiles: list[NameProfile], regular: int):
     """(top entries, strong refs, how many) for everyone sharing a surname with ``profiles``.
 
     The Knowledge keeps a rank key per person (internal first, then most written to), so
-    picking the top few of 1,500 佐藤 is one pass over their ids, not a pass over people.
+    picking the top few of 1,500 佐藤 is one pass over their rank keys, not over people.
     """
     key = (tuple(p.surname_keys for p in profiles), regular)
     with _rankings_lock:
@@ -204,10 +214,11 @@ def _ranked_namesakes(kb: Knowledge, profiles: list[NameProfile], regular: int):
     if cached is None:
         version = kb.rank_version
         if len(profiles) == 1:
-            ids = kb.namesake_ids(profiles[0])
+            refs = kb.namesake_refs(profiles[0])
         else:
-            ids = set().union(*(kb.namesake_ids(p) for p in profiles))
-        cached = (version, ids, *_ranking(kb, ids, regular, len(ids)))
+            refs = set().union(*(kb.namesake_refs(p) for p in profiles))
+        best, result = _ranking(kb, refs, regular, len(refs))
+        cached = (version, refs if len(refs) <= _REFS_KEPT else None, best, result)
     with _rankings_lock:
         cache[key] = cached
     return cached[3]
