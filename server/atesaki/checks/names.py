@@ -201,6 +201,8 @@ def _ranked_namesakes(kb: Knowledge, profiles: list[NameProfile], regular: int):
     The Knowledge keeps a rank key per person (internal first, then most written to), so
     picking the top few of 1,500 佐藤 is one pass over their rank keys, not over people.
     """
+    # The chip's name and the address book's are usually the same name: look it up once.
+    profiles = list({p.surname_keys: p for p in profiles}.values())
     key = (tuple(p.surname_keys for p in profiles), regular)
     with _rankings_lock:
         cache = _rankings.get(kb)
