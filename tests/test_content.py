@@ -318,7 +318,14 @@ def test_organisation_beside_an_address_is_not_a_name():
     assert [kind for kind, _ in found(body)] == ["email", "email"]
 
 
-def test_remembered_number_outcomes_give_the_same_hits_as_a_fresh_look(monkeypatch):
+class _Forgetful(dict):
+    """An outcome store that remembers nothing: every place is looked at afresh."""
+
+    def __setitem__(self, key, value):
+        pass
+
+
+def test_remembered_outcomes_give_the_same_hits_as_a_fresh_look(monkeypatch):
     """A thread repeats its signatures; replaying an outcome must change nothing found."""
     import atesaki.content as content
 
@@ -332,12 +339,7 @@ def test_remembered_number_outcomes_give_the_same_hits_as_a_fresh_look(monkeypat
     body = (mails * 6) + "> " + mails.replace("\n", "\n> ") + "転送: 090-1111-2222 までどうぞ"
     circle = content.Circle.of(["t.yamamoto@abc-shoji.co.jp"], ["山本 太郎"])
     remembered = content.scan_personal_data(body, circle=circle)
-
-    class Forgetful(dict):
-        def __setitem__(self, key, value):
-            pass  # every run is looked at afresh
-
-    monkeypatch.setattr(content, "_outcome_store", Forgetful)
+    monkeypatch.setattr(content, "_outcome_store", _Forgetful)
     fresh = content.scan_personal_data(body, circle=circle)
     assert remembered == fresh
     phones = [hit for hit in fresh if hit.kind == "phone"]
@@ -345,3 +347,33 @@ def test_remembered_number_outcomes_give_the_same_hits_as_a_fresh_look(monkeypat
     # Each replayed hit points at its own place in the body, not at the first one's.
     assert len({hit.start for hit in phones}) == len(phones)
     assert all(body[hit.start : hit.end] == "080-2222-3333" for hit in phones)
+
+
+_FRAGMENTS = [
+    "\n", "\n\n", "> ", "-- \n", "山本様", "佐藤 花子さん", "Dear Mr. Smith,\n",
+    "From: 山本 太郎 <t.yamamoto@abc-shoji.co.jp>\n", "k.sato@example.com", "<jane@x.org>",
+    "〒150-0001 東京都渋谷区神宮前1-2-3", "TEL 03-5555-0123", "携帯 090-1111-2222",
+    "2024-01-10 に受付", "info@agency.go.jp まで", "2024年1月15日 佐藤 <k.sato@example.com>:\n",
+    "田中 一郎", "お世話になっております。", "Tokyo 100-0001", "----------", "鈴木先生", "様",
+]
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.sampled_from(_FRAGMENTS), max_size=40), st.integers(1, 4))
+def test_remembering_never_changes_what_a_thread_reveals(fragments, copies):
+    """Emails, numbers and names found with remembered outcomes equal a fresh look."""
+    import atesaki.content as content
+
+    body = "".join(fragments) * copies
+    circle = content.Circle.of(["tanaka@agency.go.jp"], ["田中 一郎"])
+    remembered = content.scan_personal_data(body, circle=circle)
+    saved = content._outcome_store
+    content._outcome_store = _Forgetful
+    try:
+        fresh = content.scan_personal_data(body, circle=circle)
+    finally:
+        content._outcome_store = saved
+    assert remembered == fresh
+    for hit in remembered:
+        if hit.kind == "email":
+            assert body[hit.start : hit.end].lower() == hit.value

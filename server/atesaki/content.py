@@ -136,7 +136,9 @@ _NAME_CHAR_RE = re.compile(rf"[{_NAME_CHARS}]")
 # The name before an honorific, read backwards: the last word, then maybe a space and
 # the first word (see _name_run_before).
 _NAME_RUNS_REVERSED_RE = re.compile(rf"([{_NAME_CHARS}]{{1,9}})(?:[ \u3000]([{_NAME_CHARS}]{{1,9}}))?")
-_TITLES = ("Mr", "Ms", "Miss", "Dr", "Prof")
+# Where a title may start. One letter is found many times faster than two ("M" covers
+# Mr, Mrs, Ms and Miss); "Prof" stays whole because P starts so many English words.
+_TITLE_ANCHORS = (("M", 50_000), ("D", 50_000), ("Prof", _RAW_LIMIT))
 _TITLE_RE = re.compile(
     r"(?:Mrs?|Ms|Miss|Dr|Prof)\.? ([A-Z][a-z'\-]{1,20}(?: [A-Z][a-z'\-]{1,20})?)"
 )
@@ -172,13 +174,12 @@ _URL_RES = (
     re.compile(r"www\.[^\s<>\"'）」]{1,2000}"),
 )
 # Where the quoted thread starts: ">" lines, forward and reply headers, attributions.
-_QUOTE_LINE_RES = (
-    re.compile(r"\n[ \t]{0,4}>"),
-    re.compile(
-        r"\n[ \t]{0,4}[-_]{2,}+[ \t]{0,4}(?:Original Message|Forwarded (?:message|Message)|"
-        r"転送(?:された)?メッセージ|元のメッセージ)"
-    ),
-    re.compile(r"\n(?:From|差出人|送信者)[:：] "),
+# One pattern, one pass: each starts at a line break.
+_QUOTE_LINE_RE = re.compile(
+    r"\n(?:[ \t]{0,4}>"
+    r"|[ \t]{0,4}[-_]{2,}+[ \t]{0,4}(?:Original Message|Forwarded (?:message|Message)|"
+    r"転送(?:された)?メッセージ|元のメッセージ)"
+    r"|(?:From|差出人|送信者)[:：] )"
 )
 _LEADING_QUOTE_RE = re.compile(r"[ \t]{0,8}>")
 # "On … wrote:", "… のメッセージ:", "2024年1月15日(月) 10:02 佐藤 <k.sato@…>:". The
@@ -464,10 +465,9 @@ def _quote_start(text: str) -> int:
     if _LEADING_QUOTE_RE.match(text):
         return 0
     best = len(text)
-    for pattern in _QUOTE_LINE_RES:
-        match = pattern.search(text, 0, best)
-        if match:
-            best = match.start() + 1
+    match = _QUOTE_LINE_RE.search(text)
+    if match:
+        best = match.start() + 1
     attribution = _attribution_start(text, best)
     if attribution is not None:
         best = text.rfind("\n", 0, attribution) + 1
@@ -490,24 +490,25 @@ def _attribution_start(text: str, end: int) -> int | None:
                 first = pos
                 break
             pos = text.find(word, pos + 1, first)
-    for closing in (">:", ">："):
-        gt = text.find(closing, 0, first)
-        for _ in range(_RAW_LIMIT):
-            if gt < 0:
-                break
+    # One character is found many times faster than two: ">" then ":" or "：".
+    gt = text.find(">", 0, first)
+    for _ in range(_RAW_LIMIT):
+        if gt < 0:
+            break
+        if _ATTRIBUTION_TAIL_RE.match(text, gt + 1, end):
             at = text.rfind("@", max(0, gt - 256), gt)
-            if (
-                at >= 0
-                and _ATTRIBUTION_ADDRESS_RE.fullmatch(text, at + 1, gt)
-                and _ATTRIBUTION_TAIL_RE.match(text, gt + 1, end)
-            ):
+            if at >= 0 and _ATTRIBUTION_ADDRESS_RE.fullmatch(text, at + 1, gt):
                 first = at
                 break
-            gt = text.find(closing, gt + 1, first)
+        gt = text.find(">", gt + 1, first)
     return first if first < end else None
 
 
-_outcome_store = dict  # what remembers each run's outcome within a scan
+# What remembers, within one scan, what the text around a number, an "@" or an
+# honorific said (tests swap in one that forgets, to compare with a fresh look).
+_outcome_store = dict
+_OWN_BLOCK_MAX = 1500  # characters: a longer block is not a signature
+_UNSEEN = object()
 
 
 class _Body:
@@ -526,7 +527,10 @@ class _Body:
         self.display_names: list[Hit] = []  # names written next to anyone else's
         self.own_values: set[str] = set()  # phone numbers and postal codes in own signatures
         self.number_outcomes: dict[tuple, tuple] = _outcome_store()  # see _numbers
-        self._breaks: tuple[list[int], list[int]] | None = None
+        # Block breaks, read from the body only as far as asked (see _breaks_past).
+        self._break_iter: Iterator[re.Match[str]] | None = None
+        self._break_starts: list[int] = []
+        self._break_ends: list[int] = []
         self._own_blocks: dict[int, bool] = {}
         self._own_texts: dict[str, bool] = {}
 
@@ -556,9 +560,18 @@ class _Body:
     def _sender_signature(self) -> tuple[int, int]:
         # The sender's signature: from a "-- " or a drawn rule in the last 15 lines of
         # the new text down to where the quoted part starts.
-        for match in _SIGNATURE_SEP_RE.finditer(self.text, 0, self.quote_start):
-            if self.text.count("\n", match.start() + 1, self.quote_start) <= 15:
-                return match.start() + 1, self.quote_start
+        text, end = self.text, self.quote_start
+        # Only a rule starting one of the last 16 line breaks can have 15 lines or fewer
+        # after it: look from there, not through the whole body.
+        start = end
+        for _ in range(16):
+            start = text.rfind("\n", 0, start)
+            if start < 0:
+                start = 0
+                break
+        for match in _SIGNATURE_SEP_RE.finditer(text, start, end):
+            if text.count("\n", match.start() + 1, end) <= 15:
+                return match.start() + 1, end
         return (-1, -1)
 
     def in_url(self, pos: int) -> bool:
@@ -584,17 +597,15 @@ class _Body:
             return True
         if not (self.circle.addresses or self.circle.names):
             return False
-        if self._breaks is None:
-            breaks = list(_BLOCK_BREAK_RE.finditer(self.text))
-            self._breaks = ([m.start() for m in breaks], [m.end() for m in breaks])
-        starts, ends = self._breaks
+        self._breaks_past(pos + _OWN_BLOCK_MAX)
+        starts, ends = self._break_starts, self._break_ends
         i = bisect.bisect_right(starts, pos) - 1
         block_start = ends[i] if i >= 0 else 0
         if block_start in self._own_blocks:
             return self._own_blocks[block_start]
         block_end = starts[i + 1] if i + 1 < len(starts) else len(self.text)
         own = False
-        if block_end - block_start <= 1500:
+        if block_end - block_start <= _OWN_BLOCK_MAX:
             block = self.text[block_start:block_end]
             # A thread quotes the same signatures again and again: decide each text once.
             own = self._own_texts.get(block)
@@ -610,47 +621,82 @@ class _Body:
         self._own_blocks[block_start] = own
         return own
 
+    def _breaks_past(self, pos: int) -> None:
+        # The numbers pass stops counting after MAX_CANDIDATES: a long thread's breaks
+        # are then never all needed. One iterator, so the breaks are those of one pass.
+        if self._break_iter is None:
+            self._break_iter = _BLOCK_BREAK_RE.finditer(self.text)
+        starts = self._break_starts
+        while not starts or starts[-1] <= pos:
+            match = next(self._break_iter, None)
+            if match is None:  # the end of the body closes the last block
+                starts.append(len(self.text))
+                self._break_ends.append(len(self.text))
+                return
+            starts.append(match.start())
+            self._break_ends.append(match.end())
+
     def hit(self, kind: str, start: int, end: int, value: str, masked: str) -> Hit:
         """A hit at [start, end), marked quoted when it lies in the quoted part."""
         return Hit(kind, start, end, value, masked, start >= self.quote_start)
 
 
-def _find_all(text: str, needle: str, limit: int = _RAW_LIMIT) -> Iterator[int]:
-    """Positions of ``needle`` in ``text`` (at most ``limit``)."""
-    pos = text.find(needle)
-    while pos >= 0 and limit > 0:
-        yield pos
-        limit -= 1
-        pos = text.find(needle, pos + len(needle))
+def _find_all(text: str, needle: str, limit: int = _RAW_LIMIT) -> list[int]:
+    """Positions of ``needle`` in ``text`` (at most ``limit``): a list, built without a generator."""
+    found: list[int] = []
+    add, find, step = found.append, text.find, len(needle)
+    pos = find(needle)
+    while pos >= 0 and len(found) < limit:
+        add(pos)
+        pos = find(needle, pos + step)
+    return found
 
 
 def _emails(body: _Body) -> Iterator[Hit]:
     text, circle = body.text, body.circle
-    ats = [*_find_all(text, "@", MAX_CANDIDATES), *_find_all(text, "＠", MAX_CANDIDATES)]
+    ats = _find_all(text, "@", MAX_CANDIDATES) + _find_all(text, "＠", MAX_CANDIDATES)
+    # A thread quotes the same addresses again and again: each is read once.
+    read: dict[tuple[str, int], tuple[int, str, bool, bool] | None] = _outcome_store()
     for at in ats:
         match = _EMAIL_AT_RE.match(text, at)
         if not match:
             continue
-        local = _EMAIL_LOCAL_REVERSED_RE.match(text[max(0, at - 65) : at][::-1])
-        if not local or local.end() > 64:
-            continue  # nothing before the "@", or more than a local part can hold
-        start = at - local.end()
-        # A sentence's "." or a leading dot is not part of the address.
-        while start < at and text[start] in ".．":
-            start += 1
-        value = _nfkc(text[start : match.end()]).lower()
-        local_part = value.partition("@")[0]
-        if start and text[start - 1] == "<" and local_part not in _ROLE_LOCAL_PARTS:
-            _display_name(body, start - 1, value in circle.addresses)
-        if (
-            start == at
-            or value in circle.addresses
-            or local_part in _ROLE_LOCAL_PARTS
-            or body.in_url(start)
-            or body.in_sender_signature(start)
-        ):
+        end = match.end()
+        # The local part lies within 65 characters before the "@", and a "<" before it.
+        left = max(0, at - 66)
+        key = (text[left:end], at - left)
+        found = read.get(key, _UNSEEN)
+        if found is _UNSEEN:
+            found = read[key] = _email_at(text, at, end, circle)
+        if found is None:
             continue
-        yield body.hit("email", start, match.end(), value, mask_email(value))
+        size, value, bracket, skip = found
+        start = at - size
+        if bracket:
+            _display_name(body, start - 1, value in circle.addresses)
+        if skip or body.in_url(start) or body.in_sender_signature(start):
+            continue
+        yield body.hit("email", start, end, value, mask_email(value))
+
+
+def _email_at(text: str, at: int, end: int, circle: Circle) -> tuple[int, str, bool, bool] | None:
+    """The address around the "@" at ``at`` (its domain ends at ``end``), or None.
+
+    (length of the local part, the address, whether "<" comes before it and a name may
+    stand there, whether it is nobody's personal data: the circle's or a role's).
+    """
+    local = _EMAIL_LOCAL_REVERSED_RE.match(text[max(0, at - 65) : at][::-1])
+    if not local or local.end() > 64:
+        return None  # nothing before the "@", or more than a local part can hold
+    start = at - local.end()
+    # A sentence's "." or a leading dot is not part of the address.
+    while start < at and text[start] in ".．":
+        start += 1
+    value = _nfkc(text[start:end]).lower()
+    local_part = value.partition("@")[0]
+    role = local_part in _ROLE_LOCAL_PARTS
+    bracket = start > 0 and text[start - 1] == "<" and not role
+    return at - start, value, bracket, start == at or role or value in circle.addresses
 
 
 def _display_name(body: _Body, bracket: int, known: bool) -> None:
@@ -980,11 +1026,32 @@ class _Spans:
         return i > 0 and self._reach[i - 1] > start
 
 
+def _honorific_name(
+    text: str, name_end: int, end: int, honorific: str, circle: Circle
+) -> tuple[int, str, str] | None:
+    """(length, value, masked) of the name before the honorific at [name_end, end), or None.
+
+    None for a role or a word ("担当者様", "お客様"), a name the circle knows, and an
+    honorific that is part of a word ("様式", "殿堂").
+    """
+    following = text[end : end + 1]
+    if following and following in _HONORIFIC_NOT_AFTER.get(honorific, ""):
+        return None
+    # "佐藤様山田さん": the run before さん starts after the previous honorific.
+    raw = _HONORIFIC_SPLIT_RE.split(_name_run_before(text, name_end))[-1]
+    name = _clean_honorific_name(raw)
+    if name is None or circle.knows_name(name) or (honorific == "氏" and len(name) < 2):
+        return None
+    return len(name), _name_key(name), mask_name(_nfkc(name)) + honorific
+
+
 def _honorific_names(body: _Body, known: list[Hit]) -> Iterator[Hit]:
     text, circle = body.text, body.circle
     taken = _Spans((h.start, h.end) for h in known)
     budgets = dict.fromkeys(_HONORIFICS, MAX_CANDIDATES)
-    seen_runs: dict[str, tuple[str | None, bool]] = {}
+    # A thread repeats the same few names ("佐藤様" in every message): what the text
+    # around an honorific says is decided once, and only where it is is looked at again.
+    decided: dict[tuple[str, int, str], tuple[int, str, str] | None] = _outcome_store()
     found = ((pos, word) for word in _HONORIFICS for pos in _find_all(text, word))
     for pos, honorific in found:
         name_end = pos
@@ -996,28 +1063,26 @@ def _honorific_names(body: _Body, known: list[Hit]) -> Iterator[Hit]:
         budgets[honorific] -= 1
         if budgets[honorific] < 0:
             continue
-        following = text[end : end + 1]
-        if following and following in _HONORIFIC_NOT_AFTER.get(honorific, ""):
+        # Everything _honorific_name reads: 19 characters back, the one after.
+        left = max(0, name_end - 19)
+        key = (text[left : end + 1], name_end - left, honorific)
+        outcome = decided.get(key, _UNSEEN)
+        if outcome is _UNSEEN:
+            outcome = decided[key] = _honorific_name(text, name_end, end, honorific, circle)
+        if outcome is None:
             continue
-        # "佐藤様山田さん": the run before さん starts after the previous honorific.
-        raw = _HONORIFIC_SPLIT_RE.split(_name_run_before(text, name_end))[-1]
-        # A thread repeats the same few names ("佐藤様" in every message): decide each once.
-        decided = seen_runs.get(raw)
-        if decided is None:
-            name = _clean_honorific_name(raw)
-            decided = seen_runs[raw] = (name, name is not None and circle.knows_name(name))
-        name, known = decided
-        if name is None or known or (honorific == "氏" and len(name) < 2):
-            continue
-        start = name_end - len(name)
-        end = start + len(name)
-        if taken.overlaps(start, end):
+        size, value, masked = outcome
+        start = name_end - size
+        if taken.overlaps(start, name_end):
             continue  # already counted as a known person's full name
         if body.in_salutation(start) or body.in_sender_signature(start) or body.in_url(start):
             continue
-        masked = mask_name(_nfkc(name)) + honorific
-        yield body.hit("name", start, end, _name_key(name), masked)
-    titles = (_TITLE_RE.match(text, pos) for word in _TITLES for pos in _find_all(text, word))
+        yield body.hit("name", start, name_end, value, masked)
+    titles = (
+        _TITLE_RE.match(text, pos)
+        for anchor, limit in _TITLE_ANCHORS
+        for pos in _find_all(text, anchor, limit)
+    )
     for seen, match in enumerate(m for m in titles if m):
         if seen >= MAX_CANDIDATES:
             break
