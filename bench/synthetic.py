@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 import sqlite3
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 from atesaki import store
@@ -69,6 +70,10 @@ def person(rng: random.Random, i: int, domain: str) -> dict:
             "given": "", "fr": "", "gr": "", "email": email}
 
 
+def _stamp(seconds: float) -> str:
+    return datetime.fromtimestamp(int(seconds), UTC).isoformat(timespec="seconds")
+
+
 def build(data_dir: Path, staff: int = 10_000, contacts: int = 100_000, history: int = 50_000,
           seed: int = 7) -> dict[str, float]:
     """Fill a data folder's store; returns timings. Profiles are computed as an import would."""
@@ -96,12 +101,16 @@ def build(data_dir: Path, staff: int = 10_000, contacts: int = 100_000, history:
                 conn.execute("INSERT INTO person_email (person_id, address) VALUES (?, ?)",
                              (cur.lastrowid, p["email"].lower()))
                 addresses.append((p["email"].lower(), p["display"]))
+        # Sends spread over two years, stamped as the service stamps them.
+        epoch = datetime(2024, 11, 1, tzinfo=UTC).timestamp()
         for address, name in rng.sample(addresses, min(history, len(addresses))):
+            first = epoch + rng.uniform(0, 600 * 86400)
+            last = first + rng.uniform(0, 120 * 86400)
             conn.execute(
                 "INSERT OR IGNORE INTO history (address, name, profile, count, first_sent, "
-                "last_sent) VALUES (?, ?, ?, ?, '2025-01-01', '2026-11-01')",
+                "last_sent) VALUES (?, ?, ?, ?, ?, ?)",
                 (address, name, person_profile(name, address=address).to_json(),
-                 rng.randint(1, 40)),
+                 rng.randint(1, 40), _stamp(first), _stamp(last)),
             )
         store.bump_generation(conn)
     conn.close()

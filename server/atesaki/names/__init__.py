@@ -66,6 +66,11 @@ class NameProfile:
     surname_keys: frozenset[str] = frozenset()
     full_keys: frozenset[str] = frozenset()
 
+    def __reduce__(self):
+        # Unpickled by calling the class (a snapshot holds one per person): faster than
+        # the dataclass's __setstate__, which looks up the fields for every object.
+        return NameProfile, (self.surname_keys, self.full_keys)
+
     def to_json(self) -> str:
         """Compact JSON, stored at import so start-up does not recompute readings."""
         data: dict[str, list[str]] = {}
