@@ -159,7 +159,7 @@ def message_kind(kind: str | None, subject: str) -> str:
 
 
 def recipient_view(r: Recipient, kb, findings, lang: str) -> dict[str, Any]:
-    """One recipient as the dialog shows it."""
+    """One recipient as the dialog shows it; ``findings`` are this recipient's."""
     entry = kb.history(r.key) if r.valid else None
     return {
         "field": r.field,
@@ -169,7 +169,7 @@ def recipient_view(r: Recipient, kb, findings, lang: str) -> dict[str, Any]:
         "known": r.valid and kb.in_address_book(r.key),
         "sent_count": entry.count if entry else 0,
         "last_sent": entry.last_sent if entry else None,
-        "findings": [f.to_dict(lang) for f in findings if f.recipient == r.index],
+        "findings": [f.to_dict(lang) for f in findings],
     }
 
 
@@ -209,12 +209,18 @@ def check():
             "recipients": [f"{f}:{a}" for f, a in pairs],
         })
     lang = pick_language(request.headers.get("Accept-Language"))
+    by_recipient: dict[int, list] = {}
+    for f in findings:  # worst first, as run_checks sorted them
+        if f.recipient is not None:
+            by_recipient.setdefault(f.recipient, []).append(f)
     return {
         "check_id": check_id,
         "verdict": verdict,
         "digest": check_digest,
         "kind": req.kind,
-        "recipients": [recipient_view(r, kb, findings, lang) for r in req.recipients],
+        "recipients": [
+            recipient_view(r, kb, by_recipient.get(r.index, ()), lang) for r in req.recipients
+        ],
         "findings": [f.to_dict(lang) for f in findings if f.recipient is None],
     }
 
