@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from atesaki import create_app
+from atesaki import create_app, store
 
 PORT = 8765
 HOST = f"127.0.0.1:{PORT}"
@@ -39,6 +39,14 @@ def data_dir(tmp_path: Path) -> Path:
     path = tmp_path / "data"
     path.mkdir()
     return path
+
+
+@pytest.fixture
+def conn(data_dir: Path):
+    """A migrated store in the test's data folder."""
+    connection = store.open_store(data_dir)
+    yield connection
+    connection.close()
 
 
 @pytest.fixture

@@ -17,14 +17,6 @@ from atesaki.errors import APIError
 T0 = datetime(2026, 3, 2, 9, 0, 10, tzinfo=UTC)  # 10 s into a 30 s step
 
 
-@pytest.fixture
-def conn(data_dir):
-    """A migrated store in the test's data folder."""
-    connection = store.open_store(data_dir)
-    yield connection
-    connection.close()
-
-
 def secret_of(uri: str) -> str:
     """The base32 secret inside an otpauth URI."""
     return parse_qs(urlsplit(uri).query)["secret"][0]

@@ -13,13 +13,6 @@ from atesaki.importers.mail import import_history, iter_source
 MAIL = Path(__file__).parent / "data" / "mail"
 
 
-@pytest.fixture
-def conn(data_dir: Path):
-    connection = store.open_store(data_dir)
-    yield connection
-    connection.close()
-
-
 def history(conn) -> dict[str, tuple]:
     rows = conn.execute("SELECT address, name, count, first_sent, last_sent FROM history")
     return {row[0]: tuple(row[1:]) for row in rows}

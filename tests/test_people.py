@@ -15,13 +15,6 @@ from atesaki.people import apply_records, import_file, record_send
 BOOKS = Path(__file__).parent / "data" / "addressbooks"
 
 
-@pytest.fixture
-def conn(data_dir: Path):
-    connection = store.open_store(data_dir)
-    yield connection
-    connection.close()
-
-
 def people(conn) -> dict[str, tuple]:
     rows = conn.execute(
         "SELECT e.address, p.source, p.display_name, p.family_reading FROM person p "

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 import requests
 
@@ -14,13 +12,6 @@ from atesaki.sync.carddav import sync_carddav
 # The session's Radicale server; tests/ is on sys.path (rootdir conftest, no __init__.py).
 pytest_plugins = ["servers.fixtures"]
 pytestmark = pytest.mark.servers
-
-
-@pytest.fixture
-def conn(data_dir: Path):
-    connection = store.open_store(data_dir)
-    yield connection
-    connection.close()
 
 
 def contacts(conn) -> dict[str, str]:

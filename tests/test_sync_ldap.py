@@ -3,24 +3,15 @@
 from __future__ import annotations
 
 import uuid
-from pathlib import Path
 
 import pytest
 
-from atesaki import store
 from atesaki.sync import SyncError
 from atesaki.sync.ldap import sync_ldap
 
 # The session's slapd; tests/ is on sys.path (rootdir conftest, no __init__.py).
 pytest_plugins = ["servers.fixtures"]
 pytestmark = pytest.mark.servers
-
-
-@pytest.fixture
-def conn(data_dir: Path):
-    connection = store.open_store(data_dir)
-    yield connection
-    connection.close()
 
 
 class Branch:
