@@ -7,11 +7,9 @@ documented for users in docs/names.md.
 
 from __future__ import annotations
 
-import heapq
 import threading
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
-from operator import itemgetter
 from weakref import WeakKeyDictionary
 
 from cachetools import LRUCache
@@ -108,28 +106,29 @@ def _recipient_profiles(kb: Knowledge, r: Recipient) -> list[NameProfile]:
     return profiles
 
 
-def _rank(kb: Knowledge, people: Iterable[Person], regular: int, keep: int = MAX_RELATED):
-    """The most likely intended first (internal, then most written to), and the strong ones.
+def _entries(kb: Knowledge, refs, regular: int, keep: int):
+    """The ``keep`` most likely intended of ``refs``: Knowledge's ranking, as findings show it.
 
-    Returns ``keep`` (person, sent count, address) entries and the refs of up to
-    ``keep`` namesakes the user really deals with (staff, or written to often).
+    Returns (rank key by ref, [(person, sent count, address used most)] best first,
+    refs of those the user really deals with: staff, or written to often).
     """
-    entries = []
-    strong: list[str] = []
-    sent_count = kb.sent_count
-    for person in people:
-        addresses = person.addresses
-        if len(addresses) == 1:  # the common case, inlined: this runs per namesake
-            address = addresses[0]
-            count = sent_count(address)
+    best, top, strong = {}, [], []
+    for ref, rank, person, count in kb.ranked_entries(refs, keep):
+        best[ref] = rank
+        if len(person.addresses) == 1:
+            address = person.addresses[0]
         else:
             count, address = _person_count(kb, person)
-        internal = person.internal
-        if (internal or count >= regular) and len(strong) < keep:
-            strong.append(person.ref)
-        entries.append(((not internal, -count, person.name, person.ref), person, count, address))
-    top = heapq.nsmallest(keep, entries, key=itemgetter(0))
-    return [(p, c, a) for _, p, c, a in top], strong
+        if person.internal or count >= regular:
+            strong.append(ref)
+        top.append((person, count, address))
+    return best, top, strong
+
+
+def _rank(kb: Knowledge, people: Iterable[Person], regular: int, keep: int = MAX_RELATED):
+    """The most likely intended first (internal, then most written to), and the strong ones."""
+    _, top, strong = _entries(kb, {p.ref for p in people}, regular, keep)
+    return top, strong
 
 
 _SPARE = 8  # extra entries so the recipient's own records can be dropped afterwards
@@ -143,16 +142,7 @@ _rankings_lock = threading.Lock()
 
 def _ranking(kb: Knowledge, refs, regular: int, total: int):
     """(best rank keys by ref, (top entries, strong refs, how many)) for ``refs``."""
-    top, strong, best = [], [], {}
-    for ref, rank, person, count in kb.ranked_entries(refs, _KEEP):  # best first
-        best[ref] = rank
-        if len(person.addresses) == 1:
-            address = person.addresses[0]
-        else:
-            count, address = _person_count(kb, person)
-        if person.internal or count >= regular:
-            strong.append(ref)
-        top.append((person, count, address))
+    best, top, strong = _entries(kb, refs, regular, _KEEP)
     return best, (top, strong, total)
 
 
