@@ -16,7 +16,6 @@ import http.client
 import json
 import random
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -28,7 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from atesaki.domains import is_internal
 from atesaki.knowledge import SNAPSHOT_NAME, refresh_snapshot
 from bench.synthetic import build, sample_addresses
-from tests.conftest import free_port
+from tests.conftest import LiveService, free_port
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -57,10 +56,9 @@ def main() -> None:
     # What `atesaki import` does last: store the indexes, so the service starts from them.
     domains = ("agency.go.jp",)
     refresh_snapshot(data_dir, domains, lambda a: is_internal(a, domains))
-    proc, conn, line, startup = start(data_dir)
+    service, conn, startup = start(data_dir)
     try:
-        token = (data_dir / "token").read_text().strip()
-        headers = {"X-Atesaki-Token": token, "Content-Type": "application/json"}
+        headers = {"X-Atesaki-Token": service.token, "Content-Type": "application/json"}
         people = sample_addresses(data_dir, 5000)
         rng = random.Random(3)
         bodies = []
@@ -86,11 +84,12 @@ def main() -> None:
             response.read()
             check.append(time.perf_counter() - t)
             assert response.status == 200, response.status
-        rss = psutil.Process(proc.pid).memory_info().rss / 2**20
+        rss = psutil.Process(service.proc.pid).memory_info().rss / 2**20
         ms = 1000
         c50, c99 = percentile(check, 50) * ms, percentile(check, 99) * ms
         h50, h99 = percentile(health, 50) * ms, percentile(health, 99) * ms
-        print(f"server said: {line.strip()}")
+        # printed once the indexes are loaded and it listens
+        print(f"server said: {service.log_path.read_text().splitlines()[0]}")
         print(f"requests: {len(bodies)} checks x 10 recipients over loopback, one connection")
         print(f"check   p50 {c50:6.2f} ms   p99 {c99:6.2f} ms   mean {statistics.mean(check)*ms:6.2f} ms"
               f"   (target p50 <= 3, p99 <= 15)")
@@ -99,45 +98,31 @@ def main() -> None:
         print(f"RSS {rss:.0f} MB   (target <= 300)")
         print(f"start-up to first health answer {startup:.2f} s   (target <= 2)")
     finally:
-        stop(proc, conn)
+        conn.close()
+        service.stop()
     # After an upgrade the snapshot no longer matches the code: the indexes are built
     # from SQLite (and a new snapshot is written in the background).
     (data_dir / SNAPSHOT_NAME).unlink()
-    proc, conn, line, startup = start(data_dir)
+    service, conn, startup = start(data_dir)
     try:
         for body in bodies[:200]:
             conn.request("POST", "/v1/check", body, headers)
             conn.getresponse().read()
-        rss = psutil.Process(proc.pid).memory_info().rss / 2**20
+        rss = psutil.Process(service.proc.pid).memory_info().rss / 2**20
         print(f"without a snapshot (after an upgrade): start-up {startup:.2f} s, "
               f"RSS after 200 checks {rss:.0f} MB")
     finally:
-        stop(proc, conn)
+        conn.close()
+        service.stop()
 
 
-def start(data_dir: Path):
-    """Start ``atesaki serve``; (process, connection, its first line, seconds to first health)."""
-    port = free_port()
+def start(data_dir: Path) -> tuple[LiveService, http.client.HTTPConnection, float]:
+    """Start ``atesaki serve``: (the service, one connection to it, seconds to first health)."""
+    service = LiveService(data_dir, free_port())
     started = time.perf_counter()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "atesaki", "--data-dir", str(data_dir), "serve",
-         "--port", str(port)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    line = proc.stdout.readline()  # printed once the indexes are loaded and it listens
-    while True:
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-            conn.request("GET", "/v1/health")
-            conn.getresponse().read()
-            return proc, conn, line, time.perf_counter() - started
-        except OSError:
-            time.sleep(0.01)
-
-
-def stop(proc, conn) -> None:
-    """Close the connection and stop the service."""
-    conn.close()
-    proc.terminate()
-    proc.wait(timeout=10)
+    service.start()
+    startup = time.perf_counter() - started
+    return service, http.client.HTTPConnection("127.0.0.1", service.port, timeout=10), startup
 
 
 if __name__ == "__main__":

@@ -147,7 +147,7 @@ class LiveService:
 
     def start(self, timeout: float = 20) -> LiveService:
         """Start the service and wait until /v1/health answers."""
-        log_path = self.data_dir.parent / f"service-{self.port}.log"
+        self.log_path = log_path = self.data_dir.parent / f"service-{self.port}.log"
         self._log_file = log_path.open("ab")
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "atesaki", "--data-dir", str(self.data_dir),
