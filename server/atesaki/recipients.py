@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 from dataclasses import dataclass
@@ -67,9 +68,19 @@ def _ascii_domain(domain: str) -> str | None:
     return ascii_domain
 
 
+# An address is longer than this only as garbage: such text is parsed, not remembered.
+_REMEMBERED_LENGTH = 320
+
+
 def parse_address(text: str) -> ParsedAddress:
     """Parse one bare address (``user@example.jp``); never raises."""
     raw = text if isinstance(text, str) else ""
+    if len(raw) > _REMEMBERED_LENGTH:
+        return _parse(raw)
+    return _parse_remembered(raw)
+
+
+def _parse(raw: str) -> ParsedAddress:
     candidate = raw.strip()
     if candidate.startswith("<") and candidate.endswith(">"):
         candidate = candidate[1:-1].strip()
@@ -84,6 +95,11 @@ def parse_address(text: str) -> ParsedAddress:
     if ascii_domain is None:
         return ParsedAddress(raw, "", "", False, "bad_domain")
     return ParsedAddress(raw, local, ascii_domain, True)
+
+
+# A check parses each recipient twice (the request, then its digest) and the same
+# people come back draft after draft: answers are remembered (they never change).
+_parse_remembered = functools.lru_cache(maxsize=8192)(_parse)
 
 
 def split_header(text: str) -> list[tuple[str, str]]:
