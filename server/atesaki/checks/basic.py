@@ -19,7 +19,7 @@ def organisation(address: str, domain: str) -> str:
     return address.lower() if registrable in FREEMAIL else registrable
 
 
-@register("address")
+@register("address", per_recipient=True)
 def check_addresses(ctx: CheckContext) -> Iterator[Finding]:
     """invalid_address and blocked_domain: messages that cannot be sent at all."""
     blocked = ctx.settings.blocked_domains
@@ -43,7 +43,7 @@ def check_addresses(ctx: CheckContext) -> Iterator[Finding]:
             )
 
 
-@register("recipient")
+@register("recipient", per_recipient=True)
 def check_recipients(ctx: CheckContext) -> Iterator[Finding]:
     """external, first_time and not_in_address_book for each recipient."""
     kb = ctx.kb
@@ -82,19 +82,18 @@ def check_audience(ctx: CheckContext) -> Iterator[Finding]:
             visible.setdefault(organisation(r.address, r.domain), []).append(r)
     if len(visible) >= settings.policy_visible_external_orgs:
         orgs = sorted(visible)
+        # One text and one list for all of them: every such recipient sees the same.
+        message = Text("To/Cc に社外の {n} 組織（{o}）が並び、互いのアドレスが見えます。"
+                       "社外の宛先は Bcc にしてください。",
+                       "To/Cc show {n} external organisations ({o}) to each other. "
+                       "Put external recipients in Bcc.").format(
+            n=len(orgs), o=", ".join(orgs[:5]) + (" …" if len(orgs) > 5 else "")
+        )
+        related = [{"domain": o} for o in orgs]
         for group in visible.values():
             for r in group:
-                yield Finding(
-                    "visible_external_recipients", "high",
-                    Text("To/Cc に社外の {n} 組織（{o}）が並び、互いのアドレスが見えます。"
-                         "社外の宛先は Bcc にしてください。",
-                         "To/Cc show {n} external organisations ({o}) to each other. "
-                         "Put external recipients in Bcc.").format(
-                        n=len(orgs), o=", ".join(orgs[:5]) + (" …" if len(orgs) > 5 else "")
-                    ),
-                    related=[{"domain": o} for o in orgs],
-                    recipient=r.index,
-                )
+                yield Finding("visible_external_recipients", "high", message,
+                              related=related, recipient=r.index)
     count = len(request.recipients)
     if count > settings.policy_large_audience:
         yield Finding(
