@@ -7,7 +7,7 @@ import re
 import threading
 import unicodedata
 import weakref
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -514,9 +514,11 @@ _UNSEEN = object()
 class _Body:
     """A body and where its parts are: quoted text, salutation, signatures, URLs, blocks."""
 
-    def __init__(self, body: str, circle: Circle) -> None:
+    def __init__(self, body: str, circle: Circle | Callable[[], Circle]) -> None:
         self.text = body
-        self.circle = circle
+        # Made on first use: most bodies hold nothing the circle is asked about.
+        self._circle = circle if isinstance(circle, Circle) else None
+        self._make_circle = circle
         self.quote_start = _quote_start(body)
         urls = sorted((m.start(), m.end()) for r in _URL_RES for m in r.finditer(body))
         self._url_starts = [u[0] for u in urls]
@@ -587,6 +589,17 @@ class _Body:
         """True inside the sender's own signature block."""
         return self.signature[0] <= pos < self.signature[1]
 
+    @property
+    def circle(self) -> Circle:
+        """Who already knows (see Circle), made when first asked for."""
+        if self._circle is None:
+            self._circle = self._make_circle()
+        return self._circle
+
+    @circle.setter
+    def circle(self, circle: Circle) -> None:
+        self._circle = circle
+
     def in_own_block(self, pos: int) -> bool:
         """True inside a short block (a signature) that names the sender or a recipient.
 
@@ -653,7 +666,7 @@ def _find_all(text: str, needle: str, limit: int = _RAW_LIMIT) -> list[int]:
 
 
 def _emails(body: _Body) -> Iterator[Hit]:
-    text, circle = body.text, body.circle
+    text = body.text
     ats = _find_all(text, "@", MAX_CANDIDATES) + _find_all(text, "＠", MAX_CANDIDATES)
     # A thread quotes the same addresses again and again: each is read once.
     read: dict[tuple[str, int], tuple[int, str, bool, bool] | None] = _outcome_store()
@@ -667,13 +680,13 @@ def _emails(body: _Body) -> Iterator[Hit]:
         key = (text[left:end], at - left)
         found = read.get(key, _UNSEEN)
         if found is _UNSEEN:
-            found = read[key] = _email_at(text, at, end, circle)
+            found = read[key] = _email_at(text, at, end, body.circle)
         if found is None:
             continue
         size, value, bracket, skip = found
         start = at - size
         if bracket:
-            _display_name(body, start - 1, value in circle.addresses)
+            _display_name(body, start - 1, value in body.circle.addresses)
         if skip or body.in_url(start) or body.in_sender_signature(start):
             continue
         yield body.hit("email", start, end, value, mask_email(value))
@@ -940,7 +953,7 @@ def _phone_hit(
 
 
 def _known_names(body: _Body, matchers: Iterable[NameMatcher]) -> list[Hit]:
-    text, circle = body.text, body.circle
+    text = body.text
     lowered = text.lower()
     if len(lowered) != len(text):  # only "İ" grows under lower(); keep offsets aligned
         lowered = text.replace("İ", "I").lower()
@@ -950,6 +963,7 @@ def _known_names(body: _Body, matchers: Iterable[NameMatcher]) -> list[Hit]:
             if seen >= MAX_CANDIDATES:
                 break
             name = _nfkc(text[start:end])
+            circle = body.circle
             if (
                 any(a in circle.addresses for a in addresses)
                 or circle.knows_name(name)
@@ -1046,7 +1060,7 @@ def _honorific_name(
 
 
 def _honorific_names(body: _Body, known: list[Hit]) -> Iterator[Hit]:
-    text, circle = body.text, body.circle
+    text = body.text
     taken = _Spans((h.start, h.end) for h in known)
     budgets = dict.fromkeys(_HONORIFICS, MAX_CANDIDATES)
     # A thread repeats the same few names ("佐藤様" in every message): what the text
@@ -1068,7 +1082,7 @@ def _honorific_names(body: _Body, known: list[Hit]) -> Iterator[Hit]:
         key = (text[left : end + 1], name_end - left, honorific)
         outcome = decided.get(key, _UNSEEN)
         if outcome is _UNSEEN:
-            outcome = decided[key] = _honorific_name(text, name_end, end, honorific, circle)
+            outcome = decided[key] = _honorific_name(text, name_end, end, honorific, body.circle)
         if outcome is None:
             continue
         size, value, masked = outcome
@@ -1091,7 +1105,7 @@ def _honorific_names(body: _Body, known: list[Hit]) -> Iterator[Hit]:
         name = match.group(1)
         start = match.start(1)
         if (
-            circle.knows_name(name)
+            body.circle.knows_name(name)
             or body.in_salutation(match.start())
             or body.in_sender_signature(start)
             or taken.overlaps(start, match.end())
@@ -1104,7 +1118,7 @@ def _honorific_names(body: _Body, known: list[Hit]) -> Iterator[Hit]:
 def scan_personal_data(
     body: str,
     *,
-    circle: Circle | None = None,
+    circle: Circle | Callable[[], Circle] | None = None,
     matchers: Iterable[NameMatcher] = (),
 ) -> list[Hit]:
     """Every piece of personal data in ``body``, new and quoted text alike, in order.
@@ -1113,7 +1127,8 @@ def scan_personal_data(
     circle's own addresses and names (the sender's and the recipients'), role
     addresses (info@, support@ …), the greeting lines naming the addressee, the
     sender's signature, short blocks (signatures) naming someone in the circle, and
-    anything inside a URL.
+    anything inside a URL. ``circle`` may be a function that makes it: it is then
+    called only if the body holds something to ask the circle about.
     """
     if not isinstance(body, str) or not body:
         return []

@@ -139,7 +139,7 @@ def personal_data(ctx: CheckContext) -> Iterator[Finding]:
     if not external or not request.body:
         return
     hits = scan_personal_data(
-        request.body, circle=_circle(ctx), matchers=name_matchers_for(ctx.kb)
+        request.body, circle=lambda: _circle(ctx), matchers=name_matchers_for(ctx.kb)
     )
     summary = summarise(hits)
     if not summary:
