@@ -127,6 +127,8 @@ def load_key(data_dir: str | os.PathLike[str], *, create: bool = True) -> bytes 
     """The data folder's audit key (created mode 0600 on first use unless ``create`` is False)."""
     path = key_path(data_dir)
     cache_key = str(path)
+    if create and cache_key in _keys:  # every append: no lock needed to read
+        return _keys[cache_key]
     with _keys_lock:
         # Appends reuse the key; a verification always reads the file as it is now.
         if create and cache_key in _keys:
@@ -172,6 +174,9 @@ def _create_key(path: Path) -> bytes:
 
 def data_dir_of(conn: sqlite3.Connection) -> Path:
     """The folder of the connection's database file (where audit.key belongs)."""
+    known = getattr(conn, "data_dir", None)  # store.connect's connections know it
+    if known is not None:
+        return known
     for row in conn.execute("PRAGMA database_list"):
         if row[1] == "main" and row[2]:
             return Path(row[2]).parent

@@ -85,6 +85,12 @@ MIGRATIONS = [
 KB_GENERATION = "kb_generation"
 
 
+class StoreConnection(sqlite3.Connection):
+    """A connection that knows its data folder (the audit log finds its key there)."""
+
+    data_dir: Path
+
+
 def connect(data_dir: str | os.PathLike[str]) -> sqlite3.Connection:
     """Open (creating if needed) the database in ``data_dir``: WAL, foreign keys, mode 0600."""
     path = Path(data_dir) / DB_NAME
@@ -93,7 +99,9 @@ def connect(data_dir: str | os.PathLike[str]) -> sqlite3.Connection:
         # Create it private before SQLite writes anything into it.
         fd = os.open(path, os.O_CREAT | os.O_WRONLY, 0o600)
         os.close(fd)
-    conn = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
+    conn = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False,
+                           factory=StoreConnection)
+    conn.data_dir = Path(os.path.abspath(path)).parent  # as PRAGMA database_list gives it
     conn.row_factory = sqlite3.Row
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute("PRAGMA synchronous=NORMAL")
