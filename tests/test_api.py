@@ -6,6 +6,9 @@ import json
 import sqlite3
 
 import pytest
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hyp_settings
+from hypothesis import strategies as st
 
 from atesaki import people, store
 
@@ -239,3 +242,34 @@ def test_the_database_holds_no_token(app, client, data_dir):
     client.check([SATO])
     dump = "\n".join(sqlite3.connect(data_dir / "atesaki.db").iterdump())
     assert client.token not in dump
+
+
+def test_a_display_name_with_an_emoji_comes_back_as_written(client):
+    # "\ud83d\ude00" in the JSON text: a surrogate pair, as a browser writes 😀.
+    body = '{"recipients": [{"field": "to", "address": "k.sato@example.com", ' \
+           '"name": "佐藤 健二 \\ud83d\\ude00"}]}'
+    response = client.raw.post("/v1/check", data=body.encode(), headers=client.headers(
+        {"Content-Type": "application/json"}))
+    assert response.status_code == 200
+    assert response.get_json()["recipients"][0]["name"] == "佐藤 健二 😀"
+    assert "😀".encode() in response.data  # UTF-8 as it is, not \\u escapes
+
+
+any_text = st.text(st.characters(blacklist_categories=()))  # lone surrogates included
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers(-(2**70), 2**70) | any_text,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(), inner, max_size=4),
+    max_leaves=20,
+)
+
+
+@hyp_settings(max_examples=300, deadline=None,
+              suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(value=json_values)
+def test_responses_read_as_the_standard_librarys_json(app, value):
+    """orjson writes the responses: what a client reads is what json.dumps would say."""
+    with app.app_context():
+        text = app.json.response(value).get_data()
+    assert json.loads(text) == value
+    if "\\u" not in text.decode():  # text orjson wrote: byte for byte the same
+        assert text.decode() == json.dumps(value, ensure_ascii=False, separators=(",", ":")) + "\n"

@@ -17,6 +17,14 @@ const AtesakiClient = (() => {
     };
   }
 
+  // A lone surrogate (half an emoji cut off in a draft) is not text the service can
+  // read: it refuses such a body as invalid JSON. Send U+FFFD in its place instead.
+  const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
+  function wellFormed(key, value) {
+    return typeof value === 'string' ? value.replace(LONE_SURROGATE, '\uFFFD') : value;
+  }
+
   /**
    * Call the service; always resolves to the JSON body with `ok`, or an error object
    * {ok:false, error, message, status}. Never throws: the caller fails closed on ok:false.
@@ -35,7 +43,7 @@ const AtesakiClient = (() => {
           'Content-Type': 'application/json',
           'Accept-Language': chrome.i18n.getUILanguage(),
         },
-        body: body === undefined ? undefined : JSON.stringify(body),
+        body: body === undefined ? undefined : JSON.stringify(body, wellFormed),
         signal: AbortSignal.timeout(TIMEOUT_MS),
         cache: 'no-store',
         credentials: 'omit',

@@ -43,8 +43,9 @@ def create_app(config: dict[str, Any] | None = None):
     )
     if config:
         app.config.update(config)
-    app.json.ensure_ascii = False
-    app.json.sort_keys = False
+    from atesaki.jsonout import JSONProvider
+
+    app.json = JSONProvider(app)  # UTF-8 kept, keys in order, written by orjson
     data_dir = Path(app.config["DATA_DIR"] or resolve_data_dir())
     app.config["DATA_DIR"] = str(data_dir)
 

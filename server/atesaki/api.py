@@ -42,8 +42,8 @@ def json_body() -> dict[str, Any]:
     """The request's JSON object, or a 400 naming what is wrong."""
     data = request.get_json(silent=True)
     if data is None:
-        raise APIError(400, "bad_json", Text("本文が JSON として読めません。",
-                                             "The body is not valid JSON."))
+        raise APIError(400, "bad_json", Text("本文が JSON（UTF-8）として読めません。",
+                                             "The body is not valid JSON (UTF-8)."))
     if not isinstance(data, dict):
         raise _bad("body", "JSON オブジェクトが必要です。", "must be a JSON object")
     return data

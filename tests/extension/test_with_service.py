@@ -120,3 +120,17 @@ def test_a_stopped_service_blocks_the_send_and_retry_works_once_it_is_back(real,
     dialog.hook("retry").click()
     (message,) = wait_sent(page)
     assert pairs(message["recipients"]) == [("to", "m-sato@agency.go.jp")]
+
+
+def test_half_an_emoji_in_the_draft_is_still_checked(real, service):
+    # A lone surrogate (an emoji cut in half by an edit) is not JSON the service reads;
+    # the extension sends U+FFFD in its place instead of failing the check.
+    page = real.open("gmail")
+    page.evaluate(
+        "__fixture.compose({to: [{name: '佐藤 健二 \\uD83D', address: 'k.sato@example.com'}],"
+        " subject: 'ご案内', body: '資料をお送りします \\uD83D'})"
+    )
+    page.click(SEND)
+    dialog = Dialog(page).wait_rows()
+    assert dialog.addresses() == ["k.sato@example.com"]
+    assert still_nothing_sent(page)
