@@ -188,13 +188,14 @@ def check():
     domains = settings.internal_domains  # read once, not once per recipient
     req = build_check_request(data, lambda address: is_internal(address, domains))
     kb = service.knowledge()
-    findings = run_checks(CheckContext(req, kb, settings))
+    moment = now()
+    findings = run_checks(CheckContext(req, kb, settings, moment))
     verdict = policy.verdict(req, findings, settings)
     pairs = [(r.field, r.address) for r in req.recipients]
     check_digest = digest(pairs)
     check_id = "c_" + secrets.token_urlsafe(16)
     codes = sorted({f.code for f in findings})
-    created = now().isoformat(timespec="seconds")
+    created = moment.isoformat(timespec="seconds")
     conn = service.conn()
     with store.transaction(conn):
         conn.execute(

@@ -93,7 +93,7 @@ def detector_for(kb: Knowledge, settings: Any) -> LookalikeDetector:
         return detector
 
 
-@register("lookalike_domain")
+@register("lookalike_domain", per_recipient=True)
 def check_lookalike_domains(ctx: CheckContext) -> Iterator[Finding]:
     """lookalike_domain: a recipient's domain imitates a known one (see atesaki.domains)."""
     recipients = [r for r in ctx.request.recipients if r.valid and not r.internal and r.domain]

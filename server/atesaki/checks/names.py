@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterable, Iterator
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from weakref import WeakKeyDictionary
 
 from cachetools import LRUCache
@@ -60,7 +60,8 @@ def _person_count(kb: Knowledge, person: Person) -> tuple[int, str]:
     return best, best_address
 
 
-def _days_since(stamp: str | None, now: datetime) -> float | None:
+def _days_since(stamp: str | None, today: date) -> int | None:
+    """Calendar days (UTC) from a send's time stamp to ``today``; None if unreadable."""
     if not stamp:
         return None
     try:
@@ -69,7 +70,7 @@ def _days_since(stamp: str | None, now: datetime) -> float | None:
         return None
     if when.tzinfo is None:
         when = when.replace(tzinfo=UTC)
-    return (now - when).total_seconds() / 86400
+    return (today - when.astimezone(UTC).date()).days
 
 
 def _label(person: Person, count: int, regular: int) -> Text:
@@ -237,14 +238,14 @@ def _namesakes_of(kb: Knowledge, r: Recipient, regular: int):
     return top, any(ref not in own for ref in strong), total - own_namesakes
 
 
-@register("names_homonym")
+@register("names_homonym", per_recipient=True)
 def check_surname_homonym(ctx: CheckContext) -> Iterator[Finding]:
     """surname_homonym: the recipient shares a surname with someone else the user deals with."""
     kb = ctx.kb
     rare = _settings_value(ctx, "names.rare_sent_count", RARE_SENT_COUNT)
     stale = _settings_value(ctx, "names.stale_days", STALE_DAYS)
     regular = _settings_value(ctx, "names.regular_sent_count", REGULAR_SENT_COUNT)
-    now = datetime.now(UTC)
+    today = ctx.today  # a day's findings are the same all day: they are remembered
     for r in ctx.request.recipients:
         if not r.valid:
             continue
@@ -253,7 +254,7 @@ def check_surname_homonym(ctx: CheckContext) -> Iterator[Finding]:
             continue
         sent = kb.sent_count(r.key)
         entry = kb.history(r.key)
-        age = _days_since(entry.last_sent if entry else None, now)
+        age = _days_since(entry.last_sent if entry else None, today)
         recipient_rare = sent <= rare or (age is not None and age > stale)
         if not recipient_rare:
             severity = "info"
@@ -326,7 +327,7 @@ def _readable(profile: NameProfile) -> bool:
     return False
 
 
-@register("names_mismatch")
+@register("names_mismatch", per_recipient=True)
 def check_name_mismatch(ctx: CheckContext) -> Iterator[Finding]:
     """name_mismatch: the chip's display name is not the name of the address's owner."""
     kb = ctx.kb
