@@ -247,8 +247,53 @@ def test_a_kept_ranking_always_equals_a_fresh_one(steps, keep_list, monkeypatch)
         ]
 
 
+@settings(max_examples=80, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])  # used as a context
+@given(
+    world=st.lists(st.tuples(st.booleans(), st.integers(0, 40)), min_size=1, max_size=30),
+    sends=st.lists(st.tuples(st.integers(0, 29), st.integers(0, 60)), max_size=10),
+)
+def test_a_kept_list_of_whose_name_it_is_always_equals_a_fresh_one(world, sends, monkeypatch):
+    """name_mismatch for a typed name shared by many (in the book or only in the history):
+    the ranked list is kept between checks and never goes stale after a send."""
+    from weakref import WeakKeyDictionary
+
+    from atesaki.checks import names as names_checks
+
+    kb = Knowledge(is_internal)
+    addresses = []
+    for i, (in_book, count) in enumerate(world):
+        address = f"k{i}@n{i % 3}.example"
+        if in_book:
+            kb.add_person(person(f"p:{i}", "佐藤 健二", address))
+        if count or not in_book:
+            sent(kb, address, "佐藤 健二", count)
+        addresses.append(address)
+    chip = ("new@else.example", "Kenji Sato")  # the same name, written another way
+    for who, count in [(0, 0), *sends]:
+        sent(kb, addresses[who % len(addresses)], "佐藤 健二", count)
+        kept = run(check_name_mismatch, kb, chip)
+        with monkeypatch.context() as m:
+            m.setattr(names_checks, "_named", WeakKeyDictionary())
+            fresh = run(check_name_mismatch, kb, chip)
+        assert [(f.related, f.message) for f in kept] == [(f.related, f.message) for f in fresh]
+        assert bool(kept) == any(in_book for in_book, _ in world)
+
+
 def test_nobody_shares_the_surname(kb):
     assert run(check_surname_homonym, kb, ("w@else.example", "渡辺 健")) == []
+
+
+def test_the_address_books_reading_wins_when_the_chip_repeats_its_name(kb):
+    # 河野 reads こうの or かわの; this contact's card says こうの, so 川野 (かわの) on the
+    # staff is no namesake of his, unless the chip shows a name the book does not have.
+    kb.add_person(person("p:5", "河野 達也", "t.kono@client.example", family="河野",
+                         given="達也", family_reading="こうの", given_reading="たつや"))
+    kb.add_person(person("p:6", "川野 健", "k.kawano@agency.go.jp", source="directory"))
+    as_the_book = run(check_surname_homonym, kb, ("t.kono@client.example", "河野 達也"))
+    assert as_the_book == []
+    typed = run(check_surname_homonym, kb, ("t.kono@client.example", "河野"))
+    assert [r["address"] for r in typed[0].related] == ["k.kawano@agency.go.jp"]
 
 
 # --- name_mismatch ---------------------------------------------------------------------

@@ -30,12 +30,14 @@ from atesaki.names import NameProfile, SurnameIndex, person_profile
 
 log = logging.getLogger("atesaki.knowledge")
 
+HISTORY_REF = "h:"  # how the refs of people known only from the send history begin
+
 
 @dataclass(frozen=True, slots=True)
 class Person:
     """Someone the user deals with: a staff member, a contact, or an address from history."""
 
-    ref: str  # "p:<id>" for directory and contacts, "h:<address>" for history only
+    ref: str  # "p:<id>" for directory and contacts, HISTORY_REF + address for history only
     name: str
     addresses: tuple[str, ...]  # lower-case
     internal: bool
@@ -248,7 +250,7 @@ class Knowledge:
         if key not in self._by_address:
             self._add_person(
                 Person(
-                    ref=f"h:{key}",
+                    ref=HISTORY_REF + key,
                     name=entry.name,
                     addresses=(key,),
                     internal=self._is_internal(key),
@@ -289,9 +291,9 @@ class Knowledge:
         """People whose surname matches this name's (any script, romanisation or variant)."""
         return [self.people[ref] for ref in self._index.namesakes(profile)]
 
-    def people_named(self, profile: NameProfile) -> list[Person]:
-        """People whose full name matches this name."""
-        return [self.people[ref] for ref in self._index.same_name(profile)]
+    def named_refs(self, profile: NameProfile) -> set[str]:
+        """Refs of the people whose full name matches this name."""
+        return self._index.same_name(profile)
 
     def known_domains(self) -> set[str]:
         """Every domain seen in the directory, contacts and history."""

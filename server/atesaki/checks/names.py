@@ -16,7 +16,7 @@ from cachetools import LRUCache
 
 from atesaki.checks import CheckContext, Finding, Recipient, register
 from atesaki.i18n import Text
-from atesaki.knowledge import Knowledge, Person
+from atesaki.knowledge import HISTORY_REF, Knowledge, Person
 from atesaki.names import NameProfile, lexicon, person_profile, same_person_name, same_surname
 from atesaki.names.normalize import clean
 
@@ -93,10 +93,21 @@ def _who(person: Person, address: str, label: Text) -> Text:
     return Text(f"{name} <{address}>（{label.ja}）", f"{name} <{address}> ({label.en})")
 
 
+def _repeats_the_book(name: str, people: list[Person]) -> bool:
+    """The chip shows exactly the name the address book has for this address.
+
+    Then the book's profile of that name is the one to use: its reading (フリガナ)
+    wins over the dictionary's guesses (河野 read こうの, not also かわの), and the
+    name is this person's by definition.
+    """
+    return any(p.name == name and p.source != "history" for p in people)
+
+
 def _recipient_profiles(kb: Knowledge, r: Recipient) -> list[NameProfile]:
     """The chip's name and what the address books say about the address."""
-    profiles = [p.profile for p in kb.people_at(r.key) if not p.profile.empty]
-    if r.name:
+    people = kb.people_at(r.key)
+    profiles = [p.profile for p in people if not p.profile.empty]
+    if r.name and not _repeats_the_book(r.name, people):
         chip = person_profile(r.name, address=r.key)
         if not chip.empty:
             profiles.append(chip)
@@ -288,6 +299,33 @@ def check_surname_homonym(ctx: CheckContext) -> Iterator[Finding]:
         )
 
 
+# Whose full name a typed name is, best first, kept per Knowledge and name until the
+# next send: a common full name is shared by dozens in a big address book.
+_named: WeakKeyDictionary = WeakKeyDictionary()
+
+
+def _named_others(kb: Knowledge, chip: NameProfile, regular: int) -> list:
+    """The book's people (not history's) whose full name is the chip's, most likely first.
+
+    [(person, sent count, address used most)], at most ``MAX_RELATED``. Nobody listed
+    under the recipient's own address is among them: if one were, the chip would be
+    their name and name_mismatch would have stopped before asking.
+    """
+    key = (chip.full_keys, regular)
+    version = kb.rank_version  # read first: a send meanwhile is looked at next time
+    with _rankings_lock:
+        cache = _named.get(kb)
+        if cache is None:
+            cache = _named[kb] = LRUCache(maxsize=2048)
+        kept = cache.get(key)
+    if kept is None or kept[0] != version:
+        named = {ref for ref in kb.named_refs(chip) if not ref.startswith(HISTORY_REF)}
+        kept = (version, _entries(kb, named, regular, MAX_RELATED)[1])
+        with _rankings_lock:
+            cache[key] = kept
+    return kept[1]
+
+
 def _is_address_like(name: str, address: str) -> bool:
     text = clean(name).strip("'\" <>").lower()
     local = address.partition("@")[0].lower()
@@ -335,10 +373,12 @@ def check_name_mismatch(ctx: CheckContext) -> Iterator[Finding]:
     for r in ctx.request.recipients:
         if not r.valid or not r.name or _is_address_like(r.name, r.address):
             continue
+        owners = kb.people_at(r.key)
+        if _repeats_the_book(r.name, owners):
+            continue  # the owner's own name, as the address book writes it
         chip = person_profile(r.name, address=r.key)
         if chip.empty or not _readable(chip):
             continue
-        owners = kb.people_at(r.key)
         book = [p for p in owners if p.source != "history"]
         evidence = book or owners
         wrong = [p for p in evidence if not _compatible(chip, p.profile)]
@@ -360,12 +400,9 @@ def check_name_mismatch(ctx: CheckContext) -> Iterator[Finding]:
             continue
         if not chip.full_keys or any(same_person_name(chip, p.profile) for p in book):
             continue  # a namesake the address books know: surname_homonym covers it
-        named = [
-            p for p in kb.people_named(chip) if p.source != "history" and r.key not in p.addresses
-        ]
-        if not named:
+        counted = _named_others(kb, chip, regular)
+        if not counted:
             continue
-        counted, _ = _rank(kb, named, regular)
         first, count, address = counted[0]
         who = _who(first, address, _label(first, count, regular))
         yield Finding(
