@@ -276,6 +276,27 @@ def test_any_text_gives_a_sane_profile(name, other, address):
     assert index.namesakes(profile) == ({"x"} if same_surname(profile, profile) else set())
 
 
+chip_text = st.one_of(
+    weird,
+    st.lists(st.sampled_from(["佐藤", "健二", "サトウ", "さとう", "Sato", "KENJI", "Kenji",
+                              "Mori", "Maki", "(営業部)", "様", ",", "、", "髙橋", "ｹﾝｼﾞ",
+                              "k.sato@x.jp"]),
+             min_size=0, max_size=4).map(" ".join),
+)
+# local parts that decide which romaji word is the family name ("Sato Kenji" at kenji.s@)
+addresses = st.sampled_from(["k.sato@example.com", "kenji.s@a.jp", "sato.m@b.jp",
+                             "maki.s@b.jp", "mori.k@c.jp", "info@c.jp"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(name=chip_text, address=addresses)
+def test_a_name_read_without_its_address_is_read_as_with_it(name, address):
+    """Names with nothing for the address to order share one remembered profile; exact."""
+    from atesaki.names import _build
+
+    assert P(name, address=address) == _build(name, None, None, None, None, address)
+
+
 @pytest.mark.parametrize(
     "name",
     [

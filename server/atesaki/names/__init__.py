@@ -390,6 +390,13 @@ def person_profile(
     the display name; the address's local part only helps order romaji tokens or,
     when there is no name at all, suggests a common surname.
     """
+    if (
+        address is not None
+        and family is None and given is None and family_reading is None and given_reading is None
+        and isinstance(display_name, str) and len(display_name) <= _SHARED_NAME_MAX
+        and _address_irrelevant(display_name)
+    ):
+        address = None  # 佐藤 健二 at a new address reads as at any other: one profile
     args = (display_name, family, given, family_reading, given_reading, address)
     try:
         with _CACHE_LOCK:
@@ -436,10 +443,11 @@ def _build(display_name, family, given, family_reading, given_reading, address) 
     return _profile_of(names) if names else EMPTY
 
 
-def _parse_display(display_name: str, address: str | None) -> list[_Name]:
+def _display_tokens(display_name: str) -> tuple[list[str], list[str], bool] | None:
+    """(kanji/kana words, other words, written with a comma); None for no name at all."""
     text = clean(display_name)
     if not text or "@" in text:
-        return []  # the address typed as its own name says nothing about a person
+        return None  # the address typed as its own name says nothing about a person
     comma = "," in text or "、" in text
     text = strip_decorations(text)
     cjk: list[str] = []
@@ -454,6 +462,26 @@ def _parse_display(display_name: str, address: str | None) -> list[_Name]:
                 cjk.append(part)
         else:
             latin.append(token)
+    return cjk, latin, comma
+
+
+_SHARED_NAME_MAX = 200  # characters; a longer "name" is pasted junk, not remembered
+
+
+@lru_cache(maxsize=8192)  # asked on every new address: the same names come back
+def _address_irrelevant(display_name: str) -> bool:
+    """True when a display name reads the same with any address: no romaji words to order."""
+    if not display_name:
+        return False  # no name: the address's local part is the only evidence
+    tokens = _display_tokens(display_name)
+    return tokens is None or not tokens[1]
+
+
+def _parse_display(display_name: str, address: str | None) -> list[_Name]:
+    tokens = _display_tokens(display_name)
+    if tokens is None:
+        return []
+    cjk, latin, comma = tokens
     names = []
     parsed = _cjk_name(cjk[:4])
     if parsed:
