@@ -160,7 +160,7 @@ def run_checks(ctx: CheckContext) -> list[Finding]:
 
 # Recipients remembered (about 2.7 KB each): past it the oldest quarter is dropped (a
 # dict in insertion order is much cheaper to read than an LRU).
-_MEMO_SIZE = 8192
+_MEMO_SIZE = 4096
 _MEMO_KEY_MAX = 512  # characters of address and name; longer ones are not remembered
 _memos: WeakKeyDictionary = WeakKeyDictionary()  # Knowledge -> {recipient: entry}
 _memos_lock = threading.Lock()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 
 from atesaki.checks import CheckContext, Finding, register
@@ -43,6 +44,18 @@ def check_addresses(ctx: CheckContext) -> Iterator[Finding]:
             )
 
 
+EXTERNAL = Text("社外のアドレスです（{d}）。", "External address ({d}).")
+FIRST_TIME = Text("このアドレスに送信するのは初めてです。",
+                  "You have never sent to this address before.")
+NOT_IN_ADDRESS_BOOK = Text("職員名簿にも連絡先にもないアドレスです。",
+                           "This address is in neither the staff directory nor your contacts.")
+
+
+@functools.lru_cache(maxsize=4096)
+def _external(domain: str) -> Text:
+    return EXTERNAL.format(d=domain)  # one text per domain, however many recipients
+
+
 @register("recipient", per_recipient=True)
 def check_recipients(ctx: CheckContext) -> Iterator[Finding]:
     """external, first_time and not_in_address_book for each recipient."""
@@ -51,25 +64,11 @@ def check_recipients(ctx: CheckContext) -> Iterator[Finding]:
         if not r.valid:
             continue
         if not r.internal:
-            yield Finding(
-                "external", "info",
-                Text("社外のアドレスです（{d}）。", "External address ({d}).").format(d=r.domain),
-                recipient=r.index,
-            )
+            yield Finding("external", "info", _external(r.domain), recipient=r.index)
         if kb.history(r.key) is None:
-            yield Finding(
-                "first_time", "warn",
-                Text("このアドレスに送信するのは初めてです。",
-                     "You have never sent to this address before."),
-                recipient=r.index,
-            )
+            yield Finding("first_time", "warn", FIRST_TIME, recipient=r.index)
         if not kb.in_address_book(r.key):
-            yield Finding(
-                "not_in_address_book", "warn",
-                Text("職員名簿にも連絡先にもないアドレスです。",
-                     "This address is in neither the staff directory nor your contacts."),
-                recipient=r.index,
-            )
+            yield Finding("not_in_address_book", "warn", NOT_IN_ADDRESS_BOOK, recipient=r.index)
 
 
 @register("audience")
