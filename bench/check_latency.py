@@ -6,7 +6,12 @@ snapshot, as ``atesaki import`` does), starts the real service (waitress), sends
 /v1/health, the service's RSS and its start-up time; then the start-up and RSS of
 a start without a snapshot (the first start after an upgrade).
 
-    python bench/check_latency.py [--requests 2000] [--keep DIR]
+It does so twice, each on a fresh start: with recipients picked from the address
+book and named as it names them ("address-book"), and with a harder "mixed" set
+where some chips show only a surname, no name, or a new address typed with a name.
+
+    python bench/check_latency.py [--requests 2000] [--chips address-book|mixed|both]
+                                  [--keep DIR]
 """
 
 from __future__ import annotations
