@@ -273,3 +273,15 @@ def test_responses_read_as_the_standard_librarys_json(app, value):
     assert json.loads(text) == value
     if "\\u" not in text.decode():  # text orjson wrote: byte for byte the same
         assert text.decode() == json.dumps(value, ensure_ascii=False, separators=(",", ":")) + "\n"
+
+
+def test_warm_up_prepares_a_check_without_changing_it(app, client):
+    """What the service builds in the background after start-up (indexes, detector,
+    name matcher, common surnames) gives the same answer as building it on demand."""
+    remember_send(app, "m-sato@agency.go.jp")
+    before = client.check([SATO])
+    app.extensions["atesaki"].warm_up()
+    after = client.check([SATO])
+    assert [r["findings"] for r in after["recipients"]] == [
+        r["findings"] for r in before["recipients"]
+    ]

@@ -280,6 +280,20 @@ def test_a_kept_list_of_whose_name_it_is_always_equals_a_fresh_one(world, sends,
         assert bool(kept) == any(in_book for in_book, _ in world)
 
 
+def test_warm_up_ranks_the_common_surnames_before_any_check(kb):
+    from atesaki.checks import names as names_checks
+
+    names_checks._rankings.clear()
+    assert names_checks.warm_up(kb, Settings()) == 3  # 佐藤, 田中 and 小野
+    assert len(names_checks._rankings[kb]) == 3
+    chip = ("k.sato@example.com", "佐藤 健二")
+    warm = run(check_surname_homonym, kb, chip)
+    names_checks._rankings.clear()
+    assert [(f.related, f.message) for f in warm] == [
+        (f.related, f.message) for f in run(check_surname_homonym, kb, chip)
+    ]
+
+
 def test_nobody_shares_the_surname(kb):
     assert run(check_surname_homonym, kb, ("w@else.example", "渡辺 健")) == []
 

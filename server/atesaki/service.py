@@ -46,7 +46,9 @@ class Service:
 
     def warm_up(self) -> None:
         """Build what the first check would otherwise wait for: the indexes, the lookalike
-        detector and the name matcher (run in a background thread after start-up)."""
+        detector, the name matcher and the common surnames' rankings (run in a background
+        thread after start-up)."""
+        from atesaki.checks import names
         from atesaki.checks.domains import detector_for
         from atesaki.content import name_matchers_for
         from atesaki.domains import warm_up
@@ -56,6 +58,7 @@ class Service:
         kb.ranked(set(), 1)  # the namesake rank table
         detector_for(kb, self.settings())
         name_matchers_for(kb)
+        names.warm_up(kb, self.settings())
 
     def knowledge(self) -> Knowledge:
         """Directory, contacts and history, rebuilt after imports or internal_domains changes."""

@@ -8,6 +8,7 @@ documented for users in docs/names.md.
 from __future__ import annotations
 
 import threading
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from datetime import UTC, date, datetime
 from weakref import WeakKeyDictionary
@@ -40,11 +41,35 @@ SOURCE_LABEL = {
 
 def _settings_value(ctx: CheckContext, name: str, default: int) -> int:
     """An optional ``[names]`` setting; the defaults above when the service has none."""
+    return _setting(ctx.settings, name, default)
+
+
+def _setting(settings, name: str, default: int) -> int:
     try:
-        value = ctx.settings.get(name)
+        value = settings.get(name)
     except (KeyError, AttributeError, TypeError):
         return default
     return value if isinstance(value, int) and not isinstance(value, bool) else default
+
+
+WARM_SURNAMES = 512  # the most common surnames, ranked before the first checks ask
+
+
+def warm_up(kb: Knowledge, settings) -> int:
+    """Rank the most common surnames now (after start-up, in the background): a check
+    that meets 佐藤 for the first time then does not rank 2,000 people. Returns how many."""
+    regular = _setting(settings, "names.regular_sent_count", REGULAR_SENT_COUNT)
+    profiles: dict[frozenset[str], NameProfile] = {}
+    counts: Counter = Counter()
+    for person in kb.all_people():
+        keys = person.profile.surname_keys
+        if keys:
+            counts[keys] += 1
+            profiles.setdefault(keys, person.profile)
+    common = counts.most_common(WARM_SURNAMES)
+    for keys, _ in common:
+        _ranked_namesakes(kb, [profiles[keys]], regular)
+    return len(common)
 
 
 def _person_count(kb: Knowledge, person: Person) -> tuple[int, str]:
