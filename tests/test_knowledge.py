@@ -133,3 +133,35 @@ def test_namesakes_are_ranked_staff_then_most_written_to_then_strangers(tmp_path
     assert [p.ref for p in kb.ranked(refs, 3)][:3] == ["p:3", "p:2", "p:1"]
     kb.add_history(HistoryEntry("ichiro@a.example", "佐藤 一郎", 20, None, None))
     assert [p.ref for p in kb.ranked(refs, 3)][:3] == ["p:3", "p:1", "p:2"]
+
+
+def test_a_new_rank_version_is_published_only_once_the_send_is_all_in():
+    """Checks and their caches key on the rank_version they read first: whoever sees a
+    new version must also see the send's counts and ranks, or a stale answer would be
+    kept under the new version."""
+    from atesaki.knowledge import HistoryEntry, Knowledge, Person
+    from atesaki.names import person_profile
+
+    seen = []
+
+    class Watched(Knowledge):
+        @property
+        def rank_version(self):
+            return self.__dict__.get("_version", 0)
+
+        @rank_version.setter
+        def rank_version(self, version):
+            if version and self._ranks is not None:  # what a reader would find now
+                seen.append((version, self.sent_count("jiro@b.example"),
+                             [p.ref for p in self.ranked({"p:1", "p:2"}, 2)]))
+            self.__dict__["_version"] = version
+
+    kb = Watched(internal)
+    for ref, name, address in [("p:1", "佐藤 一郎", "ichiro@a.example"),
+                               ("p:2", "佐藤 二郎", "jiro@b.example")]:
+        kb.add_person(Person(ref, name, (address,), False, "contacts", "",
+                             person_profile(name, address=address)))
+    assert [p.ref for p in kb.ranked({"p:1", "p:2"}, 2)] == ["p:1", "p:2"]
+    kb.add_history(HistoryEntry("jiro@b.example", "佐藤 二郎", 9, None, None))
+    assert seen == [(3, 9, ["p:2", "p:1"])]
+    assert kb.rank_changes_since(2) == [("p:2", False)]

@@ -119,12 +119,17 @@ class Knowledge:
         self.__dict__.update(state)
         self._write_lock = threading.Lock()
 
-    def _changed(self, ref: str, new: bool) -> None:
-        self._changes.append((self.rank_version, ref, new))
+    def _publish(self, changes: list[tuple[str, bool]]) -> None:
+        """Record what moved, then move ``rank_version``, in that order: a reader who sees
+        the new version sees the whole change (caches key on the version they read)."""
+        version = self.rank_version + 1
+        for ref, new in changes:
+            self._changes.append((version, ref, new))
         if len(self._changes) > 2 * self.CHANGES_KEPT:
             # A new list: a reader holding the old one still sees a consistent past.
             self._changes_dropped = self._changes[-self.CHANGES_KEPT - 1][0]
             self._changes = self._changes[-self.CHANGES_KEPT :]
+        self.rank_version = version
 
     # --- building -----------------------------------------------------------------
 
@@ -132,6 +137,7 @@ class Knowledge:
         """Index one person by address, surname and domain."""
         with self._write_lock:
             self._add_person(person)
+            self._publish([(person.ref, True)])
 
     def _add_person(self, person: Person) -> None:
         self.people[person.ref] = person
@@ -139,8 +145,6 @@ class Knowledge:
             self._by_address.setdefault(address, []).append(person)
             self._domains.add(address.rpartition("@")[2])
         self._index.add(person.ref, person.profile)
-        self.rank_version += 1
-        self._changed(person.ref, True)
         if self._ranks is not None:
             self._set_rank(person, self._ranks)
 
@@ -236,29 +240,33 @@ class Knowledge:
     def add_history(self, entry: HistoryEntry, profile: NameProfile | None = None) -> None:
         """Record history for an address; an address nobody else knows becomes a person too."""
         with self._write_lock:
-            self._add_history(entry, profile)
+            self._publish(self._add_history(entry, profile))
 
-    def _add_history(self, entry: HistoryEntry, profile: NameProfile | None) -> None:
+    def _add_history(
+        self, entry: HistoryEntry, profile: NameProfile | None
+    ) -> list[tuple[str, bool]]:
+        """Add the entry; returns (ref, is a new person) for everyone whose rank moved."""
         key = entry.address.lower()
         self._history[key] = entry
         self._domains.add(key.rpartition("@")[2])
-        self.rank_version += 1
+        changes = []
         for person in self._by_address.get(key, ()):
-            self._changed(person.ref, False)
+            changes.append((person.ref, False))
             if self._ranks is not None:
                 self._set_rank(person, self._ranks)
         if key not in self._by_address:
-            self._add_person(
-                Person(
-                    ref=HISTORY_REF + key,
-                    name=entry.name,
-                    addresses=(key,),
-                    internal=self._is_internal(key),
-                    source="history",
-                    organization="",
-                    profile=profile or person_profile(entry.name, address=key),
-                )
+            person = Person(
+                ref=HISTORY_REF + key,
+                name=entry.name,
+                addresses=(key,),
+                internal=self._is_internal(key),
+                source="history",
+                organization="",
+                profile=profile or person_profile(entry.name, address=key),
             )
+            self._add_person(person)
+            changes.append((person.ref, True))
+        return changes
 
     # --- lookups used by checks -----------------------------------------------------
 
