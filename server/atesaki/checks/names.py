@@ -128,9 +128,8 @@ def _repeats_the_book(name: str, people: list[Person]) -> bool:
     return any(p.name == name and p.source != "history" for p in people)
 
 
-def _recipient_profiles(kb: Knowledge, r: Recipient) -> list[NameProfile]:
-    """The chip's name and what the address books say about the address."""
-    people = kb.people_at(r.key)
+def _recipient_profiles(r: Recipient, people: list[Person]) -> list[NameProfile]:
+    """The chip's name and what the address books say about the address (``people``)."""
     profiles = [p.profile for p in people if not p.profile.empty]
     if r.name and not _repeats_the_book(r.name, people):
         chip = person_profile(r.name, address=r.key)
@@ -175,6 +174,15 @@ _KEEP = MAX_RELATED + _SPARE
 # brought up to date from the Knowledge's list of changes, not made anew.
 _rankings: WeakKeyDictionary = WeakKeyDictionary()
 _rankings_lock = threading.Lock()
+
+
+def _cache_of(caches: WeakKeyDictionary, kb: Knowledge) -> LRUCache:
+    """This Knowledge's cache in ``caches`` (made on first use); use it under the lock."""
+    with _rankings_lock:
+        cache = caches.get(kb)
+        if cache is None:
+            cache = caches[kb] = LRUCache(maxsize=2048)
+        return cache
 
 
 def _ranking(kb: Knowledge, refs, regular: int, total: int):
@@ -231,10 +239,8 @@ def _ranked_namesakes(kb: Knowledge, profiles: list[NameProfile], regular: int):
     # The chip's name and the address book's are usually the same name: look it up once.
     profiles = list({p.surname_keys: p for p in profiles}.values())
     key = (tuple(p.surname_keys for p in profiles), regular)
+    cache = _cache_of(_rankings, kb)
     with _rankings_lock:
-        cache = _rankings.get(kb)
-        if cache is None:
-            cache = _rankings[kb] = LRUCache(maxsize=2048)
         cached = cache.get(key)
     if cached is not None:
         if cached[0] == kb.rank_version:
@@ -259,10 +265,10 @@ def _namesakes_of(kb: Knowledge, r: Recipient, regular: int):
     The same person's other address is not another person: everyone listed under
     the recipient's address is left out.
     """
-    profiles = _recipient_profiles(kb, r)
+    own_people = kb.people_at(r.key)
+    profiles = _recipient_profiles(r, own_people)
     if not profiles:
         return [], False, 0
-    own_people = kb.people_at(r.key)
     own = {p.ref for p in own_people}
     top, strong, total = _ranked_namesakes(kb, profiles, regular)
     if len(own) >= _SPARE:  # pathological: many records for one address; rank afresh
@@ -338,10 +344,8 @@ def _named_others(kb: Knowledge, chip: NameProfile, regular: int) -> list:
     """
     key = (chip.full_keys, regular)
     version = kb.rank_version  # read first: a send meanwhile is looked at next time
+    cache = _cache_of(_named, kb)
     with _rankings_lock:
-        cache = _named.get(kb)
-        if cache is None:
-            cache = _named[kb] = LRUCache(maxsize=2048)
         kept = cache.get(key)
     if kept is None or kept[0] != version:
         named = {ref for ref in kb.named_refs(chip) if not ref.startswith(HISTORY_REF)}

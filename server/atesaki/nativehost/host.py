@@ -39,7 +39,6 @@ LOCK_NAME = "service.lock"
 PID_NAME = "service.pid"
 SERVE_OUTPUT = "serve-output.log"  # the background service's own stdout/stderr
 START_TIMEOUT = 10.0
-LOCK_TIMEOUT = 20.0
 
 MOZ_ORIGIN_RE = re.compile(
     r"^moz-extension://[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
