@@ -67,6 +67,46 @@ def test_a_tampered_snapshot_is_never_unpickled(tmp_path):
     assert load_snapshot(tmp_path, 0, (), internal) is None
 
 
+def test_a_send_while_the_snapshot_is_written_lands_and_the_snapshot_is_whole(
+        tmp_path, monkeypatch):
+    """The snapshot is written in the background after start-up, while sends go on: a send
+    arriving mid-way must neither fail (it once met the service hook set aside for
+    pickling: a 500 on /v1/sends) nor leave a half-copied snapshot."""
+    import pickle
+    import threading
+
+    from atesaki.knowledge import HistoryEntry
+
+    conn = store.open_store(tmp_path)
+    add_history(conn, "a@example.com", "Alice", "2026-11-01T09:00:00+00:00")
+    kb = load(conn, internal)
+    failures = []
+
+    def send() -> None:
+        try:
+            kb.add_history(HistoryEntry("new@agency.go.jp", "佐藤 美咲", 1, None, None))
+        except Exception as exc:  # reported by the assertion below
+            failures.append(exc)
+
+    real_dumps = pickle.dumps
+    sender = threading.Thread(target=send)
+
+    def dumps_with_a_send_meanwhile(obj, *args, **kwargs):
+        sender.start()
+        sender.join(0.3)  # the send runs now, or waits for the copy to finish
+        return real_dumps(obj, *args, **kwargs)
+
+    monkeypatch.setattr(pickle, "dumps", dumps_with_a_send_meanwhile)
+    save_snapshot(tmp_path, kb, store.generation(conn), (), history_watermark(conn))
+    monkeypatch.setattr(pickle, "dumps", real_dumps)
+    sender.join(5)
+    assert failures == []
+    assert kb.person("new@agency.go.jp").internal
+    restored, _ = load_snapshot(tmp_path, store.generation(conn), (), internal)
+    assert restored.sent_count("a@example.com") == 1
+    assert restored.sent_count("new@agency.go.jp") == 0  # copied before the send, whole
+
+
 def test_an_import_while_running_is_seen_by_the_next_check(tmp_path):
     conn = store.open_store(tmp_path)
     cache = KnowledgeCache(tmp_path, internal, lambda: ["agency.go.jp"])

@@ -112,6 +112,7 @@ class Knowledge:
         state = dict(self.__dict__)
         # cheaper to rebuild than to unpickle
         state["_ranks"], state["_notable"], state["_by_ordinal"] = None, set(), []
+        state["_is_internal"] = None  # a bound method of the service; restored on load
         del state["_write_lock"]
         return state
 
@@ -407,13 +408,13 @@ def _snapshot_header(generation: int, internal: tuple[str, ...], watermark: str)
 
 def save_snapshot(data_dir: Path, kb: Knowledge, generation: int,
                   internal: tuple[str, ...], watermark: str) -> None:
-    """Write the built indexes for the next start (atomically, sealed with an HMAC)."""
-    is_internal = kb._is_internal
-    kb._is_internal = None  # a bound method of the service; restored on load
-    try:
+    """Write the built indexes for the next start (atomically, sealed with an HMAC).
+
+    The Knowledge is in use meanwhile: it is pickled under its write lock, so a send in
+    another thread waits for the copy instead of changing it halfway.
+    """
+    with kb._write_lock:
         payload = pickle.dumps(kb, protocol=pickle.HIGHEST_PROTOCOL)
-    finally:
-        kb._is_internal = is_internal
     header = _snapshot_header(generation, internal, watermark)
     seal = hmac.new(_snapshot_key(data_dir), header + b"\n" + payload, hashlib.sha256).digest()
     path = data_dir / SNAPSHOT_NAME
