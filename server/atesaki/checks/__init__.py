@@ -71,7 +71,7 @@ class CheckRequest:
         return tuple(r for r in self.recipients if r.valid and not r.internal)
 
 
-@dataclass
+@dataclass(slots=True)
 class Finding:
     """Something the user should see about one recipient or the whole message."""
 
@@ -158,9 +158,10 @@ def run_checks(ctx: CheckContext) -> list[Finding]:
 
 # --- remembered per-recipient findings ------------------------------------------------
 
-# Recipients remembered (about 2.7 KB each): past it the oldest quarter is dropped (a
-# dict in insertion order is much cheaper to read than an LRU).
-_MEMO_SIZE = 4096
+# Recipients remembered (about 1.1 KB each: the names checks share their namesakes'
+# entries and texts): past it the oldest quarter is dropped (a dict in insertion order
+# is much cheaper to read than an LRU).
+_MEMO_SIZE = 8192
 _MEMO_KEY_MAX = 512  # characters of address and name; longer ones are not remembered
 _memos: WeakKeyDictionary = WeakKeyDictionary()  # Knowledge -> {recipient: entry}
 _memos_lock = threading.Lock()

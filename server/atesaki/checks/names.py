@@ -324,10 +324,44 @@ def check_surname_homonym(ctx: CheckContext) -> Iterator[Finding]:
         yield Finding(
             "surname_homonym",
             severity,
-            message,
-            related=[p.related(address) for p, _, address in top],
+            _shared_text(kb, message),
+            related=_related_entries(kb, top),
             recipient=r.index,
         )
+
+
+# Every recipient of a surname shows the same few namesakes, and most of them the same
+# message: one related entry per person and address and one text per wording, shared
+# by the findings remembered for all those recipients (a finding is never changed).
+_shared: WeakKeyDictionary = WeakKeyDictionary()  # Knowledge -> {key: kept}
+_SHARED_KEPT = 8192
+
+
+def _pool(kb: Knowledge) -> dict:
+    pool = _shared.get(kb)
+    if pool is None:
+        with _rankings_lock:
+            pool = _shared.setdefault(kb, {})
+    elif len(pool) >= _SHARED_KEPT:
+        pool.clear()  # only the sharing is lost: findings keep what they were given
+    return pool
+
+
+def _related_entries(kb: Knowledge, entries: list) -> list[dict]:
+    """The ``related`` list of a finding about ``entries`` [(person, count, address)]."""
+    pool = _pool(kb)
+    out = []
+    for person, _, address in entries:
+        kept = pool.get((person.ref, address))
+        if kept is None or kept[0] is not person:  # not seen, or the person was updated
+            kept = pool[(person.ref, address)] = (person, person.related(address))
+        out.append(kept[1])
+    return out
+
+
+def _shared_text(kb: Knowledge, text: Text) -> Text:
+    """``text``, or an equal one made before for another recipient."""
+    return _pool(kb).setdefault(text, text)
 
 
 # Whose full name a typed name is, best first, kept per Knowledge and name until the
@@ -441,6 +475,6 @@ def check_name_mismatch(ctx: CheckContext) -> Iterator[Finding]:
                 f"「{r.name[:80]}」は {who.ja} の名前ですが、このアドレスはその人のものではありません。",
                 f"“{r.name[:80]}” is the name of {who.en}, but this address is not theirs.",
             ),
-            related=[p.related(a) for p, _, a in counted],
+            related=_related_entries(kb, counted),
             recipient=r.index,
         )
