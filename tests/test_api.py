@@ -213,6 +213,52 @@ def test_every_check_and_send_is_audited(app, client):
     assert data["recipients"] == ["to:m-sato@agency.go.jp"]
 
 
+def test_checks_from_several_threads_at_once_are_each_stored_and_audited(app, client):
+    """Checks share one store connection (it keeps SQLite's cache warm): taken in turn,
+    so none is lost and the audit chain stays whole."""
+    import threading
+
+    from conftest import ApiClient
+
+    from atesaki import audit
+
+    failures, ids = [], []
+
+    def user(n: int) -> None:
+        mine = ApiClient(app)
+        for i in range(12):
+            response = mine.post("/v1/check", {"recipients": [
+                {"field": "to", "address": f"u{n}-{i}@partner.example"}, COLLEAGUE]})
+            if response.status_code != 200:
+                failures.append(response.get_json())
+            else:
+                ids.append(response.get_json()["check_id"])
+
+    users = [threading.Thread(target=user, args=(n,)) for n in range(4)]
+    for thread in users:
+        thread.start()
+    for thread in users:
+        thread.join()
+    assert failures == []
+    conn = app.extensions["atesaki"].conn()
+    stored = {r[0] for r in conn.execute("SELECT id FROM checks")}
+    assert len(ids) == 48 and stored >= set(ids)
+    assert audit.verify(conn).ok
+
+
+def test_an_edit_to_config_toml_is_followed_by_the_next_check(app, client, data_dir):
+    """Settings are read once per request, never once per service."""
+    import os
+    import time
+
+    outsider = {"field": "to", "address": "a@rival.example"}
+    assert client.check([outsider])["verdict"] != "block"
+    path = data_dir / "config.toml"
+    path.write_text('internal_domains = ["agency.go.jp"]\nblocked_domains = ["rival.example"]\n')
+    os.utime(path, ns=(time.time_ns(), time.time_ns() + 1_000_000))
+    assert client.check([outsider])["verdict"] == "block"
+
+
 ERRORS = [
     pytest.param("post", "/v1/check", "not json", 415, id="415 not json"),
     pytest.param("post", "/v1/check", {"recipients": 1}, 400, id="400 bad field"),

@@ -196,8 +196,7 @@ def check():
     check_id = "c_" + secrets.token_urlsafe(16)
     codes = sorted({f.code for f in findings})
     created = moment.isoformat(timespec="seconds")
-    conn = service.conn()
-    with store.transaction(conn):
+    with service.check_conn() as conn, store.transaction(conn):
         conn.execute(
             "INSERT INTO checks (id, created, sender, kind, digest, verdict, codes, recipients) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 import threading
+from collections.abc import Iterator
 from pathlib import Path
+
+from flask import g, has_request_context
 
 from atesaki import store
 from atesaki.domains import is_internal
 from atesaki.guard import allowed_hosts, own_origins
 from atesaki.knowledge import Knowledge, KnowledgeCache
 from atesaki.settings import Settings, SettingsCache, pairing_token
+
+_SETTINGS = "atesaki_settings"  # this request's settings, in flask.g
 
 
 class Service:
@@ -25,13 +31,25 @@ class Service:
         self._settings = SettingsCache(self.data_dir)
         self.token = pairing_token(self.data_dir)
         self._local = threading.local()
+        self._check_conn: sqlite3.Connection | None = None
+        self._check_lock = threading.Lock()
         self._kb = KnowledgeCache(self.data_dir, self.is_internal,
                                   lambda: self.settings().internal_domains)
         store.migrate(self.conn())
 
     def settings(self) -> Settings:
-        """Current settings (config.toml is re-read when it changes)."""
-        return self._settings.get()
+        """Current settings (config.toml is re-read when it changes).
+
+        A request reads them once, at its first ask: it sees one version throughout,
+        and the guard, the view and the knowledge do not each look at the file again.
+        """
+        if not has_request_context():
+            return self._settings.get()
+        current = g.get(_SETTINGS)
+        if current is None:
+            current = self._settings.get()
+            setattr(g, _SETTINGS, current)
+        return current
 
     def is_internal(self, address: str) -> bool:
         """Inside ``internal_domains`` (subdomains included)."""
@@ -43,6 +61,19 @@ class Service:
         if conn is None:
             conn = self._local.conn = store.connect(self.data_dir)
         return conn
+
+    @contextlib.contextmanager
+    def check_conn(self) -> Iterator[sqlite3.Connection]:
+        """The connection checks read and write through, one thread at a time.
+
+        Checks are the hot path. On one connection they keep SQLite's page cache, which
+        a commit through any other connection empties; waitress hands requests to its
+        threads in turn, so per-thread connections would start every check cold.
+        """
+        with self._check_lock:
+            if self._check_conn is None:
+                self._check_conn = store.connect(self.data_dir)
+            yield self._check_conn
 
     def warm_up(self) -> None:
         """Build what the first check would otherwise wait for: the indexes, the lookalike
@@ -62,4 +93,5 @@ class Service:
 
     def knowledge(self) -> Knowledge:
         """Directory, contacts and history, rebuilt after imports or internal_domains changes."""
-        return self._kb.get(self.conn())
+        with self.check_conn() as conn:
+            return self._kb.get(conn)
