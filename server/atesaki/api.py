@@ -207,7 +207,7 @@ def check():
             "check_id": check_id, "verdict": verdict, "codes": codes, "digest": check_digest,
             "kind": req.kind, "sender": req.sender,
             "recipients": [f"{f}:{a}" for f, a in pairs],
-        })
+        }, at=moment)
     lang = pick_language(request.headers.get("Accept-Language"))
     by_recipient: dict[int, list] = {}
     for f in findings:  # worst first, as run_checks sorted them

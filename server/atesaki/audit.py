@@ -8,6 +8,7 @@ record, updated in the same transaction, makes a cut-off tail visible.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import hashlib
 import hmac
@@ -186,6 +187,16 @@ def data_dir_of(conn: sqlite3.Connection) -> Path:
 # -- appending -----------------------------------------------------------------
 
 
+def _key_of(conn: sqlite3.Connection) -> bytes:
+    """The audit key for appends through ``conn``, kept on the connection after the first."""
+    key = getattr(conn, "audit_key", None)
+    if key is None:
+        key = load_key(data_dir_of(conn))
+        with contextlib.suppress(AttributeError):  # a plain sqlite3 connection takes none
+            conn.audit_key = key
+    return key
+
+
 def scrub(data: Any) -> Any:
     """``data`` without the keys that must never be logged (bodies, codes, tokens, secrets)."""
     if isinstance(data, dict):
@@ -195,30 +206,35 @@ def scrub(data: Any) -> Any:
     return data
 
 
-def _now() -> str:
-    try:
-        from flask import current_app, has_app_context
+def _now(moment: datetime | None = None) -> str:
+    if moment is None:
+        try:
+            from flask import current_app, has_app_context
 
-        clock = current_app.config.get("CLOCK") if has_app_context() else None
-    except ImportError:  # pragma: no cover - flask is a dependency
-        clock = None
-    moment = clock() if clock else datetime.now(UTC)
+            clock = current_app.config.get("CLOCK") if has_app_context() else None
+        except ImportError:  # pragma: no cover - flask is a dependency
+            clock = None
+        moment = clock() if clock else datetime.now(UTC)
     return moment.astimezone(UTC).isoformat(timespec="milliseconds")
 
 
-def append(conn: sqlite3.Connection, event: str, data: dict) -> int:
-    """Append one entry (call inside the caller's transaction); returns its sequence number."""
+def append(conn: sqlite3.Connection, event: str, data: dict,
+           at: datetime | None = None) -> int:
+    """Append one entry (call inside the caller's transaction); returns its sequence number.
+
+    ``at`` is when it happened, if the caller already read the clock; else now.
+    """
     if not conn.in_transaction:
         from atesaki import store
 
         with store.transaction(conn):
-            return append(conn, event, data)
-    key = load_key(data_dir_of(conn))
+            return append(conn, event, data, at)
+    key = _key_of(conn)
     head = conn.execute("SELECT seq, hash FROM audit_head WHERE id = 1").fetchone()
     if head is None:  # a log from before the head record: chain on from its last entry
         head = conn.execute("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1").fetchone()
     seq, prev = (int(head[0]) + 1, head[1]) if head else (1, GENESIS)
-    ts = _now()
+    ts = _now(at)
     data_json = canonical(scrub(data))
     digest = entry_hash(seq, ts, event, data_json, prev)
     conn.execute(

@@ -89,6 +89,7 @@ class StoreConnection(sqlite3.Connection):
     """A connection that knows its data folder (the audit log finds its key there)."""
 
     data_dir: Path
+    audit_key: bytes | None = None  # read by the first audit append through it
 
 
 def connect(data_dir: str | os.PathLike[str]) -> sqlite3.Connection:
