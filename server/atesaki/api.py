@@ -102,15 +102,17 @@ def build_check_request(data: dict, is_internal) -> CheckRequest:
     recipients = []
     for index, (field, address, name) in enumerate(triples):
         parsed = parse_address(address)
+        normalised = parsed.address
         recipients.append(
             Recipient(
                 index=index,
                 field=field,
-                address=parsed.address,
+                address=normalised,
                 name=name.strip(),
                 domain=parsed.domain,
                 valid=parsed.valid,
-                internal=parsed.valid and is_internal(parsed.address),
+                internal=parsed.valid and is_internal(parsed.domain),
+                key=normalised.lower(),
             )
         )
     kind = _string(data, "kind", "kind", default="") or None
@@ -186,7 +188,7 @@ def check():
     settings = service.settings()
     data = json_body()
     domains = settings.internal_domains  # read once, not once per recipient
-    req = build_check_request(data, lambda address: is_internal(address, domains))
+    req = build_check_request(data, lambda domain: is_internal(domain, domains))
     kb = service.knowledge()
     moment = now()
     findings = run_checks(CheckContext(req, kb, settings, moment))

@@ -28,7 +28,7 @@ class ParsedAddress:
     valid: bool
     error: str = ""
 
-    @property
+    @functools.cached_property  # parsed addresses are remembered, and asked for it again and again
     def address(self) -> str:
         """The normalised address (local part as typed, domain lower-case ASCII)."""
         return f"{self.local}@{self.domain}" if self.valid else self.raw.strip()

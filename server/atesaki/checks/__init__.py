@@ -46,11 +46,13 @@ class Recipient:
     domain: str  # ASCII, lower-case; "" when the address is invalid
     valid: bool
     internal: bool
+    # The address as looked up in the address books and history (lower-case); every
+    # check asks for it. Given by whoever parsed the address, else made here.
+    key: str = ""
 
-    @cached_property  # asked for by every check
-    def key(self) -> str:
-        """The address as looked up in the address books and history (lower-case)."""
-        return self.address.lower()
+    def __post_init__(self) -> None:
+        if not self.key:
+            object.__setattr__(self, "key", self.address.lower())
 
 
 @dataclass(frozen=True)
