@@ -209,7 +209,32 @@ def _spellings(key: str) -> set[str]:
     return {key, key.replace("o", "oh"), key.replace("o", "ou")}
 
 
-def _latin_name(raw_tokens: list[str], *, comma: bool, address: str | None) -> _Name | None:
+# The address was not looked at yet: ask it which romaji word is the family name.
+_ASK_ADDRESS = object()
+
+
+def _latin_name(raw_tokens: list[str], *, comma: bool, address: str | None,
+                order=_ASK_ADDRESS) -> _Name | None:
+    """A name from Latin words; ``order`` is what the address says (see _words_to_order)."""
+    found = _latin_words(tuple(raw_tokens), comma)
+    if not isinstance(found, tuple):
+        return found  # decided by the words alone
+    pair, family_index = found
+    if family_index is None:
+        family_index = (_address_says_family(pair, _local_tokens(address))
+                        if order is _ASK_ADDRESS else order)
+    extra: tuple[str, ...] = ()
+    if family_index is None:
+        first_score, last_score = _surname_score(pair[0]), _surname_score(pair[1])
+        family_index = 0 if first_score > last_score else 1
+        if abs(first_score - last_score) < AMBIGUOUS_MARGIN:
+            extra = (pair[1 - family_index],)
+    return _Name(family=pair[family_index], given=pair[1 - family_index], extra_surnames=extra)
+
+
+def _latin_words(raw_tokens: tuple[str, ...], comma: bool):
+    """What Latin words say by themselves: a name (or None), or two romaji keys and the
+    index of the family name when the writing shows it (None: the address may tell)."""
     tokens = [fold_latin(t).strip("'-.") for t in raw_tokens]
     pairs = [(t, raw) for t, raw in zip(tokens, raw_tokens, strict=True) if len(t) > 1]
     if not pairs:
@@ -226,20 +251,11 @@ def _latin_name(raw_tokens: list[str], *, comma: bool, address: str | None) -> _
         return _Name(family=key)
     first_raw, last_raw = pairs[0][1], pairs[-1][1]
     pair = (keys[0], keys[-1])
-    family_index: int | None = None
     if comma:
-        family_index = 0  # "Sato, Kenji"
-    elif first_raw.isupper() != last_raw.isupper() and len(first_raw) > 1:
-        family_index = 0 if first_raw.isupper() else 1  # "SATO Kenji"
-    else:
-        family_index = _address_says_family(pair, _local_tokens(address))
-    extra: tuple[str, ...] = ()
-    if family_index is None:
-        first_score, last_score = _surname_score(pair[0]), _surname_score(pair[1])
-        family_index = 0 if first_score > last_score else 1
-        if abs(first_score - last_score) < AMBIGUOUS_MARGIN:
-            extra = (pair[1 - family_index],)
-    return _Name(family=pair[family_index], given=pair[1 - family_index], extra_surnames=extra)
+        return pair, 0  # "Sato, Kenji"
+    if first_raw.isupper() != last_raw.isupper() and len(first_raw) > 1:
+        return pair, 0 if first_raw.isupper() else 1  # "SATO Kenji"
+    return pair, None
 
 
 def _western_name(pairs: list[tuple[str, str]], *, comma: bool) -> _Name:
@@ -390,14 +406,20 @@ def person_profile(
     the display name; the address's local part only helps order romaji tokens or,
     when there is no name at all, suggests a common surname.
     """
+    order = _ASK_ADDRESS
     if (
-        address is not None
+        address is not None and display_name
         and family is None and given is None and family_reading is None and given_reading is None
         and isinstance(display_name, str) and len(display_name) <= _SHARED_NAME_MAX
-        and _address_irrelevant(display_name)
     ):
-        address = None  # 佐藤 健二 at a new address reads as at any other: one profile
-    args = (display_name, family, given, family_reading, given_reading, address)
+        # A display name uses the address only to order two romaji words: 佐藤 健二 at a
+        # new address reads as at any other, and "Kenji Sato" as at any address that says
+        # the same about it. One remembered profile each, not one per address.
+        pair = _words_to_order(display_name)
+        if pair is not None:
+            order = _address_says_family(pair, _local_tokens(address))
+        address = None
+    args = (display_name, family, given, family_reading, given_reading, address, order)
     try:
         with _CACHE_LOCK:
             return _CACHE[args]
@@ -412,7 +434,8 @@ def person_profile(
     return profile
 
 
-def _build(display_name, family, given, family_reading, given_reading, address) -> NameProfile:
+def _build(display_name, family, given, family_reading, given_reading, address,
+           order=_ASK_ADDRESS) -> NameProfile:
     names: list[_Name] = []
     family_text = _token_chars(clean(str(family or ""))).replace(" ", "")[:MAX_PART]
     given_text = _token_chars(clean(str(given or ""))).replace(" ", "")[:MAX_PART]
@@ -435,7 +458,7 @@ def _build(display_name, family, given, family_reading, given_reading, address) 
                 )
             )
     if not names:
-        names.extend(_parse_display(str(display_name or ""), address))
+        names.extend(_parse_display(str(display_name or ""), address, order))
     if not names and not display_name:
         guess = _from_address(address)
         if guess:
@@ -469,15 +492,16 @@ _SHARED_NAME_MAX = 200  # characters; a longer "name" is pasted junk, not rememb
 
 
 @lru_cache(maxsize=8192)  # asked on every new address: the same names come back
-def _address_irrelevant(display_name: str) -> bool:
-    """True when a display name reads the same with any address: no romaji words to order."""
-    if not display_name:
-        return False  # no name: the address's local part is the only evidence
+def _words_to_order(display_name: str) -> tuple[str, str] | None:
+    """The two romaji words of a display name whose order only an address can tell, if any."""
     tokens = _display_tokens(display_name)
-    return tokens is None or not tokens[1]
+    if tokens is None or not tokens[1]:
+        return None
+    found = _latin_words(tuple(tokens[1][:4]), tokens[2])
+    return found[0] if isinstance(found, tuple) and found[1] is None else None
 
 
-def _parse_display(display_name: str, address: str | None) -> list[_Name]:
+def _parse_display(display_name: str, address: str | None, order=_ASK_ADDRESS) -> list[_Name]:
     tokens = _display_tokens(display_name)
     if tokens is None:
         return []
@@ -486,7 +510,7 @@ def _parse_display(display_name: str, address: str | None) -> list[_Name]:
     parsed = _cjk_name(cjk[:4])
     if parsed:
         names.append(parsed)
-    parsed = _latin_name(latin[:4], comma=comma, address=address) if latin else None
+    parsed = _latin_name(latin[:4], comma=comma, address=address, order=order) if latin else None
     if parsed:
         names.append(parsed)
     return names
