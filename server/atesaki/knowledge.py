@@ -524,12 +524,15 @@ class KnowledgeCache:
         self._key: tuple | None = None
         self._reloading: threading.Thread | None = None
 
-    def _wanted(self, conn: sqlite3.Connection) -> tuple:
-        return (store.generation(conn), tuple(self._internal_domains()))
+    def get(self, conn: sqlite3.Connection, generation: int | None = None) -> Knowledge:
+        """The current knowledge; starts a rebuild when the store or settings moved on.
 
-    def get(self, conn: sqlite3.Connection) -> Knowledge:
-        """The current knowledge; starts a rebuild when the store or settings moved on."""
-        wanted = self._wanted(conn)
+        ``generation`` is the store's, if the caller already read it; ``conn`` is what
+        a first load reads the store through.
+        """
+        if generation is None:
+            generation = store.generation(conn)
+        wanted = (generation, tuple(self._internal_domains()))
         if self._kb is None:
             with self._lock:
                 if self._kb is None:

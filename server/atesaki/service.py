@@ -92,6 +92,11 @@ class Service:
         names.warm_up(kb, self.settings())
 
     def knowledge(self) -> Knowledge:
-        """Directory, contacts and history, rebuilt after imports or internal_domains changes."""
+        """Directory, contacts and history, rebuilt after imports or internal_domains changes.
+
+        Only the generation is read on the checks' connection: a first load, or a wait
+        for a rebuild, must not hold the other checks' store writes.
+        """
         with self.check_conn() as conn:
-            return self._kb.get(conn)
+            generation = store.generation(conn)
+        return self._kb.get(self.conn(), generation)

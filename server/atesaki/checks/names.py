@@ -176,12 +176,15 @@ _rankings: WeakKeyDictionary = WeakKeyDictionary()
 _rankings_lock = threading.Lock()
 
 
-def _cache_of(caches: WeakKeyDictionary, kb: Knowledge) -> LRUCache:
-    """This Knowledge's cache in ``caches`` (made on first use); use it under the lock."""
+def _cache_of(caches: WeakKeyDictionary, kb: Knowledge, make=lambda: LRUCache(maxsize=2048)):
+    """This Knowledge's cache in ``caches`` (made by ``make`` on first use).
+
+    An LRU cache is to be used under the lock.
+    """
     with _rankings_lock:
         cache = caches.get(kb)
         if cache is None:
-            cache = caches[kb] = LRUCache(maxsize=2048)
+            cache = caches[kb] = make()
         return cache
 
 
@@ -338,11 +341,8 @@ _SHARED_KEPT = 8192
 
 
 def _pool(kb: Knowledge) -> dict:
-    pool = _shared.get(kb)
-    if pool is None:
-        with _rankings_lock:
-            pool = _shared.setdefault(kb, {})
-    elif len(pool) >= _SHARED_KEPT:
+    pool = _cache_of(_shared, kb, dict)
+    if len(pool) >= _SHARED_KEPT:
         pool.clear()  # only the sharing is lost: findings keep what they were given
     return pool
 
