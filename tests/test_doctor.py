@@ -150,3 +150,15 @@ def test_no_paired_origin_says_how_to_pair(service_factory, home):
     assert checks["cors"]["ok"] is False
     assert "atesaki native-host install" in checks["cors"]["fix"]
     assert "atesaki pair" in checks["cors"]["fix"]
+
+
+@pytest.mark.parametrize("first_command", [
+    ("token",),
+    ("pair", "--origin", ORIGIN),
+    ("native-host", "install", "--browser", "chromium"),
+], ids=["atesaki token", "atesaki pair", "atesaki native-host install"])
+def test_a_data_folder_atesaki_makes_passes_the_file_check(tmp_path, home, first_command):
+    data_dir = tmp_path / "new" / "atesaki"
+    assert atesaki(data_dir, home, *first_command).exit_code == 0
+    _code, _report, checks = doctor(data_dir, home, "--port", "1")
+    assert checks["file_modes"]["ok"] is True, checks["file_modes"]
