@@ -444,12 +444,12 @@ def check_file_modes(data_dir: Path, system: str = sys.platform) -> Check:
     shown = []
     if _too_open(data_dir, 0o700):
         commands.append(f"chmod 700 {data_dir}")
-        shown.append(f"{data_dir} ({stat.S_IMODE(data_dir.stat().st_mode):o})")
+        shown.append(f"{data_dir} ({stat.S_IMODE(data_dir.stat().st_mode):04o})")
     files = [data_dir / name for name in SECRET_FILES if (data_dir / name).is_file()]
     loose = [path for path in files if _too_open(path, 0o600)]
     if loose:
         commands.append("chmod 600 " + " ".join(str(p) for p in loose))
-        shown += [f"{p} ({stat.S_IMODE(p.stat().st_mode):o})" for p in loose]
+        shown += [f"{p} ({stat.S_IMODE(p.stat().st_mode):04o})" for p in loose]
     if not commands:
         names = ", ".join(p.name for p in files) or "-"
         return _ok("file_modes", FILE_MODES,
@@ -457,7 +457,7 @@ def check_file_modes(data_dir: Path, system: str = sys.platform) -> Check:
                         f"The folder is 0700 and the secrets ({names}) are 0600."))
     listed = ", ".join(shown)
     return _bad("file_modes", FILE_MODES,
-                Text(f"他のユーザーが読めます: {listed}", f"Other users can read: {listed}"),
+                Text(f"他のユーザーにも開かれています: {listed}", f"Open to other users: {listed}"),
                 Text("実行してください: " + " && ".join(commands),
                      "Run: " + " && ".join(commands)))
 
