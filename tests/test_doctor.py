@@ -163,3 +163,34 @@ def test_a_data_folder_atesaki_makes_passes_the_file_check(tmp_path, home, first
     assert atesaki(data_dir, home, *first_command).exit_code == 0
     _code, _report, checks = doctor(data_dir, home, "--port", "1")
     assert checks["file_modes"]["ok"] is True, checks["file_modes"]
+
+
+GOOD_PREFLIGHT = {"Access-Control-Allow-Origin": ORIGIN,
+                  "Access-Control-Allow-Headers": "Content-Type, X-Atesaki-Token, Accept-Language"}
+
+
+@pytest.mark.parametrize("status, headers, refused", [
+    (200, GOOD_PREFLIGHT, None),
+    (204, {**GOOD_PREFLIGHT, "Access-Control-Allow-Headers": "*"}, None),
+    (500, GOOD_PREFLIGHT, "HTTP 500"),
+    (200, {**GOOD_PREFLIGHT, "Access-Control-Allow-Origin": OTHER_ORIGIN}, OTHER_ORIGIN),
+    (200, {**GOOD_PREFLIGHT, "Access-Control-Allow-Origin": f"{ORIGIN}, {OTHER_ORIGIN}"}, ORIGIN),
+    (200, {"Access-Control-Allow-Origin": ORIGIN}, "content-type, x-atesaki-token"),
+    (200, {**GOOD_PREFLIGHT, "Access-Control-Allow-Headers": "Content-Type"}, "x-atesaki-token"),
+], ids=[
+    "the service's own answer passes",
+    "a wildcard for headers is enough without credentials",
+    "a server error is refused",
+    "another origin is refused",
+    "two origins in one header are refused",
+    "no allowed headers: JSON and the token are refused",
+    "the token header not allowed is refused",
+])
+def test_a_preflight_is_judged_as_a_browser_would(status, headers, refused):
+    from atesaki.doctor import Reply, preflight_problem
+
+    problem = preflight_problem(Reply(status, headers), ORIGIN)
+    if refused is None:
+        assert problem is None
+    else:
+        assert problem is not None and refused in problem.en
