@@ -9,8 +9,9 @@ from typing import Any
 
 from flask import Blueprint, current_app, jsonify, request
 
-from atesaki import __version__, audit, people, policy, store
+from atesaki import __version__, audit, people, policy, senders, store
 from atesaki.checks import CheckContext, CheckRequest, Recipient, run_checks
+from atesaki.checks.paste import PasteError, parse_pastes
 from atesaki.domains import is_internal
 from atesaki.errors import APIError
 from atesaki.i18n import Text, pick_language
@@ -139,7 +140,12 @@ def build_check_request(data: dict, is_internal) -> CheckRequest:
         if isinstance(size, bool) or not isinstance(size, int) or size < 0:
             raise _bad(f"{where}.size", "0 以上の整数です。", "must be a whole number ≥ 0")
         attachments.append({"name": _string(item, "name", f"{where}.name"), "size": size})
+    try:
+        pastes = parse_pastes(data.get("pastes"))
+    except PasteError as exc:
+        raise _bad("pastes", "拡張機能が送る形ではありません。", str(exc)) from None
     return CheckRequest(
+        pastes=pastes,
         recipients=tuple(recipients),
         sender=parse_address(_string(data, "sender", "sender")).address.lower()
         if data.get("sender") else "",
@@ -224,6 +230,8 @@ def check():
             recipient_view(r, kb, by_recipient.get(r.index, ()), lang) for r in req.recipients
         ],
         "findings": [f.to_dict(lang) for f in findings if f.recipient is None],
+        # Seconds the extension holds the released send with Undo shown (policy.send_delay).
+        "send_delay": settings.policy_send_delay,
     }
 
 
@@ -291,6 +299,7 @@ def sends():
                 "このメールは送信済みとして記録されています。",
                 "This message was already recorded as sent."))
         people.record_send(conn, [(address, name) for _, address, name in final], when)
+        senders.record(conn, checked["sender"], (address for _, address, _ in final), when)
         audit.append(conn, "send", {
             "check_id": checked["id"], "digest": send_digest, "verdict": checked["verdict"],
             # The extension only sends a confirm/approve verdict after every row was ticked.
@@ -306,6 +315,8 @@ def sends():
         ).fetchone()
         if row:
             kb.add_history(HistoryEntry(*row))
+    for sender, domain, count in senders.rows(conn, sender=checked["sender"]):
+        kb.set_sender_count(sender, domain, count)
     return {"ok": True}
 
 

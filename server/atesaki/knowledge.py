@@ -105,6 +105,8 @@ class Knowledge:
         self._changes: list[tuple[int, str, bool]] = []
         self._changes_dropped = 0  # the newest version no longer in _changes
         self._write_lock = threading.Lock()  # sends in two threads update at once
+        # The user's From identities: sender -> {recipient domain: messages} (atesaki.senders)
+        self._senders: dict[str, dict[str, int]] = {}
 
     CHANGES_KEPT = 512  # rank changes remembered; a cache older than that starts afresh
 
@@ -269,7 +271,15 @@ class Knowledge:
             changes.append((person.ref, True))
         return changes
 
+    def set_sender_count(self, sender: str, domain: str, count: int) -> None:
+        """Record that ``sender`` has written ``count`` messages to ``domain`` (replays are harmless)."""
+        self._senders.setdefault(sender, {})[domain] = count
+
     # --- lookups used by checks -----------------------------------------------------
+
+    def sender_identities(self) -> dict[str, dict[str, int]]:
+        """The user's From identities seen in history: sender -> {recipient domain: messages}."""
+        return self._senders
 
     def person(self, address: str) -> Person | None:
         """The directory entry for an address, else the contact, else the history-only person."""
@@ -358,7 +368,15 @@ def _load(conn: sqlite3.Connection, is_internal) -> Knowledge:
             HistoryEntry(address, name, count, first_sent, last_sent),
             NameProfile.from_json(profile) if profile else None,
         )
+    _load_senders(conn, kb)
     return kb
+
+
+def _load_senders(conn: sqlite3.Connection, kb: Knowledge, since: str = "") -> None:
+    from atesaki import senders
+
+    for sender, domain, count in senders.rows(conn, since):
+        kb.set_sender_count(sender, domain, count)
 
 
 # --- the snapshot ---------------------------------------------------------------------
@@ -479,6 +497,7 @@ def replay_history(conn: sqlite3.Connection, kb: Knowledge, since: str) -> None:
         (since,),
     ):
         kb.add_history(HistoryEntry(address, name, count, first_sent, last_sent))
+    _load_senders(conn, kb, since)
 
 
 def refresh_snapshot(data_dir: Path, internal_domains: tuple[str, ...], is_internal) -> bool:

@@ -47,6 +47,13 @@ GUARDED = {
 }
 
 STRING = {"type": "string"}
+FINDING_CODES = (
+    "invalid_address, blocked_domain, external, first_time, not_in_address_book, "
+    "name_mismatch, surname_homonym, lookalike_domain, visible_external_recipients, "
+    "new_domain_in_reply, forward_external, personal_data, attachment_external, "
+    "large_audience, unreadable_recipient, sender_identity, addressee_not_recipient, "
+    "attachment_names_other_org, pasted_text (see docs/api.md)"
+)
 # Optional fields may be absent or null (webmails often have no display name).
 NULLABLE_STRING = {"type": ["string", "null"]}
 
@@ -98,13 +105,28 @@ SCHEMAS: dict[str, Any] = {
                     },
                 },
             },
+            "pastes": {
+                "type": ["array", "null"], "maxItems": 50,
+                "description": "What the extension saw pasted into the body (pasted_text).",
+                "items": {
+                    "type": "object",
+                    "properties": {
+                        "length": {"type": "integer", "minimum": 0},
+                        "from_page": {"type": "boolean"},
+                        "addresses": {
+                            "type": ["array", "null"], "maxItems": 50,
+                            "items": {"type": "string", "maxLength": 320},
+                        },
+                    },
+                },
+            },
         },
     },
     "Finding": {
         "type": "object",
         "required": ["code", "severity", "message", "related"],
         "properties": {
-            "code": STRING,
+            "code": {"type": "string", "description": FINDING_CODES},
             "severity": {"enum": ["info", "warn", "high", "block"]},
             "message": STRING,
             "messages": {"type": "object"},
@@ -138,6 +160,8 @@ SCHEMAS: dict[str, Any] = {
                 "type": "array", "items": {"$ref": "#/components/schemas/RecipientOut"},
             },
             "findings": {"type": "array", "items": {"$ref": "#/components/schemas/Finding"}},
+            "send_delay": {"type": "integer", "minimum": 0, "maximum": 60,
+                           "description": "Seconds to hold the send with Undo (policy.send_delay)."},
         },
     },
     "SendRequest": {

@@ -81,6 +81,21 @@ def _int_at_least(low: int) -> Callable[[Any], int]:
     return check
 
 
+def _bool(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise ValueError("must be true or false")
+    return value
+
+
+def _int_between(low: int, high: int) -> Callable[[Any], int]:
+    def check(value: Any) -> int:
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            raise ValueError(f"must be a whole number from {low} to {high}")
+        return value
+
+    return check
+
+
 def _sync_list(value: Any) -> list[dict]:
     if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
         raise ValueError("must be [[sync]] tables")
@@ -141,6 +156,40 @@ SETTINGS: tuple[Setting, ...] = (
         "policy.visible_external_orgs", 2, _int_at_least(2),
         Text("To/Cc で互いに見える社外組織の数がこれ以上なら警告します。",
              "This many external organisations visible to each other in To/Cc is a finding."),
+    ),
+    Setting(
+        "policy.sender_identity", True, _bool,
+        Text("差出人（From）が宛先に合わないとき（その組織へ使ったことのないアカウント、"
+             "組織の相手への個人アカウント）に警告します。",
+             "Warn when the From identity does not fit the recipients (never used with their "
+             "organisation, a personal account writing to an organisation's people)."),
+    ),
+    Setting(
+        "policy.addressee_check", True, _bool,
+        Text("本文の宛名（山本様、Dear Mr Yamamoto）がどの宛先とも一致しないとき警告します。",
+             "Warn when the greeting (山本様, Dear Mr Yamamoto) names none of the recipients."),
+    ),
+    Setting(
+        "policy.attachment_org_check", True, _bool,
+        Text("添付ファイル名に宛先とは別の組織名があるとき警告します。",
+             "Warn when an attachment's file name names an organisation other than the "
+             "recipients'."),
+    ),
+    Setting(
+        "policy.paste_min_chars", 300, _int_at_least(0),
+        Text("本文へのこの文字数以上の貼り付けを知らせます（0 で知らせない）。",
+             "A paste into the body of at least this many characters is reported (0: never)."),
+    ),
+    Setting(
+        "policy.paste_from_page", True, _bool,
+        Text("ほかの人宛てのメッセージに表示されている文章の貼り付けを知らせます。",
+             "Report a paste of text the webmail shows in a message to other people."),
+    ),
+    Setting(
+        "policy.send_delay", 0, _int_between(0, 60),
+        Text("確認の後、送信するまでの秒数（0〜60、既定 0 = すぐ送信）。この間は「元に戻す」で取り消せます。",
+             "Seconds between the check and the send (0-60; default 0, at once). Until then "
+             "Undo takes the message back to the compose."),
     ),
     Setting(
         "names.rare_sent_count", 2, _int_at_least(0),

@@ -21,6 +21,7 @@ MIGRATION_MODULES = (
     "atesaki.approvals",
     "atesaki.audit",
     "atesaki.sync",
+    "atesaki.senders",
 )
 
 MIGRATIONS = [

@@ -66,6 +66,7 @@ class CheckRequest:
     thread_recipients: tuple[str, ...] = ()  # normalised, lower-case addresses
     body: str = ""
     attachments: tuple[dict[str, Any], ...] = ()
+    pastes: tuple[dict[str, Any], ...] = ()  # what the extension saw pasted (checks/paste.py)
 
     @cached_property  # several checks ask; a frozen dataclass still takes it
     def external(self) -> tuple[Recipient, ...]:
@@ -107,6 +108,13 @@ class CheckContext:
     settings: Settings
     now: datetime | None = None  # the service's clock; None: the system's
 
+    def setting(self, name: str, default: Any) -> Any:
+        """A setting by dotted name; ``default`` when these settings do not have it."""
+        try:
+            return self.settings.get(name)
+        except (KeyError, AttributeError):
+            return default
+
     @property
     def today(self) -> date:
         """The date (UTC) the checks judge by, e.g. how long ago a recipient was written to."""
@@ -117,7 +125,7 @@ CheckFn = Callable[[CheckContext], Iterable[Finding]]
 
 _REGISTRY: dict[str, CheckFn] = {}
 _PER_RECIPIENT: set[str] = set()
-CHECK_MODULES = ("basic", "names", "domains", "content")
+CHECK_MODULES = ("basic", "names", "domains", "content", "sender", "addressee", "paste")
 
 
 def register(name: str, *, per_recipient: bool = False) -> Callable[[CheckFn], CheckFn]:

@@ -17,7 +17,7 @@ from email.parser import BytesHeaderParser
 from email.utils import getaddresses, parsedate_to_datetime
 from pathlib import Path
 
-from atesaki import store
+from atesaki import senders, store
 from atesaki.i18n import Text
 from atesaki.importers import _EMAIL, Problem, ReadError
 
@@ -46,6 +46,7 @@ class SentMessage:
     message_id: str
     when: str | None
     recipients: list[tuple[str, str]]  # (address lower-case, display name)
+    sender: str = ""  # the From identity, lower-case ("" when unreadable)
 
 
 @dataclass
@@ -115,7 +116,9 @@ def parse_message(data: bytes, line: int, where: str) -> SentMessage | Problem:
         basis = "\n".join(str(headers.get(h, "")) for h in ("date", "from", "subject"))
         basis += "\n" + "\n".join(address for address, _ in recipients)
         message_id = "sha256:" + hashlib.sha256(basis.encode("utf-8", "replace")).hexdigest()
-    return SentMessage(line, message_id, when, recipients)
+    senders = getaddresses([_decode_header(v) for v in headers.get_all("from", [])])
+    sender = next((a.strip().lower() for _, a in senders if _EMAIL.match(a.strip().lower())), "")
+    return SentMessage(line, message_id, when, recipients, sender)
 
 
 def _headers_only(f) -> bytes:
@@ -233,6 +236,7 @@ def import_history(
             for address, name in item.recipients:
                 add_history(conn, address, name, item.when)
                 result.addresses.add(address)
+            senders.record(conn, item.sender, (a for a, _ in item.recipients), item.when)
         if result.imported:
             store.bump_generation(conn)
     return result

@@ -1,0 +1,66 @@
+"""Who is sending: sender_identity, a From identity that does not fit these recipients."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from atesaki.checks import CheckContext, Finding, register
+from atesaki.checks.basic import FREEMAIL
+from atesaki.domains import is_internal, registrable_domain
+from atesaki.i18n import Text
+
+OTHER_IDENTITY = Text(
+    "{org} へはこれまで {usual} から送っていて、今の差出人 {sender} からは送ったことがありません。"
+    "差出人（From）を確かめてください。",
+    "You have written to {org} from {usual}, never from {sender}, the From of this message. "
+    "Check the sender.",
+)
+PERSONAL_ACCOUNT = Text(
+    "差出人 {sender} は個人のアカウントです。{org} の宛先へは、組織のアカウントから送るはずではありませんか？",
+    "The sender {sender} is a personal account, writing to {org}, an organisation you deal "
+    "with. Should this go from your organisation's account?",
+)
+
+
+def _org(domain: str) -> str:
+    return registrable_domain(domain) or domain
+
+
+@register("sender_identity")
+def check_sender_identity(ctx: CheckContext) -> Iterator[Finding]:
+    """sender_identity on each recipient whose organisation this From identity does not fit.
+
+    Two signs, each only where this identity has never written to the recipient's
+    organisation: another of the user's identities, of another organisation, has (the
+    usual account for them); or the identity is a free-mail (personal) account and the
+    recipient is staff or a contact at an organisation's own domain.
+    """
+    request = ctx.request
+    sender = request.sender
+    if "@" not in sender or not ctx.setting("policy.sender_identity", True):
+        return
+    sender_org = _org(sender.rpartition("@")[2])
+    identities = ctx.kb.sender_identities()
+    mine = {_org(d) for d in identities.get(sender, ())}
+    others: dict[str, set[str]] = {}
+    for other, domains in identities.items():
+        if other != sender and _org(other.rpartition("@")[2]) != sender_org:
+            for domain in domains:
+                others.setdefault(_org(domain), set()).add(other)
+    personal = sender_org in FREEMAIL and not is_internal(sender, ctx.settings.internal_domains)
+    for r in request.recipients:
+        if not r.valid:
+            continue
+        org = _org(r.domain)
+        if org in FREEMAIL or org in mine or org == sender_org:
+            continue  # a private address has no "right" account; a known pairing is fine
+        usual = sorted(others.get(org, ()))
+        if usual:
+            message = OTHER_IDENTITY.format(org=org, usual=", ".join(usual[:3]), sender=sender)
+            related = [{"address": a} for a in usual[:3]]
+        elif personal and (r.internal or ctx.kb.in_address_book(r.key)):
+            message = PERSONAL_ACCOUNT.format(sender=sender, org=org)
+            related = []
+        else:
+            continue
+        yield Finding("sender_identity", "warn", message, related=related, recipient=r.index)

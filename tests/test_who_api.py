@@ -1,0 +1,74 @@
+"""The message-wide checks through the service: From identities remembered, pastes, the send delay."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from atesaki.importers.mail import import_history
+from tests.conftest import write_config
+
+MAIL = Path(__file__).parent / "data" / "mail"
+
+
+def codes_of(result: dict) -> dict[str, set[str]]:
+    found = {r["address"]: {f["code"] for f in r["findings"]} for r in result["recipients"]}
+    found[""] = {f["code"] for f in result["findings"]}
+    return found
+
+
+def test_imported_history_remembers_which_identity_wrote_where(app, client, conn):
+    import_history(conn, MAIL / "Sent.mbox")  # every message From tanaka@agency.go.jp
+    rows = conn.execute("SELECT sender, domain FROM sender_history ORDER BY domain").fetchall()
+    assert ("tanaka@agency.go.jp", "example.com") in [tuple(r) for r in rows]
+    result = client.check([{"field": "to", "address": "k.sato@example.com"}],
+                          sender="tanaka.home@gmail.com", kind="reply")
+    assert "sender_identity" in codes_of(result)["k.sato@example.com"]
+    same = client.check([{"field": "to", "address": "k.sato@example.com"}],
+                        sender="tanaka@agency.go.jp", kind="reply")
+    assert "sender_identity" not in codes_of(same)["k.sato@example.com"]
+
+
+def test_a_recorded_send_teaches_the_identity(client):
+    to = [{"field": "to", "address": "a@client.co.jp"}]
+    check = client.check(to, sender="tanaka@agency.go.jp", kind="reply")
+    assert check["verdict"] != "approve", check
+    assert client.post("/v1/sends", {"check_id": check["check_id"], "recipients": to}).status_code == 200
+    other = client.check([{"field": "to", "address": "b@client.co.jp"}],
+                         sender="someone@gmail.com", kind="reply")
+    (finding,) = [f for f in other["recipients"][0]["findings"] if f["code"] == "sender_identity"]
+    assert finding["related"] == [{"address": "tanaka@agency.go.jp"}]
+
+
+def test_a_greeting_for_someone_else_needs_a_second_checker(client, conn):
+    from atesaki import people  # contacts through the real importer's store API
+
+    with conn:
+        people.add_history(conn, "t.yamamoto@abc-shoji.co.jp", "山本 太郎", "2024-01-01T00:00:00+00:00")
+    result = client.check([{"field": "to", "address": "k.sato@example.com", "name": "佐藤 健二"}],
+                          body="山本様\n\nいつもお世話になっております。", kind="reply")
+    (finding,) = [f for f in result["findings"] if f["code"] == "addressee_not_recipient"]
+    assert finding["severity"] == "high" and result["verdict"] == "approve"
+    assert finding["related"][0]["address"] == "t.yamamoto@abc-shoji.co.jp"
+
+
+def test_pastes_reported_by_the_extension_become_a_finding(client):
+    result = client.check([{"field": "to", "address": "suzuki@agency.go.jp"}],
+                          pastes=[{"length": 20, "from_page": True, "addresses": ["x@other.jp"]}])
+    assert "pasted_text" in codes_of(result)[""]
+    bad = client.post("/v1/check", {"recipients": [{"address": "suzuki@agency.go.jp"}],
+                                    "pastes": [{"length": "long"}]})
+    assert bad.status_code == 400 and bad.get_json()["field"] == "pastes"
+
+
+def test_the_send_delay_is_off_by_default(client):
+    assert client.check([{"field": "to", "address": "suzuki@agency.go.jp"}])["send_delay"] == 0
+
+
+@pytest.mark.parametrize(("value", "accepted"), [(10, True), (60, True), (61, False), (-1, False)],
+                         ids=["ten seconds", "the most", "too long", "negative"])
+def test_the_send_delay_comes_with_the_verdict(app, client, data_dir, value, accepted):
+    write_config(data_dir, {"internal_domains": ["agency.go.jp"], "policy": {"send_delay": value}})
+    result = client.check([{"field": "to", "address": "suzuki@agency.go.jp"}])
+    assert result["send_delay"] == (value if accepted else 0)
