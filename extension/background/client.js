@@ -3,7 +3,7 @@
 
 const AtesakiClient = (() => {
   const TIMEOUT_MS = 3000;
-  const PROBE_MS = 1000; // after a refused request, how long to look for a listener
+  const PROBE_MS = 500; // after a failed request, how long each probe looks for a listener
 
   function text(key, fallback) {
     return (chrome.i18n && chrome.i18n.getMessage(key)) || fallback;
@@ -43,20 +43,33 @@ const AtesakiClient = (() => {
     return typeof data.message === 'string' && data.message.trim() ? data.message.trim() : data.error;
   }
 
-  /** A fetch that threw without a timeout: nobody listening, or a request the browser refused (CORS). */
-  async function unreachable(serverUrl) {
-    // An opaque no-cors answer proves something listens there: then the real request was refused.
+  async function answers(url, mode) {
     try {
-      await fetch(serverUrl + '/v1/health', {
-        mode: 'no-cors', cache: 'no-store', credentials: 'omit', signal: AbortSignal.timeout(PROBE_MS),
-      });
+      await fetch(url, { mode, cache: 'no-store', credentials: 'omit', signal: AbortSignal.timeout(PROBE_MS) });
+      return true;
     } catch (error) {
-      return failure('service_down', 0, 'errorServiceDown', 'Cannot reach the Atesaki service (it may not be running).',
+      return false;
+    }
+  }
+
+  /**
+   * A fetch that threw without a timeout: nobody listening, a connection dropped without an
+   * answer, or an answer the browser refused (CORS). Two probes of /v1/health tell them apart.
+   */
+  async function unreachable(serverUrl) {
+    const health = serverUrl + '/v1/health';
+    if (await answers(health, 'cors')) {
+      return failure('no_answer', 0, 'errorNoAnswer', 'The Atesaki service closed the connection without answering.',
         { detail: serverUrl, hint: doctorHint() });
     }
-    return failure('refused', 0, 'errorRefused',
-      "The Atesaki service is running, but the browser refused its answer to this extension (CORS: the service does not allow this extension's origin).",
-      { detail: serverUrl, hint: pairHint() });
+    // An opaque no-cors answer proves something listens there: the browser refused what it said.
+    if (await answers(health, 'no-cors')) {
+      return failure('refused', 0, 'errorRefused',
+        "The Atesaki service is running, but the browser refused its answer to this extension (CORS: the service does not allow this extension's origin).",
+        { detail: serverUrl, hint: pairHint() });
+    }
+    return failure('service_down', 0, 'errorServiceDown', 'Cannot reach the Atesaki service (it may not be running).',
+      { detail: serverUrl, hint: doctorHint() });
   }
 
   /** Turn a response that is not a usable answer into the failure that names its cause. */
@@ -135,8 +148,10 @@ const AtesakiClient = (() => {
     try {
       data = await response.json();
     } catch (error) {
-      // Not JSON, or the body stopped half way (also a timeout while reading it).
-      readable = false;
+      if (error && (error.name === 'TimeoutError' || error.name === 'AbortError')) {
+        return failure('timeout', 0, 'errorTimeout', 'The Atesaki service did not answer within 3 seconds.', { hint: doctorHint() });
+      }
+      readable = false; // not JSON, or the body stopped half way
     }
     if (!response.ok) return refusal(response, data, readable);
     const shaped = readable && data !== null && typeof data === 'object' && !Array.isArray(data);
@@ -159,7 +174,8 @@ const AtesakiClient = (() => {
       });
       return { ok: response.ok, status: response.status };
     } catch (error) {
-      return failure('service_down', 0, 'errorServiceDown', 'The Atesaki service is not running.', { detail: settings.serverUrl });
+      return failure('service_down', 0, 'errorServiceDown', 'The Atesaki service is not running.',
+        { detail: settings.serverUrl, hint: doctorHint() });
     }
   }
 

@@ -67,6 +67,7 @@ const AtesakiMessages = (() => {
         paired: Boolean(auth.ok),
         error: auth.ok ? null : auth.error,
         message: auth.ok ? '' : auth.message,
+        hint: auth.ok ? '' : auth.hint || '',
         pairedBy: stored.pairedBy || null,
         managedKeys: Object.keys(managed),
         lastCheck: stored.lastCheck || null,

@@ -255,7 +255,7 @@ globalThis.AtesakiDialog = (() => {
           el('div', { class: 'approval-error', role: 'alert', 'data-atesaki': 'approval-error', hidden: true }));
         Promise.resolve(handlers.loadCheckers()).then((result) => {
           if (!result || !result.ok) {
-            showApprovalError((result && result.message) || t('approvalNoCheckers'));
+            showApprovalError((result && result.message) || t('approvalNoCheckers'), result && result.hint);
             return;
           }
           for (const checker of result.checkers || []) checkerSelect.append(el('option', { value: checker.id, text: checker.name }));

@@ -147,9 +147,12 @@ def api_error(status: int, code: str, message: str) -> bytes:
 
 @contextmanager
 def misbehaving(
-    status: int, body: bytes, content_type: str, host: str = "127.0.0.1"
+    status: int, body: bytes, content_type: str, host: str = "127.0.0.1", drop_posts: bool = False
 ) -> Iterator[tuple[str, list[str]]]:
-    """A service on loopback that gives every request the same answer; yields (url, "METHOD path" seen)."""
+    """A service on loopback that gives every request the same answer; yields (url, "METHOD path" seen).
+
+    With `drop_posts`, a POST gets no answer at all: the connection is closed after reading it.
+    """
     seen: list[str] = []
 
     class Handler(http.server.BaseHTTPRequestHandler):
@@ -161,6 +164,9 @@ def misbehaving(
             if length:
                 self.rfile.read(length)
             seen.append(f"{self.command} {self.path}")
+            if drop_posts and self.command == "POST":
+                self.close_connection = True
+                return
             self.send_response(status)
             self.send_header("Content-Type", content_type)
             self.send_header("Content-Length", str(len(body)))
