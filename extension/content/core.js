@@ -20,6 +20,7 @@
   let active = null; // {compose, dialog, request, response}
   const cooling = new WeakMap(); // compose -> time its send was released
   const pressed = new WeakMap(); // compose -> the send button the user pressed (Send+Archive stays that)
+  const waiting = new WeakSet(); // composes counting down to their send (the send delay)
 
   function t(key, substitutions) {
     return chrome.i18n.getMessage(key, substitutions) || key;
@@ -85,6 +86,7 @@
     }
     state.request = request;
     state.response = null;
+    state.held = false; // a new check of a held send counts down again
     const token = {};
     state.pending = token;
     const slow = setTimeout(() => {
@@ -158,13 +160,19 @@
       runCheck(compose, t('noticeRecipientsChanged'));
       return;
     }
+    const delay = Math.min(60, Math.max(0, Number(state.response.send_delay) || 0));
+    if (delay > 0 && !state.held) {
+      closeDialog(false);
+      holdWithUndo(state, releaseToken, delay);
+      return;
+    }
     const record = { check_id: state.response.check_id, recipients: now, release_token: releaseToken, subject: state.request.subject };
     if (state.response.verdict === 'approve') {
       // The service checks the release token against these exact recipients before anything leaves.
       const recorded = await ask('recordSend', record);
       if (active !== state) return;
       if (!recorded.ok) {
-        state.dialog.error(recorded, state.request.subject);
+        ensureDialog(state).error(recorded, state.request.subject);
         return;
       }
     }
@@ -183,6 +191,35 @@
       releasing = false;
     }
     if (state.response.verdict !== 'approve') ask('recordSend', record);
+  }
+
+  /**
+   * The send delay (policy.send_delay): the dialog is gone and the page is the user's again;
+   * a bar counts down with Undo. Nothing has been pressed or recorded yet, so Undo, a closed
+   * compose or a closed tab leave the webmail's draft exactly as it was.
+   */
+  function holdWithUndo(state, releaseToken, seconds) {
+    const compose = state.compose;
+    waiting.add(compose);
+    AtesakiUndo.start(seconds, {
+      elapsed: () => {
+        waiting.delete(compose);
+        if (!compose.isConnected) return; // the compose was closed meanwhile: send nothing
+        state.held = true;
+        releaseWhenFree(state, releaseToken);
+      },
+      undone: () => waiting.delete(compose),
+    });
+  }
+
+  /** Release a held send once no dialog of another compose is open (it owns `active`). */
+  function releaseWhenFree(state, releaseToken) {
+    if (active && active !== state) {
+      setTimeout(() => releaseWhenFree(state, releaseToken), 250);
+      return;
+    }
+    active = state;
+    release(state, releaseToken);
   }
 
   /** Change the compose, then check it again; the old rows go at once so none can be ticked stale. */
@@ -215,6 +252,7 @@
   /** A send was attempted on this compose: hold it and start the check (once at a time). */
   function attempt(compose, button) {
     if (active) return; // a check or dialog is already running: this is a second press
+    if (waiting.has(compose)) return; // already released, counting down with Undo shown
     const released = cooling.get(compose);
     if (released && Date.now() - released < AFTER_RELEASE_MS) return;
     if (button) pressed.set(compose, button);
