@@ -72,3 +72,18 @@ def test_the_send_delay_comes_with_the_verdict(app, client, data_dir, value, acc
     write_config(data_dir, {"internal_domains": ["agency.go.jp"], "policy": {"send_delay": value}})
     result = client.check([{"field": "to", "address": "suzuki@agency.go.jp"}])
     assert result["send_delay"] == (value if accepted else 0)
+
+
+@pytest.mark.parametrize(("body", "verdict"), [
+    ({"sender": "tanaka.home@gmail.com"}, "confirm"),
+    ({"pastes": [{"length": 900}]}, "confirm"),
+    ({"sender": "tanaka@agency.go.jp"}, "pass"),
+], ids=["a personal account to a colleague", "a long paste to a colleague", "ordinary internal mail"])
+def test_what_the_user_did_is_shown_even_on_internal_mail(app, client, body, verdict):
+    from atesaki import people
+
+    conn = app.extensions["atesaki"].conn()
+    with conn:
+        people.add_history(conn, "suzuki@agency.go.jp", "", "2024-01-01T00:00:00+00:00")
+    result = client.check([{"field": "to", "address": "suzuki@agency.go.jp"}], kind="reply", **body)
+    assert result["verdict"] == verdict

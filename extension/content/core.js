@@ -84,6 +84,8 @@
       ensureDialog(state).error({ error: 'read_failed', message: t('errorReadFailed') });
       return;
     }
+    const pastes = AtesakiPaste.of(compose);
+    if (pastes.length) request.pastes = pastes; // the service makes pasted_text of them
     state.request = request;
     state.response = null;
     state.held = false; // a new check of a held send counts down again
@@ -292,6 +294,7 @@
     if (event.type === 'keydown' && !event.repeat && compose) attempt(compose, onButton || null);
   }
 
+  AtesakiPaste.watch(adapter);
   for (const type of POINTER_EVENTS) window.addEventListener(type, onPointer, true);
   for (const type of KEY_EVENTS) window.addEventListener(type, onKey, true);
   document.documentElement.setAttribute('data-atesaki', 'ready');

@@ -7,6 +7,9 @@ from collections.abc import Iterable
 from atesaki.checks import SEVERITY_RANK, CheckRequest, Finding
 
 VERDICTS = ("pass", "confirm", "approve", "block")
+# Warnings about what the user did, not about who receives it: worth a dialog even when
+# every recipient is a colleague (a personal account, a paste from another thread).
+SHOWN_ANYWAY = frozenset({"sender_identity", "pasted_text", "attachment_names_other_org"})
 
 
 def needs_approval(request: CheckRequest, findings: Iterable[Finding], mode: str) -> bool:
@@ -37,7 +40,8 @@ def needs_confirmation(request: CheckRequest, findings: Iterable[Finding], mode:
     worst = max((SEVERITY_RANK[f.severity] for f in findings), default=0)
     if mode == "risky":
         return worst >= SEVERITY_RANK["warn"]
-    return bool(request.external) or worst >= SEVERITY_RANK["high"]
+    return (bool(request.external) or worst >= SEVERITY_RANK["high"]
+            or any(f.code in SHOWN_ANYWAY for f in findings))
 
 
 def verdict(request: CheckRequest, findings: Iterable[Finding], settings) -> str:

@@ -183,3 +183,14 @@ def misbehaving(
     finally:
         server.shutdown()
         server.server_close()
+
+
+def real_service(service_factory, tmp_path, origin: str, **books: str):
+    """The real service accepting ``origin``, with vCard text imported per book (directory=…)."""
+    live = service_factory({"internal_domains": ["agency.go.jp"], "extension_origins": [origin]})
+    for kind, text in books.items():
+        path = tmp_path / f"{kind}.vcf"
+        path.write_text(text, encoding="utf-8")
+        done = live.cli("import", kind, str(path))
+        assert done.returncode == 0, done.stdout + done.stderr
+    return live

@@ -8,7 +8,7 @@ import time
 import pytest
 
 from .conftest import EXTENSION_ORIGIN
-from .helpers import Dialog, pairs, sent, still_nothing_sent, wait_sent
+from .helpers import Dialog, pairs, real_service, sent, still_nothing_sent, wait_sent
 
 pytestmark = pytest.mark.browser
 
@@ -26,14 +26,7 @@ OUTSIDER = {"name": "佐藤 健二", "address": "k.sato@example.com"}
 @pytest.fixture
 def service(service_factory, tmp_path):
     """The real service, accepting this extension's origin, with a small staff directory."""
-    live = service_factory(
-        {"internal_domains": ["agency.go.jp"], "extension_origins": [EXTENSION_ORIGIN]}
-    )
-    staff = tmp_path / "staff.vcf"
-    staff.write_text(STAFF_VCF, encoding="utf-8")
-    done = live.cli("import", "directory", str(staff))
-    assert done.returncode == 0, done.stdout + done.stderr
-    return live
+    return real_service(service_factory, tmp_path, EXTENSION_ORIGIN, directory=STAFF_VCF)
 
 
 @pytest.fixture
