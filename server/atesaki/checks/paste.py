@@ -32,7 +32,9 @@ def parse_pastes(value: Any) -> tuple[dict[str, Any], ...]:
     for i, item in enumerate(value):
         if not isinstance(item, dict):
             raise PasteError(f"pastes[{i}]: must be an object")
-        length = item.get("length", 0)
+        length = item.get("length") or 0
+        if isinstance(length, float) and length.is_integer():  # JSON's 7146.0 is an integer too
+            length = int(length)
         if isinstance(length, bool) or not isinstance(length, int) or length < 0:
             raise PasteError(f"pastes[{i}].length: must be a whole number ≥ 0")
         addresses = item.get("addresses") or []
