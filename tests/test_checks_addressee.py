@@ -33,6 +33,8 @@ GREETING_CASES = [
      ("to:m.ito@a-sha.co.jp",), HIGH, "j.takahashi@b-sha.co.jp"),
     ("a chip name of someone else at a new address", "山本様\n\nお世話になります。",
      ("to:ichiro@newco.jp:鈴木 一郎",), HIGH, None),
+    ("大野 is not 小野, though both are ono@ in romaji", "大野様\n\nお世話になります。",
+     ("to:ono@example.org:小野 誠",), HIGH, None),
     ("a greeted surname nobody in the book has", "中村様\n\nお世話になります。",
      ("to:k.sato@example.com",), HIGH, None),
     ("the greeting names the recipient", "佐藤様\n\nお世話になっております。",
@@ -72,6 +74,24 @@ def test_greeting_against_recipients(body, entries, expected, meant):
     if meant:
         assert findings[0].related[0]["address"] == meant
         assert meant in findings[0].message.ja and meant in findings[0].message.en
+
+
+HELD_OUT = Path(__file__).parent / "data" / "greetings_heldout.tsv"
+
+
+def held_out() -> list:
+    rows = []
+    for line in HELD_OUT.read_text(encoding="utf-8").splitlines():
+        if line.strip() and not line.startswith("#"):
+            body, entries, label, why = line.split("\t")
+            rows.append(pytest.param(body.replace("\\n", "\n"), entries.split(";"), label == "1", id=why))
+    return rows
+
+
+@pytest.mark.parametrize(("body", "entries", "names_someone_else"), held_out())
+def test_held_out_greetings(body, entries, names_someone_else):
+    findings = list(checks.check_addressee(context(*entries, body=body)))
+    assert bool(findings) == names_someone_else
 
 
 def test_the_finding_quotes_the_greeting_in_both_languages():

@@ -165,12 +165,15 @@ def _person_name(profile: NameProfile) -> bool:
 
 
 def recipient_profiles(kb: Knowledge, r: Recipient) -> list[NameProfile]:
-    """Every name the recipient may go by: the chip's, the address books', the local part's."""
+    """Every name the recipient goes by: the chip's and the address books'; else the local part's."""
     profiles = [p.profile for p in kb.people_at(r.key)]
     if r.name:
         profiles.append(person_profile(r.name, address=r.key))
-    profiles.append(person_profile("", address=r.key))
-    return [p for p in profiles if _person_name(p)]
+    profiles = [p for p in profiles if _person_name(p)]
+    if not profiles:  # only when no name is known: ono@ cannot tell 小野 from 大野
+        guess = person_profile("", address=r.key)
+        profiles = [guess] if _person_name(guess) else []
+    return profiles
 
 
 def _meant(kb: Knowledge, profile: NameProfile, exclude: set[str]) -> list[Person]:
