@@ -87,3 +87,14 @@ def test_what_the_user_did_is_shown_even_on_internal_mail(app, client, body, ver
         people.add_history(conn, "suzuki@agency.go.jp", "", "2024-01-01T00:00:00+00:00")
     result = client.check([{"field": "to", "address": "suzuki@agency.go.jp"}], kind="reply", **body)
     assert result["verdict"] == verdict
+
+
+def test_importing_old_history_again_adds_the_from_pairings_without_counting_twice(conn):
+    import_history(conn, MAIL / "Sent.mbox")
+    conn.execute("DELETE FROM sender_history")  # as a store from before From was remembered
+    before = conn.execute("SELECT address, count FROM history ORDER BY address").fetchall()
+    again = import_history(conn, MAIL / "Sent.mbox")
+    assert again.imported == 0
+    assert conn.execute("SELECT address, count FROM history ORDER BY address").fetchall() == before
+    rows = conn.execute("SELECT sender, domain, count FROM sender_history").fetchall()
+    assert ("tanaka@agency.go.jp", "example.com", 1) in [tuple(r) for r in rows]

@@ -21,23 +21,35 @@ MIGRATIONS = [
 ]
 
 
+_INSERT = "INSERT INTO sender_history (sender, domain, count, last_sent) VALUES (?, ?, 1, ?) "
+_COUNT = _INSERT + (
+    "ON CONFLICT(sender, domain) DO UPDATE SET count = count + 1, "
+    "last_sent = CASE WHEN last_sent IS NULL OR excluded.last_sent > last_sent "
+    "  THEN excluded.last_sent ELSE last_sent END"
+)
+_LEARN = _INSERT + "ON CONFLICT(sender, domain) DO NOTHING"
+
+
 def _domain(address: str) -> str:
     return address.strip().lower().rpartition("@")[2].rstrip(".")
 
 
-def record(conn: sqlite3.Connection, sender: str, addresses: Iterable[str], when: str | None) -> None:
-    """Count one message from ``sender`` to the domains of ``addresses`` (inside a transaction)."""
+def record(conn: sqlite3.Connection, sender: str, addresses: Iterable[str], when: str | None,
+           *, counted: bool = False) -> int:
+    """Count one message from ``sender`` to the domains of ``addresses`` (inside a transaction).
+
+    ``counted``: the message was counted before (an import run again): a pairing that is
+    missing is added, as mail imported before From was remembered teaches it, and none
+    is counted twice. Returns how many pairings were added or counted.
+    """
     sender = sender.strip().lower()
     if "@" not in sender:
-        return  # no identity read from the message: nothing to remember
+        return 0  # no identity read from the message: nothing to remember
+    sql = _LEARN if counted else _COUNT
+    changed = 0
     for domain in sorted({_domain(a) for a in addresses if "@" in a}):
-        conn.execute(
-            "INSERT INTO sender_history (sender, domain, count, last_sent) VALUES (?, ?, 1, ?) "
-            "ON CONFLICT(sender, domain) DO UPDATE SET count = count + 1, "
-            "last_sent = CASE WHEN last_sent IS NULL OR excluded.last_sent > last_sent "
-            "  THEN excluded.last_sent ELSE last_sent END",
-            (sender, domain, when),
-        )
+        changed += conn.execute(sql, (sender, domain, when)).rowcount
+    return changed
 
 
 def rows(conn: sqlite3.Connection, since: str = "", sender: str | None = None):

@@ -10,6 +10,7 @@ attachments' file names.
 
 from __future__ import annotations
 
+import itertools
 import re
 import threading
 import unicodedata
@@ -266,16 +267,21 @@ _orgs_lock = threading.Lock()
 
 
 def known_organisations(kb: Knowledge) -> dict[str, _Org]:
-    """The outside organisations of the directory and contacts, by ``org_key``."""
+    """The outside organisations of the directory and contacts, by ``org_key``.
+
+    Kept per Knowledge; people only ever join one (a send adds history people, an import
+    makes a new Knowledge), so only those added since the last look are read.
+    """
     count = kb.people_count()
     with _orgs_lock:
-        kept = _orgs.get(kb)
-        if kept is not None and kept[0] == count:
-            return kept[1]
-    table: dict[str, _Org] = {}
-    for person in kb.all_people():
-        if person.internal or person.source == "history" or not person.organization:
-            continue
+        seen, table = _orgs.get(kb, (0, {}))
+    if seen == count:
+        return table
+    joined = [p for p in itertools.islice(list(kb.all_people()), seen, None)
+              if not p.internal and p.source != "history" and p.organization]
+    if joined:  # usually none: a send adds history people only
+        table = {key: _Org(org.name, set(org.keys)) for key, org in table.items()}  # readers keep theirs
+    for person in joined:
         key = org_key(person.organization)
         if not _long_enough(key):
             continue

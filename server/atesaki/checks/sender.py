@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
+from weakref import WeakKeyDictionary
 
 from atesaki.checks import CheckContext, Finding, register
 from atesaki.checks.basic import FREEMAIL
@@ -26,6 +28,25 @@ def _org(domain: str) -> str:
     return registrable_domain(domain) or domain
 
 
+_orgs: WeakKeyDictionary = WeakKeyDictionary()  # Knowledge -> (pairs known, {sender: orgs})
+_orgs_lock = threading.Lock()
+
+
+def _orgs_by_identity(kb) -> dict[str, frozenset[str]]:
+    """The organisations each of the user's identities wrote to, kept until a new pairing."""
+    identities = kb.sender_identities()
+    pairs = sum(len(domains) for domains in identities.values())  # counts alone do not matter
+    with _orgs_lock:
+        kept = _orgs.get(kb)
+    if kept is not None and kept[0] == pairs:
+        return kept[1]
+    found = {sender: frozenset(_org(d) for d in list(domains))
+             for sender, domains in list(identities.items())}
+    with _orgs_lock:
+        _orgs[kb] = (pairs, found)
+    return found
+
+
 @register("sender_identity")
 def check_sender_identity(ctx: CheckContext) -> Iterator[Finding]:
     """sender_identity on each recipient whose organisation this From identity does not fit.
@@ -40,13 +61,13 @@ def check_sender_identity(ctx: CheckContext) -> Iterator[Finding]:
     if "@" not in sender or not ctx.setting("policy.sender_identity", True):
         return
     sender_org = _org(sender.rpartition("@")[2])
-    identities = ctx.kb.sender_identities()
-    mine = {_org(d) for d in identities.get(sender, ())}
+    orgs = _orgs_by_identity(ctx.kb)
+    mine = orgs.get(sender, frozenset())
     others: dict[str, set[str]] = {}
-    for other, domains in identities.items():
+    for other, reached in orgs.items():
         if other != sender and _org(other.rpartition("@")[2]) != sender_org:
-            for domain in domains:
-                others.setdefault(_org(domain), set()).add(other)
+            for org in reached:
+                others.setdefault(org, set()).add(other)
     personal = sender_org in FREEMAIL and not is_internal(sender, ctx.settings.internal_domains)
     for r in request.recipients:
         if not r.valid:

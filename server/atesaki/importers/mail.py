@@ -217,6 +217,7 @@ def import_history(
 
     messages = iter_source(path)
     result = HistoryResult(file=str(path))
+    learned = 0  # From pairings added from messages counted before
     with store.transaction(conn):
         for item in messages:
             if on_message:
@@ -231,13 +232,15 @@ def import_history(
             ).rowcount
             if not fresh:
                 result.duplicates += 1
+                learned += senders.record(conn, item.sender, (a for a, _ in item.recipients),
+                                          item.when, counted=True)
                 continue
             result.imported += 1
             for address, name in item.recipients:
                 add_history(conn, address, name, item.when)
                 result.addresses.add(address)
             senders.record(conn, item.sender, (a for a, _ in item.recipients), item.when)
-        if result.imported:
+        if result.imported or learned:  # a re-import may teach From pairings only
             store.bump_generation(conn)
     return result
 
