@@ -109,3 +109,29 @@ def test_a_long_paste_into_the_body_is_shown(protected_user, sink):
     dialog = AtesakiDialog(user.page).wait_open()
     expect(dialog.finding("pasted_text").first).to_contain_text(str(len(text)))
     assert_nothing_sent(sink)
+
+
+def test_undo_after_an_approval_sends_nothing_and_the_next_send_asks_again(
+    protected_user, sink, roundcube_contacts, checker, delayed
+):
+    user = protected_user
+    roundcube_contacts("佐藤 健二", "k.sato@example.com")
+    user.compose()
+    user.wait_protected()
+    user.set_subject("資料送付")
+    user.set_body("資料をお送りします。")
+    user.add_recipient("to", "佐藤", pick="k.sato@example.com")
+    user.click_send()
+    dialog = AtesakiDialog(user.page).wait_open()
+    dialog.tick_all()
+    assert dialog.needs_code(), "a first message to an outsider needs a second checker"
+    dialog.enter_code(checker.code(), checker=checker.name)
+    dialog.send_button().click()
+    user.page.locator(UNDO).click()
+    time.sleep(DELAY)
+    assert_nothing_sent(sink)
+    assert "k.sato@example.com" in user.recipients("to")
+    user.click_send()
+    dialog = AtesakiDialog(user.page).wait_open()
+    dialog.tick_all()
+    assert dialog.needs_code() and not dialog.send_enabled(), "the approval is not reused"
