@@ -179,9 +179,13 @@ def recipient_profiles(kb: Knowledge, r: Recipient) -> list[NameProfile]:
 
 def _meant(kb: Knowledge, profile: NameProfile, exclude: set[str]) -> list[Person]:
     """The book's people with the greeted surname, most likely meant first."""
-    refs = {ref for ref in kb.namesake_refs(profile)
-            if not (set(kb.people[ref].addresses) & exclude)}
-    return kb.ranked(refs, MAX_RELATED) if refs else []
+    refs = kb.namesake_refs(profile)
+    if not refs:
+        return []
+    # The best few, then those at the recipients' own addresses dropped: ranking all of
+    # 山本's thousand namesakes only to filter them would cost more.
+    ranked = kb.ranked(refs, MAX_RELATED + len(exclude))
+    return [p for p in ranked if not set(p.addresses) & exclude][:MAX_RELATED]
 
 
 @register("addressee")
@@ -293,6 +297,21 @@ def known_organisations(kb: Knowledge) -> dict[str, _Org]:
     return table
 
 
+ORG_KEY_MAX = 60  # characters; a longer organisation name is not looked for in file names
+
+
+def _named_in(text: str, table: dict[str, _Org]) -> list[tuple[str, _Org]]:
+    """The organisations whose key occurs in ``text``: every substring looked up once
+    (a file name is short; the address book may know thousands of organisations)."""
+    found = {}
+    for start in range(len(text)):
+        for end in range(start + 2, min(len(text), start + ORG_KEY_MAX) + 1):
+            org = table.get(text[start:end])
+            if org is not None:
+                found[text[start:end]] = org
+    return list(found.items())
+
+
 def _recipients_orgs(kb: Knowledge, recipients) -> tuple[set[str], set[str]]:
     """(organisation keys of the recipients' addresses, org_key of their organisations)."""
     keys, names = set(), set()
@@ -319,10 +338,11 @@ def check_attachment_org(ctx: CheckContext) -> Iterator[Finding]:
     keys, names = _recipients_orgs(ctx.kb, valid)
     for attachment in request.attachments:
         file_name = str(attachment.get("name") or "")
-        text = org_key(file_name.rpartition(".")[0] or file_name)
+        # The first 200 characters: where a file name says whom it is for.
+        text = org_key(file_name.rpartition(".")[0] or file_name)[:200]
         if not text:
             continue
-        named = [(key, org) for key, org in table.items() if key in text]
+        named = _named_in(text, table)
         if not named:
             continue
         ours = [org for key, org in named
