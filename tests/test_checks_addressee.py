@@ -50,6 +50,8 @@ GREETING_CASES = [
      ("to:t.yamamoto@abc-shoji.co.jp", "to:k.sato@example.com"), [], None),
     ("a recipient with no name anywhere may be the one greeted", "山本様\n\nはじめまして。",
      ("to:info@newco.jp",), [], None),
+    ("a shared mailbox named for its company may be read by the one greeted",
+     "山本様\n\nお世話になります。", ("to:info@acme.co.jp:ACME Inc.",), [], None),
     ("the address's local part names the recipient", "山本様\n\nはじめまして。",
      ("to:t.yamamoto@newco.jp",), [], None),
     ("a greeting to everyone", "関係者各位\n\n説明会のお知らせです。",

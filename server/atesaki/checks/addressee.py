@@ -165,8 +165,20 @@ def _person_name(profile: NameProfile) -> bool:
     return any(not key.startswith("k:") for key in profile.surname_keys)
 
 
+# Shared mailboxes: whoever the greeting names may be the one who reads them.
+ROLE_MAILBOXES = frozenset(
+    "info information support contact sales office inquiry inquiries toiawase otoiawase soumu "
+    "jimu desk help helpdesk service customer cs reception uketsuke madoguchi team hr admin".split()
+)
+
+
 def recipient_profiles(kb: Knowledge, r: Recipient) -> list[NameProfile]:
-    """Every name the recipient goes by: the chip's and the address books'; else the local part's."""
+    """Every name the recipient goes by: the chip's and the address books'; else the local part's.
+
+    None for a shared mailbox (info@, sales@): it has no one name to compare with.
+    """
+    if r.key.partition("@")[0].replace("-", "").replace(".", "") in ROLE_MAILBOXES:
+        return []
     profiles = [p.profile for p in kb.people_at(r.key)]
     if r.name:
         profiles.append(person_profile(r.name, address=r.key))
