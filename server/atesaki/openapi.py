@@ -11,7 +11,7 @@ from typing import Any
 from atesaki import __version__
 from atesaki.plugins import optional_module
 
-CONTRIBUTORS = ("atesaki.approvals", "atesaki.audit", "atesaki.ui")
+CONTRIBUTORS = ("atesaki.approvals", "atesaki.audit", "atesaki.ui", "atesaki.resolve")
 
 
 def error(description: str) -> dict[str, Any]:

@@ -55,21 +55,53 @@
     return event.key === 'Enter' && (event.ctrlKey || event.metaKey) && !event.altKey;
   }
 
+  /**
+   * One field: the textarea is what Roundcube submits. Its widget writes the chips into it in
+   * order, then any typed text (skins/elastic/ui.js recipient_input apply_func), so the first
+   * items are the chips' and the rest must be the typed text; anything else is not on screen.
+   */
   function readField(doc, field) {
     const found = [];
     const textEl = doc.querySelector(SEL.FIELD_TEXT(field));
-    if (textEl) for (const item of P.splitAddressList(textEl.value)) found.push({ field, ...item });
     const row = doc.querySelector(SEL.FIELD_ROW(field));
-    const typed = row && row.querySelector(SEL.TYPED);
-    if (typed && P.cleanText(typed.value)) {
-      for (const item of P.splitAddressList(typed.value)) found.push({ field, ...item });
-    }
+    const chips = row ? [...row.querySelectorAll(SEL.CHIP)] : [];
+    const items = textEl ? P.splitAddressList(textEl.value) : [];
+    items.slice(0, chips.length).forEach((item, index) => {
+      // A chip that shows no address: the user cannot see where this one goes, so it is reported.
+      const chip = chips[index];
+      if (!P.firstAddress((chip.getAttribute('title') || '') + ' ' + D.text(chip))) {
+        found.push({ field, address: '', name: D.text(chip.querySelector('.name')) || D.text(chip), unresolved: true });
+      } else found.push({ field, ...item });
+    });
+    const typedEl = row && row.querySelector(SEL.TYPED);
+    const typed = typedEl && P.cleanText(typedEl.value) ? P.splitAddressList(typedEl.value) : [];
+    const rest = items.slice(chips.length);
+    const key = (item) => item.address.toLowerCase();
+    const typedKeys = new Set(typed.map(key));
+    for (const item of rest) if (!typedKeys.has(key(item))) found.push({ field, ...item }); // submitted, not shown
+    for (const item of typed) found.push({ field, ...item });
     return found;
+  }
+
+  /**
+   * How many recipients the page shows: the chips (a chip with no address is still one) and any
+   * text typed after them. Read apart from the textarea, so the two must agree.
+   */
+  function shownCount(doc) {
+    let count = 0;
+    for (const field of FIELDS) {
+      const rowEl = doc.querySelector(SEL.FIELD_ROW(field));
+      if (!rowEl) continue;
+      count += rowEl.querySelectorAll(SEL.CHIP).length;
+      const typed = rowEl.querySelector(SEL.TYPED);
+      if (typed && P.cleanText(typed.value)) count += P.splitAddressList(typed.value).length;
+    }
+    return count;
   }
 
   function read(compose) {
     const doc = compose.ownerDocument;
-    const recipients = P.uniqueRecipients(FIELDS.flatMap((field) => readField(doc, field)));
+    const recipients = FIELDS.flatMap((field) => readField(doc, field));
     const subjectInput = D.first(doc, SEL.SUBJECT);
     const subject = subjectInput ? P.cleanText(subjectInput.value) : '';
     let body = '';
@@ -94,6 +126,7 @@
       kind: P.decideKind(mode, subject),
       subject,
       recipients,
+      shown: shownCount(doc),
       thread_recipients: [],
       body,
       attachments,
