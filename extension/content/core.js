@@ -6,8 +6,7 @@
   globalThis.__atesakiCore = true;
 
   const P = AtesakiParse;
-  const adapter = (globalThis.AtesakiAdapters || []).find((a) => a.matches(location));
-  if (!adapter) return;
+  let adapter = null; // chosen once the administrators' site profiles are loaded (content/profile.js)
 
   // Mouse-side events a webmail may send on; all are held back, the click opens the check.
   const POINTER_EVENTS = ['pointerdown', 'mousedown', 'pointerup', 'mouseup', 'click', 'dblclick'];
@@ -325,7 +324,15 @@
     if (event.type === 'keydown' && !event.repeat && compose) attempt(compose, onButton || null);
   }
 
-  for (const type of POINTER_EVENTS) window.addEventListener(type, onPointer, true);
-  for (const type of KEY_EVENTS) window.addEventListener(type, onKey, true);
-  document.documentElement.setAttribute('data-atesaki', 'ready');
+  function start() {
+    adapter = (globalThis.AtesakiAdapters || []).find((a) => a.matches(location));
+    if (!adapter) return;
+    for (const type of POINTER_EVENTS) window.addEventListener(type, onPointer, true);
+    for (const type of KEY_EVENTS) window.addEventListener(type, onKey, true);
+    document.documentElement.setAttribute('data-atesaki', 'ready');
+  }
+
+  // Site profiles come from storage (a few milliseconds); the built-in adapters need no wait.
+  if (globalThis.AtesakiProfile) AtesakiProfile.ready.then(start);
+  else start();
 })();
