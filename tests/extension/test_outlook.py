@@ -104,3 +104,31 @@ def test_outlook_shows_the_right_address_to_copy_instead_of_changing_recipients(
     assert dialog.hook("move-to-bcc").count() == 0
     assert pairs(page.evaluate("__fixture.read('0')")) == [
         ("to", "ito@beta-kogyo.co.jp"), ("to", "k.sato@example.com")]
+
+
+def test_a_popped_out_compose_window_is_checked(paired, stub):
+    page = paired.open("outlook")
+    # Outlook pops a compose out into an about:blank child window and draws it from the opener.
+    with page.context.expect_page() as opened:
+        page.evaluate("window.__popout = window.open('', 'compose', 'width=700,height=600')")
+    popout = opened.value
+    popout.wait_for_selector('html[data-atesaki="ready"]', state="attached", timeout=5000)
+    page.evaluate("""() => {
+        const doc = window.__popout.document;
+        doc.body.innerHTML = `<div id="MSG_9_TO" role="group"><div contenteditable="true" aria-label="To">
+            <span class="_EType_RECIPIENT_ENTITY_x1" contenteditable="false" aria-label="佐藤 健二 k.sato@example.com">
+            <span class="textContainer-390">佐藤 健二</span></span></div></div>
+            <input id="MSG_9_SUBJECT" value="見学会">
+            <button class="fui-SplitButton__primaryActionButton" aria-label="Send">Send</button>`;
+        doc.querySelector('button').addEventListener('click', () =>
+            __record({webmail: 'outlook', compose: 'popout', via: 'click', subject: '見学会',
+                      recipients: [{field: 'to', address: 'k.sato@example.com', name: '佐藤 健二'}]}));
+    }""")
+    popout.click("button[aria-label=Send]")
+    dialog = Dialog(popout).wait_rows()
+    assert recipients_checked(stub) == [
+        {"field": "to", "address": "k.sato@example.com", "name": "佐藤 健二"}]
+    assert page.evaluate("window.__sent") == []
+    dialog.tick_all()
+    dialog.hook("send").click()
+    page.wait_for_function("window.__sent.length === 1")

@@ -170,8 +170,10 @@
   /** Remember the address of a person the user picks from the suggestions (the chip may show only the name). */
   function rememberPick(event) {
     if (event.type === 'keydown' && event.key !== 'Enter') return;
-    const option = D.closest(event.composedPath()[0] || event.target, SEL.SUGGESTION)
-      || (event.type === 'keydown' && document.activeElement && document.activeElement.closest && document.activeElement.closest(SEL.SUGGESTION));
+    // A click lands on the option; Enter in the well picks the highlighted one (aria-selected).
+    const option = event.type === 'keydown'
+      ? document.querySelector(`${SEL.SUGGESTION}[aria-selected="true"]`)
+      : D.closest(event.composedPath()[0] || event.target, SEL.SUGGESTION);
     if (!option) return;
     const label = option.getAttribute('aria-label') || D.text(option);
     const address = P.firstAddress(label) || P.firstAddress(D.text(option));
