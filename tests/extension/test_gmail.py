@@ -168,3 +168,18 @@ def test_did_you_mean_in_an_inline_reply_changes_gmails_own_recipients(paired, s
     (message,) = wait_sent(page)  # the colleague is internal: the new check passes
     assert pairs(message["recipients"]) == [("to", "m-sato@agency.go.jp")]
     assert stub.calls("/v1/check")[1]["kind"] == "reply"
+
+
+def test_schedule_send_chosen_with_the_keyboard_is_checked_too(paired, stub):
+    page = paired.open("gmail")
+    page.evaluate("m => __fixture.compose(m)", {"to": [OUTSIDER]})
+    page.click(".hG")
+    page.focus('[selector="scheduledSend"]')
+    page.keyboard.press("Enter")
+    dialog = Dialog(page).wait_rows()
+    assert page.locator(".schedule-picker").count() == 0
+    dialog.tick_all()
+    dialog.hook("send").click()
+    page.click(".schedule-picker .pick")
+    (message,) = wait_sent(page)
+    assert message["via"] == "schedule"
