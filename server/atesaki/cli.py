@@ -163,6 +163,7 @@ COMMAND_MODULES = (
     ("atesaki.ui", "ui_command"),
     ("atesaki.nativehost", "native_host_group"),
     ("atesaki.autostart", "autostart_group"),
+    ("atesaki.doctor", "doctor_command"),
 )
 
 for _module, _attr in COMMAND_MODULES:
