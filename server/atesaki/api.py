@@ -12,6 +12,7 @@ from flask import Blueprint, current_app, jsonify, request
 from atesaki import __version__, audit, people, policy, senders, store
 from atesaki.checks import CheckContext, CheckRequest, Recipient, run_checks
 from atesaki.checks.paste import PasteError, parse_pastes
+from atesaki.checks.unreadable import reports_from
 from atesaki.domains import is_internal
 from atesaki.errors import APIError
 from atesaki.i18n import Text, pick_language
@@ -154,6 +155,7 @@ def build_check_request(data: dict, is_internal) -> CheckRequest:
         thread_recipients=tuple(thread),
         body=_string(data, "body", "body", limit=0),
         attachments=tuple(attachments),
+        reported=reports_from(data),
     )
 
 

@@ -67,6 +67,8 @@ class CheckRequest:
     body: str = ""
     attachments: tuple[dict[str, Any], ...] = ()
     pastes: tuple[dict[str, Any], ...] = ()  # what the extension saw pasted (checks/paste.py)
+    # What the extension reported it could not read (checks/unreadable.py): never a pass.
+    reported: tuple[dict[str, Any], ...] = ()
 
     @cached_property  # several checks ask; a frozen dataclass still takes it
     def external(self) -> tuple[Recipient, ...]:
@@ -125,7 +127,7 @@ CheckFn = Callable[[CheckContext], Iterable[Finding]]
 
 _REGISTRY: dict[str, CheckFn] = {}
 _PER_RECIPIENT: set[str] = set()
-CHECK_MODULES = ("basic", "names", "domains", "content", "sender", "addressee", "paste")
+CHECK_MODULES = ("basic", "names", "domains", "content", "unreadable", "sender", "addressee", "paste")
 
 
 def register(name: str, *, per_recipient: bool = False) -> Callable[[CheckFn], CheckFn]:
