@@ -98,3 +98,10 @@ def test_importing_old_history_again_adds_the_from_pairings_without_counting_twi
     assert conn.execute("SELECT address, count FROM history ORDER BY address").fetchall() == before
     rows = conn.execute("SELECT sender, domain, count FROM sender_history").fetchall()
     assert ("tanaka@agency.go.jp", "example.com", 1) in [tuple(r) for r in rows]
+
+
+@pytest.mark.parametrize("source", ["Sent.mbox", "eml", "Maildir"])
+def test_every_history_format_remembers_the_from_identity(conn, source):
+    import_history(conn, MAIL / source)
+    senders = {row[0] for row in conn.execute("SELECT sender FROM sender_history")}
+    assert senders == {"tanaka@agency.go.jp"}
