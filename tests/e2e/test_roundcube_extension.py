@@ -245,17 +245,25 @@ def test_keyboard_send_is_intercepted_like_the_button(protected_user, sink, chec
     assert assert_exactly_one(sink).rcpt_tos == ["k.sato@example.com"]
 
 
+def send_to_a_colleague_and_two_outsiders(
+    user: RoundcubeUser, subject: str, outsider: str
+) -> AtesakiDialog:
+    """A new message to a colleague and `outsider` in To and 伊藤 of beta-kogyo in Cc; Send."""
+    new_message(user, subject=subject)
+    user.add_recipient("to", "kacho@agency.go.jp")
+    user.add_recipient("to", outsider)
+    user.add_recipient("cc", "伊藤 <ito@beta-kogyo.co.jp>")
+    user.click_send()
+    return AtesakiDialog(user.page).wait_open()
+
+
 def test_move_to_bcc_hides_two_outside_organisations_from_each_other(
     protected_user, sink, checker, screenshots
 ):
     user = protected_user
-    new_message(user, subject="合同説明会のご案内")
-    user.add_recipient("to", "kacho@agency.go.jp")
-    user.add_recipient("to", "小林 <kobayashi@alpha-shoji.co.jp>")
-    user.add_recipient("cc", "伊藤 <ito@beta-kogyo.co.jp>")
-
-    user.click_send()
-    dialog = AtesakiDialog(user.page).wait_open()
+    dialog = send_to_a_colleague_and_two_outsiders(
+        user, "合同説明会のご案内", "小林 <kobayashi@alpha-shoji.co.jp>"
+    )
     expect(dialog.finding("visible_external_recipients").first).to_be_visible()
     dialog.screenshot(str(screenshots / "roundcube-move-to-bcc-ja.png"))
     dialog.root.locator(MOVE_TO_BCC).first.click()
@@ -290,13 +298,9 @@ def test_administrators_rules_show_the_note_and_hold_outsiders_until_they_are_in
         encoding="utf-8",
     )
     user = protected_user
-    new_message(user, subject="見学会のご案内")
-    user.add_recipient("to", "kacho@agency.go.jp")
-    user.add_recipient("to", "山本 <yamamoto@east.school.ed.jp>")
-    user.add_recipient("cc", "伊藤 <ito@beta-kogyo.co.jp>")
-
-    user.click_send()
-    dialog = AtesakiDialog(user.page).wait_open()
+    dialog = send_to_a_colleague_and_two_outsiders(
+        user, "見学会のご案内", "山本 <yamamoto@east.school.ed.jp>"
+    )
     expect(dialog.finding("attention_domain")).to_contain_text(note)
     dialog.tick_all()
     expect(dialog.send_button()).to_be_disabled()  # block: two outsiders see each other
