@@ -17,7 +17,7 @@ CONTRACT_CODES = [
     "name_mismatch", "surname_homonym", "lookalike_domain", "visible_external_recipients",
     "new_domain_in_reply", "forward_external", "personal_data", "attachment_external",
     "large_audience", "sender_identity", "addressee_not_recipient", "attachment_names_other_org",
-    "pasted_text",
+    "pasted_text", "attention_domain", "approval_rule",
 ]
 
 
