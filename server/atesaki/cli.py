@@ -175,6 +175,9 @@ COMMAND_MODULES = (
     ("atesaki.ui", "ui_command"),
     ("atesaki.nativehost", "native_host_group"),
     ("atesaki.autostart", "autostart_group"),
+    ("atesaki.central", "central_group"),
+    ("atesaki.link", "join_command"),
+    ("atesaki.link", "link_group"),
 )
 
 for _module, _attr in COMMAND_MODULES:

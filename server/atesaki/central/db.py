@@ -1,0 +1,132 @@
+"""The central database: a psycopg 3 pool on PostgreSQL and numbered, rerunnable SQL migrations.
+
+Each migration is a name and SQL written to be safe to apply twice (``IF NOT EXISTS``,
+``CREATE OR REPLACE``); applied names are recorded in ``central_migrations``. Several
+instances may start at once on one database: an advisory lock lets one migrate while
+the others wait, and then find nothing left to do.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import psycopg
+from psycopg.rows import dict_row, tuple_row
+from psycopg_pool import ConnectionPool
+
+# Any constant shared by every instance: pg_advisory_xact_lock serialises migrations on it.
+MIGRATION_LOCK = 0x61746573
+
+MIGRATIONS: list[tuple[str, str]] = [
+    (
+        "0001_pcs",
+        """
+        CREATE TABLE IF NOT EXISTS pcs (
+            id          text PRIMARY KEY,
+            name        text NOT NULL,
+            email       text NOT NULL DEFAULT '',
+            secret_hash text NOT NULL,
+            enrolled_at timestamptz NOT NULL DEFAULT now(),
+            revoked_at  timestamptz,
+            last_seen   timestamptz
+        );
+        CREATE TABLE IF NOT EXISTS enrolments (
+            code_hash  text PRIMARY KEY,
+            name       text NOT NULL,
+            email      text NOT NULL DEFAULT '',
+            created_at timestamptz NOT NULL DEFAULT now(),
+            expires_at timestamptz NOT NULL,
+            used_at    timestamptz,
+            pc_id      text REFERENCES pcs(id)
+        );
+        """,
+    ),
+    (
+        "0002_audit",
+        """
+        CREATE TABLE IF NOT EXISTS audit_entries (
+            pc_id       text NOT NULL REFERENCES pcs(id),
+            seq         bigint NOT NULL,
+            ts          text NOT NULL,
+            event       text NOT NULL,
+            data        text NOT NULL,
+            prev_hash   text NOT NULL,
+            hash        text NOT NULL,
+            received_at timestamptz NOT NULL DEFAULT now(),
+            PRIMARY KEY (pc_id, seq)
+        );
+        CREATE INDEX IF NOT EXISTS audit_entries_event ON audit_entries (event, received_at);
+        -- Each PC's last accepted entry: a chain cut at its tail shows against this.
+        CREATE TABLE IF NOT EXISTS audit_heads (
+            pc_id text PRIMARY KEY REFERENCES pcs(id),
+            seq   bigint NOT NULL,
+            hash  text NOT NULL
+        );
+        -- Batch ids seen per PC: the same request sent again is a replay.
+        CREATE TABLE IF NOT EXISTS audit_batches (
+            pc_id       text NOT NULL REFERENCES pcs(id),
+            batch_id    text NOT NULL,
+            received_at timestamptz NOT NULL DEFAULT now(),
+            PRIMARY KEY (pc_id, batch_id)
+        );
+        CREATE OR REPLACE FUNCTION audit_entries_append_only() RETURNS trigger
+            LANGUAGE plpgsql AS $$
+            BEGIN RAISE EXCEPTION 'the audit log is append-only'; END $$;
+        CREATE OR REPLACE TRIGGER audit_entries_no_change
+            BEFORE UPDATE OR DELETE ON audit_entries
+            FOR EACH ROW EXECUTE FUNCTION audit_entries_append_only();
+        """,
+    ),
+]
+
+
+def migrate(conn: psycopg.Connection) -> list[str]:
+    """Apply the migrations not yet recorded; returns the names applied now."""
+    applied: list[str] = []
+    with conn.transaction():
+        conn.execute("SELECT pg_advisory_xact_lock(%s)", (MIGRATION_LOCK,))
+        conn.execute(
+            "CREATE TABLE IF NOT EXISTS central_migrations ("
+            " name text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())"
+        )
+        with conn.cursor(row_factory=tuple_row) as cur:  # whatever rows the connection makes
+            done = {row[0] for row in cur.execute("SELECT name FROM central_migrations")}
+        for name, sql in MIGRATIONS:
+            if name in done:
+                continue
+            conn.execute(sql)
+            conn.execute("INSERT INTO central_migrations (name) VALUES (%s)", (name,))
+            applied.append(name)
+    return applied
+
+
+def open_pool(url: str, *, min_size: int = 2, max_size: int = 20) -> ConnectionPool:
+    """A connection pool on ``url`` (rows as dicts), opened and migrated.
+
+    Connections are checked before use, so a database that went away and came
+    back costs one failed request, not a pool of dead connections.
+    """
+    pool = ConnectionPool(
+        url, min_size=min_size, max_size=max_size, open=False,
+        kwargs={"row_factory": dict_row, "autocommit": True},
+        check=ConnectionPool.check_connection, name="atesaki-central",
+        # With the database away a request should fail soon (503), not hang for 30 s.
+        timeout=5, reconnect_timeout=3600,
+    )
+    pool.open(wait=True, timeout=30)
+    with pool.connection() as conn:
+        migrate(conn)
+    return pool
+
+
+@contextmanager
+def transaction(pool: ConnectionPool) -> Iterator[psycopg.Connection]:
+    """A connection from the pool inside one transaction (committed on success)."""
+    with pool.connection() as conn, conn.transaction():
+        yield conn
+
+
+def listen_connection(url: str) -> psycopg.Connection:
+    """A connection of its own for ``LISTEN``: a pooled one would be handed to others."""
+    return psycopg.connect(url, autocommit=True)

@@ -1,0 +1,56 @@
+"""Serving the central app over HTTPS with cheroot.
+
+waitress (the local service's server) has no TLS, and the central service must
+serve HTTPS with the administrator's certificate itself. cheroot, the maintained
+WSGI server of the CherryPy project, runs on Windows and Linux like waitress and
+terminates TLS with the standard library's ``ssl`` (its ``BuiltinSSLAdapter``).
+Its thread pool grows on demand, which long-polling checkers need.
+"""
+
+from __future__ import annotations
+
+import signal
+import sys
+import time
+from pathlib import Path
+
+from cheroot import wsgi
+from cheroot.ssl.builtin import BuiltinSSLAdapter
+
+from atesaki.central.web import create_central_app
+
+
+def make_server(app, host: str, port: int, *, cert: Path | None = None,
+                key: Path | None = None, threads: int = 16,
+                max_threads: int = 600) -> wsgi.Server:
+    """A cheroot server for ``app``; HTTPS when ``cert`` and ``key`` are given."""
+    server = wsgi.Server((host, port), app, numthreads=threads, max=max_threads,
+                         server_name="atesaki-central", request_queue_size=128, timeout=60)
+    if cert and key:
+        server.ssl_adapter = BuiltinSSLAdapter(str(cert), str(key))
+    return server
+
+
+def run(database_url: str, host: str, port: int, *, cert: Path | None = None,
+        key: Path | None = None, threads: int = 16) -> None:
+    """Migrate, start and block until SIGINT/SIGTERM."""
+    started = time.perf_counter()
+    app = create_central_app(database_url)
+    server = make_server(app, host, port, cert=cert, key=key, threads=threads)
+    scheme = "https" if cert else "http"
+
+    def stop(signum, frame):
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop)
+    server.prepare()
+    print(f"atesaki central listening on {scheme}://{host}:{server.bind_addr[1]} "
+          f"(ready in {time.perf_counter() - started:.2f} s)", flush=True)
+    try:
+        server.serve()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.stop()
+        app.extensions["atesaki_central"].close()
+        print("atesaki central stopped", file=sys.stderr, flush=True)
