@@ -7,7 +7,6 @@ is a self-signed one for 127.0.0.1 made once per session with Debian's ``openssl
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -19,6 +18,7 @@ from typing import Any
 
 import pytest
 import requests
+from click.testing import CliRunner
 
 from tests.servers.fixtures import free_port, stop
 
@@ -44,9 +44,18 @@ def make_certificate(folder: Path) -> Certificate:
     return Certificate(cert, key)
 
 
-def cli_env(database_url: str) -> dict[str, str]:
-    """The environment for ``atesaki central`` commands on ``database_url``."""
-    return {**os.environ, "ATESAKI_CENTRAL_DATABASE": database_url}
+@dataclass(frozen=True)
+class Result:
+    """A command's exit status and output, named like ``subprocess.CompletedProcess``'s."""
+
+    returncode: int
+    stdout: str
+    stderr: str
+
+    @classmethod
+    def of(cls, result) -> Result:
+        """From a click ``CliRunner`` result."""
+        return cls(result.exit_code, result.stdout, result.stderr)
 
 
 @dataclass
@@ -109,11 +118,12 @@ class CentralService:
         return requests.post(f"{self.url}/central/v1/{path}", json=body,
                              verify=str(self.certificate.cert), timeout=10, **kwargs)
 
-    def cli(self, *args: str) -> subprocess.CompletedProcess:
-        """Run ``atesaki central ARGS`` on this service's database."""
-        return subprocess.run([sys.executable, "-m", "atesaki", "central", *args],
-                              env=cli_env(self.database_url), capture_output=True, text=True,
-                              timeout=60, check=False)
+    def cli(self, *args: str) -> Result:
+        """Run ``atesaki central ARGS`` on this service's database (in this process: fast)."""
+        from atesaki.cli import main
+
+        return Result.of(CliRunner().invoke(
+            main, ["central", *args], env={"ATESAKI_CENTRAL_DATABASE": self.database_url}))
 
     def enrol(self, name: str, *extra: str) -> str:
         """A fresh enrolment code for ``name``."""

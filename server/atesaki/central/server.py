@@ -25,7 +25,8 @@ def make_server(app, host: str, port: int, *, cert: Path | None = None,
                 max_threads: int = 600) -> wsgi.Server:
     """A cheroot server for ``app``; HTTPS when ``cert`` and ``key`` are given."""
     server = wsgi.Server((host, port), app, numthreads=threads, max=max_threads,
-                         server_name="atesaki-central", request_queue_size=128, timeout=60)
+                         server_name="atesaki-central", request_queue_size=128, timeout=60,
+                         shutdown_timeout=2)
     if cert and key:
         server.ssl_adapter = BuiltinSSLAdapter(str(cert), str(key))
     return server
