@@ -157,6 +157,6 @@ def audit_verify(database_url: str, as_json: bool) -> None:
                 click.echo(f"ok {result.count} entries\t{result.name} ({result.pc_id})")
             else:
                 click.echo(f"FAILED {result.problem.get(lang)}")
-        click.echo(f"{'ok' if ok else 'FAILED'} {len(results)} PCs, "
+        click.echo(f"{'ok' if ok else 'FAILED'} {len(results)} chains, "
                    f"{sum(r.count for r in results)} entries")
     sys.exit(0 if ok else 1)

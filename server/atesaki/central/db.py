@@ -78,6 +78,42 @@ MIGRATIONS: list[tuple[str, str]] = [
             FOR EACH ROW EXECUTE FUNCTION audit_entries_append_only();
         """,
     ),
+    (
+        "0003_approvals",
+        """
+        CREATE TABLE IF NOT EXISTS approval_requests (
+            id           text PRIMARY KEY,
+            n            bigserial UNIQUE,
+            requester_pc text NOT NULL REFERENCES pcs(id),
+            checker_pc   text NOT NULL REFERENCES pcs(id),
+            check_id     text NOT NULL,
+            digest       text NOT NULL,
+            sender       text NOT NULL DEFAULT '',
+            subject      text NOT NULL DEFAULT '',
+            recipients   jsonb NOT NULL,
+            findings     jsonb NOT NULL DEFAULT '[]',
+            status       text NOT NULL DEFAULT 'waiting',
+            note         text NOT NULL DEFAULT '',
+            created_at   timestamptz NOT NULL DEFAULT now(),
+            decided_at   timestamptz,
+            used_at      timestamptz
+        );
+        CREATE INDEX IF NOT EXISTS approval_requests_inbox
+            ON approval_requests (checker_pc, status, n);
+        -- The central service's own chain: approvals and enrolments, hashed like a PC's log.
+        CREATE TABLE IF NOT EXISTS central_log (
+            seq       bigint PRIMARY KEY,
+            ts        text NOT NULL,
+            event     text NOT NULL,
+            data      text NOT NULL,
+            prev_hash text NOT NULL,
+            hash      text NOT NULL
+        );
+        CREATE OR REPLACE TRIGGER central_log_no_change
+            BEFORE UPDATE OR DELETE ON central_log
+            FOR EACH ROW EXECUTE FUNCTION audit_entries_append_only();
+        """,
+    ),
 ]
 
 

@@ -53,5 +53,6 @@ def run(database_url: str, host: str, port: int, *, cert: Path | None = None,
         pass
     finally:
         server.stop()
+        app.extensions["atesaki_central_listener"].stop()
         app.extensions["atesaki_central"].close()
         print("atesaki central stopped", file=sys.stderr, flush=True)

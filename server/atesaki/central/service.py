@@ -17,7 +17,7 @@ from typing import Any
 
 from psycopg_pool import ConnectionPool
 
-from atesaki.audit import GENESIS, entry_hash
+from atesaki.audit import GENESIS, canonical, entry_hash, scrub
 from atesaki.central.db import transaction
 from atesaki.errors import APIError
 from atesaki.i18n import Text
@@ -100,6 +100,7 @@ def enrol(pool: ConnectionPool, name: str, *, email: str = "",
             "INSERT INTO enrolments (code_hash, name, email, expires_at) VALUES (%s, %s, %s, %s)",
             (_hash(raw), name, (email or "").strip().lower(), expires),
         )
+        log_event(conn, "enrol_code_issued", {"name": name, "expires_at": expires.isoformat()})
     return Enrolment(format_code(raw), name, expires)
 
 
@@ -144,6 +145,7 @@ def join(pool: ConnectionPool, code: str) -> Credential:
         )
         conn.execute("UPDATE enrolments SET used_at = now(), pc_id = %s WHERE code_hash = %s",
                      (pc_id, code_hash))
+        log_event(conn, "pc_joined", {"pc_id": pc_id, "name": row["name"]})
     return Credential(pc_id, secret, row["name"])
 
 
@@ -195,6 +197,8 @@ def revoke(pool: ConnectionPool, ref: str) -> PC | None:
             "WHERE id = %s OR name = %s RETURNING id, name, email, enrolled_at, revoked_at",
             (ref, ref),
         ).fetchone()
+        if row:
+            log_event(conn, "pc_revoked", {"pc_id": row["id"], "name": row["name"]})
     return _pc(row) if row else None
 
 
@@ -316,24 +320,23 @@ class ChainResult:
                 "problem": self.problem.as_dict() if self.problem else None}
 
 
-def _rows(conn, pc_id: str) -> Iterator[dict]:
+def _rows(conn, sql: str, args: tuple) -> Iterator[dict]:
     # A server-side cursor: a million entries are streamed, not loaded at once.
-    with conn.cursor(name=f"verify_{pc_id}") as cur:
+    with conn.cursor(name="verify_" + secrets.token_hex(4)) as cur:
         cur.itersize = 5000
-        cur.execute("SELECT seq, ts, event, data, prev_hash, hash FROM audit_entries "
-                    "WHERE pc_id = %s ORDER BY seq", (pc_id,))
+        cur.execute(sql, args)
         yield from cur
 
 
-def verify_chain(conn, pc_id: str, name: str, head: dict | None) -> ChainResult:
-    """Check one PC's entries: numbered from 1 without gaps, each hash right, each linked."""
+def verify_chain(rows, pc_id: str, name: str, head: dict | None) -> ChainResult:
+    """Check one chain's entries: numbered from 1 without gaps, each hash right, each linked."""
     count, last_seq, last_hash = 0, 0, GENESIS
 
     def bad(seq: int, ja: str, en: str) -> ChainResult:
         return ChainResult(pc_id, name, count, False, seq,
                            Text(f"{name} ({pc_id}) 記録 {seq}: {ja}", f"{name} ({pc_id}) entry {seq}: {en}"))
 
-    for row in _rows(conn, pc_id):
+    for row in rows:
         count += 1
         seq = row["seq"]
         if seq != last_seq + 1:
@@ -366,5 +369,32 @@ def verify_all(pool: ConnectionPool) -> list[ChainResult]:
         ).fetchall()
         for row in pcs:
             head = {"seq": row["seq"], "hash": row["hash"]} if row["seq"] is not None else None
-            results.append(verify_chain(conn, row["id"], row["name"], head))
+            rows = _rows(conn, "SELECT seq, ts, event, data, prev_hash, hash FROM audit_entries "
+                               "WHERE pc_id = %s ORDER BY seq", (row["id"],))
+            results.append(verify_chain(rows, row["id"], row["name"], head))
+        rows = _rows(conn, "SELECT seq, ts, event, data, prev_hash, hash FROM central_log "
+                           "ORDER BY seq", ())
+        results.append(verify_chain(rows, "central", CENTRAL_LOG_NAME, None))
     return results
+
+
+# -- the central service's own log ------------------------------------------------------------
+
+CENTRAL_LOG_NAME = "中央サービス / central service"
+# Appends to the central log take turns on this lock (any instance, one database).
+LOG_LOCK = 0x61746574
+
+
+def log_event(conn, event: str, data: dict[str, Any]) -> int:
+    """Append one entry to the central service's own chain (inside the caller's transaction)."""
+    conn.execute("SELECT pg_advisory_xact_lock(%s)", (LOG_LOCK,))
+    last = conn.execute("SELECT seq, hash FROM central_log ORDER BY seq DESC LIMIT 1").fetchone()
+    seq, prev = (last["seq"] + 1, last["hash"]) if last else (1, GENESIS)
+    ts = datetime.now(UTC).isoformat(timespec="milliseconds")
+    data_json = canonical(scrub(data))
+    conn.execute(
+        "INSERT INTO central_log (seq, ts, event, data, prev_hash, hash) "
+        "VALUES (%s, %s, %s, %s, %s, %s)",
+        (seq, ts, event, data_json, prev, entry_hash(seq, ts, event, data_json, prev)),
+    )
+    return seq

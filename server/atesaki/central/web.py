@@ -14,7 +14,8 @@ from flask import Blueprint, Flask, current_app, g, request
 from psycopg_pool import ConnectionPool, PoolTimeout
 
 from atesaki import __version__, errors
-from atesaki.central import service
+from atesaki.central import approvals, service
+from atesaki.central.notify import Hub, Listener
 from atesaki.errors import APIError
 from atesaki.i18n import Text
 
@@ -86,6 +87,58 @@ def audit_head():
     return {"ok": True, "head": service.audit_head(pool(), current_pc())}
 
 
+def hub() -> Hub:
+    """This instance's wake-up hub (fed by LISTEN/NOTIFY)."""
+    return current_app.extensions["atesaki_central_hub"]
+
+
+def _wait_arg() -> float:
+    try:
+        return float(request.args.get("wait", "0"))
+    except ValueError:
+        return 0.0
+
+
+@bp.get("/checkers")
+def checkers():
+    """Who this PC's user can ask to approve: ``{"checkers": [{"id", "name"}]}``."""
+    return {"ok": True, "checkers": approvals.checkers(pool(), current_pc())}
+
+
+@bp.post("/approvals")
+def request_approval():
+    """Ask a named checker to approve one check (never the body)."""
+    return approvals.request(pool(), current_pc(), body()), 201
+
+
+@bp.get("/approvals/inbox")
+def approval_inbox():
+    """The requests waiting for this PC's user; ``?after=CURSOR&wait=SECONDS`` long-polls."""
+    try:
+        after = int(request.args.get("after", "0"))
+    except ValueError:
+        after = 0
+    return approvals.inbox(pool(), hub(), current_pc(), after, _wait_arg())
+
+
+@bp.get("/approvals/<request_id>")
+def approval_status(request_id: str):
+    """One request as its sender or checker sees it; ``?wait=SECONDS`` while it waits."""
+    return approvals.status(pool(), hub(), current_pc(), request_id, _wait_arg())
+
+
+@bp.post("/approvals/<request_id>/decision")
+def approval_decision(request_id: str):
+    """The checker's ``{"decision": "approve"|"refuse", "note"}``."""
+    return approvals.decide(pool(), current_pc(), request_id, body())
+
+
+@bp.post("/approvals/<request_id>/release")
+def approval_release(request_id: str):
+    """The sender's PC spends the approval, once, for ``{"digest"}``."""
+    return approvals.release(pool(), current_pc(), request_id, body())
+
+
 def create_central_app(database_url: str, *, pool_obj: ConnectionPool | None = None,
                        config: dict[str, Any] | None = None) -> Flask:
     """The central Flask app on ``database_url`` (migrated on start)."""
@@ -98,6 +151,8 @@ def create_central_app(database_url: str, *, pool_obj: ConnectionPool | None = N
     )
     app.config.update(config or {})
     app.extensions["atesaki_central"] = pool_obj or service_pool(database_url)
+    app.extensions["atesaki_central_hub"] = hub_ = Hub()
+    app.extensions["atesaki_central_listener"] = Listener(database_url, hub_).start()
     errors.init_app(app)
 
     @app.errorhandler(psycopg.OperationalError)
