@@ -195,6 +195,12 @@ def test_a_revoked_pc_is_told_so(central, tmp_path):
     assert "revoked by the administrator" in status.stdout
     as_json = json.loads(atesaki(data_dir, "link", "status", "--json").stdout)
     assert (as_json["ok"], as_json["status"], as_json["error"]) == (False, 401, "revoked")
+    doctor = atesaki(data_dir, "doctor", "--json")
+    assert doctor.returncode == 1
+    [line] = [c for c in json.loads(doctor.stdout)["checks"] if c["name"] == "central"]
+    assert line["ok"] is False
+    assert "revoked by the administrator" in line["text"]["en"]["detail"]
+    assert "atesaki join URL CODE" in line["text"]["en"]["fix"]
     pc_id = json.loads((data_dir / "central.json").read_text())["pc_id"]
     secret = json.loads((data_dir / "central.json").read_text())["secret"]
     raw = central.get("me", headers={"Authorization": f"Bearer {pc_id}.{secret}"})

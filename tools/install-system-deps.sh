@@ -14,6 +14,7 @@
 #   dovecot-imapd                 IMAP server Roundcube logs into (started per test session)
 #   slapd ldap-utils              a real LDAP directory for the LDAP sync tests
 #   systemd                       systemd-analyze, to verify the generated autostart unit
+#   python3-venv                  venv for tools/test.sh and tools/install.sh (not in a stock Debian)
 #   postgresql                    the central service's database; the tests run their own
 #                                 initdb cluster in a temporary folder on a free port
 #   openssl                       makes the central service's test certificate
@@ -30,6 +31,7 @@ PACKAGES=(
   slapd
   ldap-utils
   systemd
+  python3-venv
   postgresql
   openssl
 )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import enum
 import ipaddress
 import json
 import sys
@@ -12,6 +11,7 @@ from pathlib import Path
 import click
 
 from atesaki import __version__
+from atesaki.exits import BadInput, ExitStatus
 from atesaki.plugins import optional_module
 from atesaki.settings import (
     DEFAULT_HOST,
@@ -22,14 +22,6 @@ from atesaki.settings import (
     pairing_token,
     resolve_data_dir,
 )
-
-
-class ExitStatus(enum.IntEnum):
-    """Exit codes of every command (contract)."""
-
-    OK = 0
-    DOES_NOT_HOLD = 1  # e.g. `audit verify` found a bad entry
-    BAD_INPUT = 2  # bad usage or bad input; the message names the file and line
 
 
 @dataclass
@@ -61,11 +53,7 @@ class Env:
         try:
             return load_settings(self.data_dir)
         except ConfigError as exc:
-            raise click.ClickException(str(exc)) from None
-
-
-# Click exits 1 on ClickException; the contract wants 2 for bad input.
-click.ClickException.exit_code = ExitStatus.BAD_INPUT
+            raise BadInput(str(exc)) from None
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -138,7 +126,7 @@ def pair(env: Env, origin: str) -> None:
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--origin") from None
     except ConfigError as exc:
-        raise click.ClickException(str(exc)) from None
+        raise BadInput(str(exc)) from None
     click.echo(("added " if added else "already allowed ") + origin.rstrip("/"))
 
 
@@ -152,7 +140,7 @@ def check(env: Env, file) -> None:
     try:
         body = json.load(file)
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise click.ClickException(f"{file.name}: not valid JSON: {exc}") from None
+        raise BadInput(f"{file.name}: not valid JSON: {exc}") from None
     env.settings()
     app = create_app({"DATA_DIR": str(env.data_dir)})
     service = app.extensions["atesaki"]
@@ -175,6 +163,7 @@ COMMAND_MODULES = (
     ("atesaki.ui", "ui_command"),
     ("atesaki.nativehost", "native_host_group"),
     ("atesaki.autostart", "autostart_group"),
+    ("atesaki.doctor", "doctor_command"),
     ("atesaki.central", "central_group"),
     ("atesaki.link", "join_command"),
     ("atesaki.link", "link_group"),

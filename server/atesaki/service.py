@@ -14,7 +14,7 @@ from atesaki import store
 from atesaki.domains import is_internal
 from atesaki.guard import allowed_hosts, own_origins
 from atesaki.knowledge import Knowledge, KnowledgeCache
-from atesaki.settings import Settings, SettingsCache, pairing_token
+from atesaki.settings import Settings, SettingsCache, make_data_dir, pairing_token
 
 _SETTINGS = "atesaki_settings"  # this request's settings, in flask.g
 
@@ -23,8 +23,7 @@ class Service:
     """One per app: everything a request needs besides the request."""
 
     def __init__(self, data_dir: Path, port: int, extra_hosts: tuple[str, ...] = ()) -> None:
-        self.data_dir = Path(data_dir)
-        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.data_dir = make_data_dir(data_dir)
         self.port = port
         self.allowed_hosts = allowed_hosts(port, extra_hosts)
         self.own_origins = own_origins(port)

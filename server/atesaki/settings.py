@@ -293,6 +293,13 @@ def resolve_data_dir(option: str | os.PathLike[str] | None = None) -> Path:
     return Path(platformdirs.user_data_dir("atesaki", appauthor=False))
 
 
+def make_data_dir(path: str | os.PathLike[str]) -> Path:
+    """Create the data folder if it is missing: private (0700), as its secrets are."""
+    path = Path(path)
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)  # parents keep the usual mode
+    return path
+
+
 def _write_private(path: Path, text: str) -> None:
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as fh:
@@ -308,7 +315,7 @@ def pairing_token(data_dir: str | os.PathLike[str]) -> str:
             return token
     except FileNotFoundError:
         pass
-    path.parent.mkdir(parents=True, exist_ok=True)
+    make_data_dir(path.parent)
     try:
         _write_private(path, secrets.token_urlsafe(32) + "\n")
     except FileExistsError:  # an empty file, or another process won the race
@@ -331,7 +338,7 @@ def add_extension_origin(data_dir: str | os.PathLike[str], origin: str) -> bool:
     origin = origin.rstrip("/")
     _origin_list([origin])
     path = Path(data_dir) / CONFIG_NAME
-    path.parent.mkdir(parents=True, exist_ok=True)
+    make_data_dir(path.parent)
     with file_lock(path.with_name(f".{CONFIG_NAME}.lock")) as locked:
         if not locked:
             raise ConfigError(f"{path}: another program keeps it locked; try again")

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from atesaki.plugins import optional_module
+from atesaki.settings import make_data_dir
 
 DB_NAME = "atesaki.db"
 
@@ -95,7 +96,7 @@ class StoreConnection(sqlite3.Connection):
 def connect(data_dir: str | os.PathLike[str]) -> sqlite3.Connection:
     """Open (creating if needed) the database in ``data_dir``: WAL, foreign keys, mode 0600."""
     path = Path(data_dir) / DB_NAME
-    path.parent.mkdir(parents=True, exist_ok=True)
+    make_data_dir(path.parent)
     if not path.exists():
         # Create it private before SQLite writes anything into it.
         fd = os.open(path, os.O_CREAT | os.O_WRONLY, 0o600)

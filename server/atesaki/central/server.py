@@ -4,13 +4,14 @@ waitress (the local service's server) has no TLS, and the central service must
 serve HTTPS with the administrator's certificate itself. cheroot, the maintained
 WSGI server of the CherryPy project, runs on Windows and Linux like waitress and
 terminates TLS with the standard library's ``ssl`` (its ``BuiltinSSLAdapter``).
-Its thread pool grows on demand, which long-polling checkers need.
+Its thread pool is grown here while busy, which long-polling checkers need.
 """
 
 from __future__ import annotations
 
 import signal
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -32,6 +33,25 @@ def make_server(app, host: str, port: int, *, cert: Path | None = None,
     return server
 
 
+def keep_threads_free(server: wsgi.Server, stop: threading.Event, *, spare: int = 8,
+                      step: int = 16, every: float = 0.1) -> threading.Thread:
+    """Add worker threads whenever fewer than ``spare`` are idle (up to the server's max).
+
+    cheroot's pool does not grow by itself, and each waiting checker's long-poll holds
+    a thread for up to 30 s: without this, the 17th waiting checker would stall everyone.
+    """
+
+    def watch() -> None:
+        while not stop.wait(every):
+            pool = server.requests
+            if pool.idle < spare:
+                pool.grow(step)
+
+    thread = threading.Thread(target=watch, name="atesaki-central-threads", daemon=True)
+    thread.start()
+    return thread
+
+
 def run(database_url: str, host: str, port: int, *, cert: Path | None = None,
         key: Path | None = None, threads: int = 16) -> None:
     """Migrate, start and block until SIGINT/SIGTERM."""
@@ -45,6 +65,8 @@ def run(database_url: str, host: str, port: int, *, cert: Path | None = None,
 
     signal.signal(signal.SIGTERM, stop)
     server.prepare()
+    stopping = threading.Event()
+    keep_threads_free(server, stopping)
     print(f"atesaki central listening on {scheme}://{host}:{server.bind_addr[1]} "
           f"(ready in {time.perf_counter() - started:.2f} s)", flush=True)
     try:
@@ -52,6 +74,7 @@ def run(database_url: str, host: str, port: int, *, cert: Path | None = None,
     except KeyboardInterrupt:
         pass
     finally:
+        stopping.set()
         server.stop()
         app.extensions["atesaki_central_listener"].stop()
         app.extensions["atesaki_central"].close()

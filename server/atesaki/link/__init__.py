@@ -6,7 +6,7 @@ the audit outbox; ``commands`` adds ``atesaki join`` and ``atesaki link``.
 
 from __future__ import annotations
 
-from atesaki.link.commands import join_command, link_group, status
+from atesaki.link.commands import doctor_checks, join_command, link_group, status
 from atesaki.link.forward import start_background
 
-__all__ = ["join_command", "link_group", "start_background", "status"]
+__all__ = ["doctor_checks", "join_command", "link_group", "start_background", "status"]

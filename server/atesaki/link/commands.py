@@ -39,6 +39,29 @@ def status(data_dir: Path) -> dict[str, Any]:
                                      pending=pending).as_dict()}
 
 
+CENTRAL = Text("中央サービス", "Central service")
+FIX_REVOKED = Text("管理者に新しい登録コードを頼み、`atesaki join URL CODE` を実行してください。",
+                   "Ask the administrator for a new enrolment code and run `atesaki join URL CODE`.")
+FIX_UNREACHABLE = Text(
+    "ネットワークと中央サービスの状態を確かめてください。監査記録はこのパソコンに残り、つながったときに送られます。",
+    "Check the network and the central service. Audit entries stay on this PC and are sent "
+    "once it answers.")
+
+
+def doctor_checks(data_dir: Path) -> list:
+    """``atesaki doctor``'s ``central`` line when this PC has joined (none otherwise)."""
+    from atesaki.doctor import Check
+
+    result = status(data_dir)
+    if not result["joined"]:
+        return []
+    detail = Text(result["detail"]["ja"], result["detail"]["en"])
+    if result["ok"]:
+        return [Check("central", True, CENTRAL, detail)]
+    fix = FIX_REVOKED if result.get("status") == 401 else FIX_UNREACHABLE
+    return [Check("central", False, CENTRAL, detail, fix)]
+
+
 @click.command("join")
 @click.argument("url")
 @click.argument("code")
