@@ -11,6 +11,7 @@ from pathlib import Path
 
 import click
 
+from atesaki.exits import BadInput
 from atesaki.i18n import Text, output_language
 
 ENROL_CODE = Text(
@@ -37,7 +38,7 @@ def _pool(database_url: str) -> Iterator:
     try:
         pool = open_pool(database_url, min_size=1, max_size=2)
     except Exception as exc:  # any failure to reach or migrate the database is bad input here
-        raise click.ClickException(
+        raise BadInput(
             f"{database_url}: cannot open the database: {type(exc).__name__}: {exc}") from None
     try:
         yield pool
@@ -72,7 +73,7 @@ def serve(database_url: str, host: str, port: int, cert: Path | None, key: Path 
     try:
         run(database_url, host, port, cert=cert, key=key, threads=threads)
     except OSError as exc:
-        raise click.ClickException(f"{host}:{port}: {exc}") from None
+        raise BadInput(f"{host}:{port}: {exc}") from None
 
 
 @central_group.command("enrol")
@@ -111,7 +112,7 @@ def revoke(pc: str, database_url: str) -> None:
     with _pool(database_url) as pool:
         found = service.revoke(pool, pc)
     if found is None:
-        raise click.ClickException(NO_PC.format(ref=pc).get(output_language()))
+        raise BadInput(NO_PC.format(ref=pc).get(output_language()))
     click.echo(REVOKED.format(name=found.name, id=found.id).get(output_language()))
 
 

@@ -9,6 +9,7 @@ from typing import Any
 
 import click
 
+from atesaki.exits import BadInput
 from atesaki.i18n import Text, output_language
 from atesaki.link import client, forward
 
@@ -76,7 +77,7 @@ def join_command(env, url: str, code: str, ca_file: Path | None) -> None:
     try:
         link = client.join(env.data_dir, url, code, ca_file)
     except client.LinkError as exc:
-        raise click.ClickException(exc.message.get(output_language())) from None
+        raise BadInput(exc.message.get(output_language())) from None
     click.echo(JOINED.format(url=link.url, name=link.name, id=link.pc_id,
                              path=client.credential_path(env.data_dir)).get(output_language()))
 
