@@ -99,8 +99,12 @@ def main() -> int:
             for thread in desks:
                 thread.start()
             waiting.wait()
-            time.sleep(3)  # every desk's first long-poll is in place
             b_proc = psutil.Process(b.proc.pid)
+            # Every desk's first long-poll holds a server thread before the first request.
+            deadline = time.monotonic() + 60
+            while b_proc.num_threads() < args.checkers and time.monotonic() < deadline:
+                time.sleep(0.2)
+            time.sleep(2)
             print(f"{args.checkers} checkers long-polling on instance B "
                   f"({b_proc.num_threads()} server threads, RSS "
                   f"{b_proc.memory_info().rss / 2**20:.0f} MiB); "
@@ -121,7 +125,7 @@ def main() -> int:
                 with lock:
                     posted[response.json()["id"]] = started
 
-            cpu_before = {p: sum(psutil.Process(p.proc.pid).cpu_times()[:2]) for p in instances}
+            cpu_before = [sum(psutil.Process(p.proc.pid).cpu_times()[:2]) for p in instances]
             started = time.perf_counter()
             with ThreadPoolExecutor(16) as pool:
                 futures = []
@@ -147,9 +151,9 @@ def main() -> int:
                       f"p95 {percentile(lat, 95) * 1000:.0f} ms, "
                       f"p99 {percentile(lat, 99) * 1000:.0f} ms, max {max(lat) * 1000:.0f} ms "
                       f"(target p95 <= 2 s)")
-            for name, proc in zip("AB", instances, strict=True):
+            for k, (name, proc) in enumerate(zip("AB", instances, strict=True)):
                 p = psutil.Process(proc.proc.pid)
-                cpu = sum(p.cpu_times()[:2]) - cpu_before[proc]
+                cpu = sum(p.cpu_times()[:2]) - cpu_before[k]
                 print(f"  instance {name}: CPU {cpu:.1f} s in {wall:.1f} s, "
                       f"{p.num_threads()} threads, RSS {p.memory_info().rss / 2**20:.0f} MiB")
         finally:

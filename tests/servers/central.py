@@ -68,6 +68,7 @@ class CentralService:
     log_path: Path
     proc: subprocess.Popen | None = None
     started: list[float] = field(default_factory=list)
+    extra: tuple[str, ...] = ()  # more `central serve` options
 
     @property
     def url(self) -> str:
@@ -80,7 +81,7 @@ class CentralService:
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "atesaki", "central", "serve", "--database", self.database_url,
              "--port", str(self.port), "--cert", str(self.certificate.cert),
-             "--key", str(self.certificate.key)],
+             "--key", str(self.certificate.key), *self.extra],
             stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
         )
         deadline = time.monotonic() + timeout
@@ -142,12 +143,13 @@ def certificate(tmp_path_factory) -> Certificate:
 
 @pytest.fixture
 def central_factory(database_url, certificate, tmp_path) -> Iterator:
-    """Start central services on this test's database: ``central_factory() -> CentralService``."""
+    """Start central services on this test's database: ``central_factory(*serve_options)``."""
     started: list[CentralService] = []
 
-    def start() -> CentralService:
+    def start(*extra: str) -> CentralService:
         port = free_port()
-        service = CentralService(database_url, certificate, port, tmp_path / f"central-{port}.log")
+        service = CentralService(database_url, certificate, port, tmp_path / f"central-{port}.log",
+                                 extra=extra)
         started.append(service)
         return service.start()
 

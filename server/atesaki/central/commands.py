@@ -62,16 +62,32 @@ def central_group() -> None:
               help="The certificate's private key (PEM).")
 @click.option("--threads", default=16, show_default=True, type=click.IntRange(1, 600),
               help="Worker threads to start with (more are added under load).")
+@click.option("--smtp", metavar="HOST[:PORT]", default=None,
+              help="The office's SMTP relay for incident e-mail (port 25 unless given).")
+@click.option("--mail-from", metavar="ADDR", default="atesaki@localhost", show_default=True,
+              help="The From address of incident e-mail.")
+@click.option("--incidents-to", metavar="ADDR", multiple=True,
+              help="Who hears of every incident at once (repeat for several people).")
 def serve(database_url: str, host: str, port: int, cert: Path | None, key: Path | None,
-          threads: int) -> None:
+          threads: int, smtp: str | None, mail_from: str, incidents_to: tuple[str, ...]) -> None:
     """Run the central service (HTTPS with --cert/--key); migrations are applied at start."""
     if bool(cert) != bool(key):
         raise click.BadParameter("give both --cert and --key, or neither",
                                  param_hint="--cert/--key")
+    if bool(smtp) != bool(incidents_to):
+        raise click.BadParameter("give both --smtp and --incidents-to, or neither",
+                                 param_hint="--smtp/--incidents-to")
+    from atesaki.central.incidents import Relay
     from atesaki.central.server import run
 
+    relay = None
+    if smtp:
+        relay_host, _, relay_port = smtp.rpartition(":") if ":" in smtp else (smtp, "", "25")
+        if not relay_port.isdigit():
+            raise click.BadParameter(f"{smtp!r}: HOST or HOST:PORT", param_hint="--smtp")
+        relay = Relay(relay_host, int(relay_port), mail_from, incidents_to)
     try:
-        run(database_url, host, port, cert=cert, key=key, threads=threads)
+        run(database_url, host, port, cert=cert, key=key, threads=threads, relay=relay)
     except OSError as exc:
         raise BadInput(f"{host}:{port}: {exc}") from None
 

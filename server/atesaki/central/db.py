@@ -114,6 +114,24 @@ MIGRATIONS: list[tuple[str, str]] = [
             FOR EACH ROW EXECUTE FUNCTION audit_entries_append_only();
         """,
     ),
+    (
+        "0004_incidents",
+        """
+        -- "I sent to the wrong person" entries still to be e-mailed to the responsible people.
+        CREATE TABLE IF NOT EXISTS incident_notices (
+            pc_id      text NOT NULL,
+            seq        bigint NOT NULL,
+            created_at timestamptz NOT NULL DEFAULT now(),
+            mailed_at  timestamptz,
+            attempts   integer NOT NULL DEFAULT 0,
+            last_error text NOT NULL DEFAULT '',
+            PRIMARY KEY (pc_id, seq),
+            FOREIGN KEY (pc_id, seq) REFERENCES audit_entries (pc_id, seq)
+        );
+        CREATE INDEX IF NOT EXISTS incident_notices_pending
+            ON incident_notices (created_at) WHERE mailed_at IS NULL;
+        """,
+    ),
 ]
 
 

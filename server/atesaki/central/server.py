@@ -18,6 +18,7 @@ from pathlib import Path
 from cheroot import wsgi
 from cheroot.ssl.builtin import BuiltinSSLAdapter
 
+from atesaki.central.incidents import Relay
 from atesaki.central.web import create_central_app
 
 
@@ -53,10 +54,10 @@ def keep_threads_free(server: wsgi.Server, stop: threading.Event, *, spare: int 
 
 
 def run(database_url: str, host: str, port: int, *, cert: Path | None = None,
-        key: Path | None = None, threads: int = 16) -> None:
+        key: Path | None = None, threads: int = 16, relay: Relay | None = None) -> None:
     """Migrate, start and block until SIGINT/SIGTERM."""
     started = time.perf_counter()
-    app = create_central_app(database_url)
+    app = create_central_app(database_url, config={"INCIDENT_RELAY": relay})
     server = make_server(app, host, port, cert=cert, key=key, threads=threads)
     scheme = "https" if cert else "http"
 
@@ -77,5 +78,7 @@ def run(database_url: str, host: str, port: int, *, cert: Path | None = None,
         stopping.set()
         server.stop()
         app.extensions["atesaki_central_listener"].stop()
+        if "atesaki_central_mailer" in app.extensions:
+            app.extensions["atesaki_central_mailer"].stop()
         app.extensions["atesaki_central"].close()
         print("atesaki central stopped", file=sys.stderr, flush=True)

@@ -19,6 +19,7 @@ from psycopg_pool import ConnectionPool
 
 from atesaki.audit import GENESIS, canonical, entry_hash, scrub
 from atesaki.central.db import transaction
+from atesaki.central.notify import announce
 from atesaki.errors import APIError
 from atesaki.i18n import Text
 
@@ -286,6 +287,12 @@ def ingest(pool: ConnectionPool, pc: PC, batch: Any) -> dict[str, Any]:
                 )
             conn.execute("UPDATE audit_heads SET seq = %s, hash = %s WHERE pc_id = %s",
                          (seq, last, pc.id))
+            incidents = [(pc.id, e["seq"]) for e in new if e["event"] == "incident"]
+            if incidents:  # the responsible people hear of these at once (central.incidents)
+                with conn.cursor() as cur:
+                    cur.executemany("INSERT INTO incident_notices (pc_id, seq) VALUES (%s, %s)",
+                                    incidents)
+                announce(conn, "incidents")
         conn.execute("UPDATE pcs SET last_seen = now() WHERE id = %s", (pc.id,))
     return {"ok": True, "accepted": len(new), "duplicates": len(held),
             "head": {"seq": seq, "hash": last}}

@@ -15,6 +15,7 @@ from psycopg_pool import ConnectionPool, PoolTimeout
 
 from atesaki import __version__, errors
 from atesaki.central import approvals, service
+from atesaki.central.incidents import Mailer
 from atesaki.central.notify import Hub, Listener
 from atesaki.errors import APIError
 from atesaki.i18n import Text
@@ -145,6 +146,8 @@ def create_central_app(database_url: str, *, pool_obj: ConnectionPool | None = N
     app = Flask("atesaki.central")
     app.config.from_mapping(
         DATABASE_URL=database_url,
+        # An incidents.Relay: where "I sent to the wrong person" is e-mailed (None: not at all).
+        INCIDENT_RELAY=None,
         # Batches of 1,000 entries are well under this.
         MAX_CONTENT_LENGTH=8 * 1024 * 1024,
         JSON_AS_ASCII=False,
@@ -153,6 +156,10 @@ def create_central_app(database_url: str, *, pool_obj: ConnectionPool | None = N
     app.extensions["atesaki_central"] = pool_obj or service_pool(database_url)
     app.extensions["atesaki_central_hub"] = hub_ = Hub()
     app.extensions["atesaki_central_listener"] = Listener(database_url, hub_).start()
+    relay = app.config.get("INCIDENT_RELAY")
+    if relay is not None:
+        app.extensions["atesaki_central_mailer"] = Mailer(
+            app.extensions["atesaki_central"], hub_, relay).start()
     errors.init_app(app)
 
     @app.errorhandler(psycopg.OperationalError)

@@ -14,6 +14,7 @@ import json
 import logging
 import sqlite3
 import threading
+import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +25,7 @@ from atesaki.link.client import Link, LinkError, load_link, write_private
 
 STATE_NAME = "central-state.json"
 BATCH = 500
+INCIDENT_POLL = 2.0  # seconds between looks for an incident to send at once
 log = logging.getLogger("atesaki.link")
 
 REWOUND = Text("中央サービスの記録が {seq} までしかないため、そこから送り直します。",
@@ -48,38 +50,39 @@ def save_state(data_dir: Path, state: dict[str, Any]) -> None:
     write_private(state_path(data_dir), json.dumps(state, ensure_ascii=False) + "\n")
 
 
-def local_entries(data_dir: Path, after: int, limit: int) -> list[dict[str, Any]]:
-    """Up to ``limit`` entries of the local chain after ``after``, as stored (data as text)."""
+def _read(data_dir: Path, sql: str, args: tuple = ()) -> list[tuple]:
+    """Rows from the local database, read-only; none when it or its audit table is missing."""
     db = Path(data_dir) / "atesaki.db"
     if not db.exists():
         return []
     conn = sqlite3.connect(f"{db.as_uri()}?mode=ro", uri=True, timeout=10)
     try:
-        rows = conn.execute(
-            "SELECT seq, ts, event, data, prev_hash, hash FROM audit WHERE seq > ? "
-            "ORDER BY seq LIMIT ?", (after, limit),
-        ).fetchall()
+        return conn.execute(sql, args).fetchall()
     except sqlite3.OperationalError:  # no audit table yet: nothing to send
         return []
     finally:
         conn.close()
+
+
+def local_entries(data_dir: Path, after: int, limit: int) -> list[dict[str, Any]]:
+    """Up to ``limit`` entries of the local chain after ``after``, as stored (data as text)."""
+    rows = _read(data_dir, "SELECT seq, ts, event, data, prev_hash, hash FROM audit "
+                           "WHERE seq > ? ORDER BY seq LIMIT ?", (after, limit))
     return [dict(zip(("seq", "ts", "event", "data", "prev_hash", "hash"), row, strict=True))
             for row in rows]
 
 
 def local_head(data_dir: Path) -> int:
     """The local chain's last entry number (0 when empty)."""
-    db = Path(data_dir) / "atesaki.db"
-    if not db.exists():
-        return 0
-    conn = sqlite3.connect(f"{db.as_uri()}?mode=ro", uri=True, timeout=10)
-    try:
-        row = conn.execute("SELECT max(seq) FROM audit").fetchone()
-    except sqlite3.OperationalError:
-        return 0
-    finally:
-        conn.close()
-    return int(row[0] or 0)
+    rows = _read(data_dir, "SELECT max(seq) FROM audit")
+    return int(rows[0][0] or 0) if rows else 0
+
+
+def incident_pending(data_dir: Path) -> bool:
+    """Is an ``incident`` entry waiting in the outbox? (a cheap indexed look)"""
+    after = int(load_state(data_dir).get("acknowledged", 0))
+    return bool(_read(data_dir, "SELECT 1 FROM audit WHERE event = 'incident' AND seq > ? "
+                                "LIMIT 1", (after,)))
 
 
 @dataclass
@@ -162,7 +165,11 @@ class Forwarder:
 
     def _run(self) -> None:
         wait = self.interval
-        while not self._stop.wait(wait):
+        due = time.monotonic() + wait
+        while not self._stop.wait(min(INCIDENT_POLL, wait)):
+            # An incident goes at once; everything else waits for the next round.
+            if time.monotonic() < due and not incident_pending(self.data_dir):
+                continue
             try:
                 forward(self.data_dir)
                 wait = self.interval
@@ -173,6 +180,7 @@ class Forwarder:
             except Exception:  # a bug must not kill the service's other threads
                 log.exception("audit forwarding failed")
                 wait = min(self.interval * 10, wait * 2)
+            due = time.monotonic() + wait
 
 
 def start_background(data_dir: Path, interval: float | None = None) -> Forwarder | None:
