@@ -80,3 +80,48 @@ def test_an_incident_waits_for_a_relay_that_is_down(central_factory, sink, tmp_p
     first.start()
     [mail] = sink.wait_for(1, timeout=20)
     assert "x@example.com" in mail.message.get_content()
+
+
+def test_the_supervisor_sees_the_whole_office_on_the_review_page(central, tmp_path):
+    import requests
+
+    from atesaki import audit, store
+    from atesaki.link import forward
+
+    for name, sender, verdict, codes in (
+            ("総務課 田中 一郎", "tanaka@agency.go.jp", "approve", ["surname_homonym"]),
+            ("経理課 山本 花子", "yamamoto@agency.go.jp", "confirm", ["external"])):
+        data_dir = tmp_path / sender
+        client.join(data_dir, central.url, central.enrol(name), central.certificate.cert)
+        conn = store.open_store(data_dir)
+        audit.append(conn, "check", {"check_id": "c_1", "verdict": verdict, "codes": codes,
+                                     "sender": sender, "recipients": ["to:k.sato@example.com"]})
+        if sender.startswith("tanaka"):
+            audit.append(conn, "incident", {"incident_id": "i_1", "address": "k.sato@example.com",
+                                            "note": "別の佐藤さんに送ってしまった"})
+        conn.close()
+        forward.forward(data_dir)
+    link = central.cli("review-link", "--url", central.url)
+    assert link.returncode == 0, link.stderr
+    url = link.stdout.strip()
+    browser = requests.Session()
+    verify = str(central.certificate.cert)
+    assert browser.get(f"{central.url}/central/review", verify=verify).status_code == 401
+    page = browser.get(url, verify=verify)
+    assert page.status_code == 200
+    assert "総務課 田中 一郎" in page.text and "経理課 山本 花子" in page.text
+    assert "別の佐藤さんに送ってしまった" in page.text
+
+    def rows(**filters) -> str:
+        answer = browser.get(f"{central.url}/central/review", params=filters, verify=verify)
+        assert answer.status_code == 200
+        return answer.text
+
+    assert 'data-event="incident"' in rows(event="incident")
+    assert "経理課" not in rows(event="incident")
+    assert "経理課" not in rows(code="surname_homonym")
+    assert "総務課" not in rows(person="yamamoto")
+    assert "総務課" not in rows(verdict="confirm")
+    assert 'data-atesaki="review-row"' not in rows(since="2999-01-01")
+    # The link works once.
+    assert requests.get(url, verify=verify, timeout=10).status_code == 403

@@ -149,6 +149,19 @@ def pcs(database_url: str, as_json: bool) -> None:
         click.echo(f"{pc.id}\t{pc.name}{state}")
 
 
+@central_group.command("review-link")
+@database_option
+@click.option("--url", default="https://127.0.0.1:8443", show_default=True,
+              help="The central service's address as the supervisor's browser reaches it.")
+def review_link(database_url: str, url: str) -> None:
+    """Print a one-time sign-in link (15 minutes) to the office-wide review page."""
+    from atesaki.central.review import issue_link
+
+    with _pool(database_url) as pool:
+        token = issue_link(pool)
+    click.echo(f"{url.rstrip('/')}/central/review/login/{token}")
+
+
 @central_group.group("audit")
 def audit_group() -> None:
     """Every PC's audit chain as the central service holds it."""

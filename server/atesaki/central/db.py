@@ -132,6 +132,23 @@ MIGRATIONS: list[tuple[str, str]] = [
             ON incident_notices (created_at) WHERE mailed_at IS NULL;
         """,
     ),
+    (
+        "0005_review",
+        """
+        -- The review page's one-time sign-in links and sessions (hashes only), shared by
+        -- every instance.
+        CREATE TABLE IF NOT EXISTS review_logins (
+            token_hash text PRIMARY KEY,
+            expires_at timestamptz NOT NULL,
+            used_at    timestamptz
+        );
+        CREATE TABLE IF NOT EXISTS review_sessions (
+            id_hash    text PRIMARY KEY,
+            expires_at timestamptz NOT NULL
+        );
+        CREATE INDEX IF NOT EXISTS audit_entries_received ON audit_entries (received_at);
+        """,
+    ),
 ]
 
 

@@ -14,7 +14,7 @@ from flask import Blueprint, Flask, current_app, g, request
 from psycopg_pool import ConnectionPool, PoolTimeout
 
 from atesaki import __version__, errors
-from atesaki.central import approvals, service
+from atesaki.central import approvals, review, service
 from atesaki.central.incidents import Mailer
 from atesaki.central.notify import Hub, Listener
 from atesaki.errors import APIError
@@ -172,6 +172,7 @@ def create_central_app(database_url: str, *, pool_obj: ConnectionPool | None = N
         return response
 
     app.register_blueprint(bp)
+    app.register_blueprint(review.bp)
     return app
 
 
