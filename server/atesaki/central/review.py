@@ -72,6 +72,14 @@ def _signed_in(pool: ConnectionPool) -> bool:
 
 
 FILTERS = ("person", "event", "code", "verdict", "since", "until")
+# One condition per filter (besides person); the value is its only parameter.
+CLAUSES = {
+    "event": "e.event = %s",
+    "code": "(e.data::jsonb -> 'codes') ? %s",
+    "verdict": "(e.data::jsonb ->> 'verdict') = %s",
+    "since": "e.ts >= %s",
+    "until": "e.ts < %s",
+}
 
 
 def search(pool: ConnectionPool, filters: dict[str, str], limit: int = LIMIT) -> list[dict]:
@@ -80,21 +88,10 @@ def search(pool: ConnectionPool, filters: dict[str, str], limit: int = LIMIT) ->
     if filters.get("person"):
         where.append("(p.name ILIKE %s OR (e.data::jsonb ->> 'sender') ILIKE %s)")
         args += [f"%{filters['person']}%"] * 2
-    if filters.get("event"):
-        where.append("e.event = %s")
-        args.append(filters["event"])
-    if filters.get("code"):
-        where.append("(e.data::jsonb -> 'codes') ? %s")
-        args.append(filters["code"])
-    if filters.get("verdict"):
-        where.append("(e.data::jsonb ->> 'verdict') = %s")
-        args.append(filters["verdict"])
-    if filters.get("since"):
-        where.append("e.ts >= %s")
-        args.append(filters["since"])
-    if filters.get("until"):
-        where.append("e.ts < %s")
-        args.append(filters["until"])
+    for name, clause in CLAUSES.items():
+        if filters.get(name):
+            where.append(clause)
+            args.append(filters[name])
     # Only the fixed clauses above are composed; every value goes in as a parameter.
     condition = (sql.SQL("WHERE ") + sql.SQL(" AND ").join(sql.SQL(w) for w in where)
                  if where else sql.SQL(""))
