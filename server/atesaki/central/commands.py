@@ -162,6 +162,35 @@ def review_link(database_url: str, url: str) -> None:
     click.echo(f"{url.rstrip('/')}/central/review/login/{token}")
 
 
+@central_group.group("directory")
+def directory_group() -> None:
+    """The office's staff directory that every PC pulls."""
+
+
+@directory_group.command("import")
+@click.argument("files", nargs=-1, required=True,
+                type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@database_option
+def directory_import(files: tuple[Path, ...], database_url: str) -> None:
+    """Make the directory what FILES hold (vCard, CSV, LDIF, as atesaki import directory)."""
+    from atesaki.central.directory import replace
+    from atesaki.importers import ReadError, read_records
+
+    items: list = []
+    for file in files:
+        try:
+            items += list(read_records(file))
+        except ReadError as exc:
+            raise BadInput(str(exc)) from None
+    with _pool(database_url) as pool:
+        result = replace(pool, items)
+    for problem in result.problems:
+        click.echo(problem.describe(output_language()), err=True)
+    click.echo(f"directory version {result.version}: {result.added} added, "
+               f"{result.changed} changed, {result.removed} removed, "
+               f"{result.unchanged} unchanged")
+
+
 @central_group.group("audit")
 def audit_group() -> None:
     """Every PC's audit chain as the central service holds it."""

@@ -149,6 +149,21 @@ MIGRATIONS: list[tuple[str, str]] = [
         CREATE INDEX IF NOT EXISTS audit_entries_received ON audit_entries (received_at);
         """,
     ),
+    (
+        "0006_directory",
+        """
+        -- The office's staff directory; every change takes the next version, so a PC
+        -- asks only for what changed since the version it holds.
+        CREATE SEQUENCE IF NOT EXISTS directory_version;
+        CREATE TABLE IF NOT EXISTS directory_people (
+            uid     text PRIMARY KEY,
+            record  jsonb NOT NULL,
+            version bigint NOT NULL,
+            deleted boolean NOT NULL DEFAULT false
+        );
+        CREATE INDEX IF NOT EXISTS directory_people_version ON directory_people (version);
+        """,
+    ),
 ]
 
 

@@ -14,7 +14,7 @@ from flask import Blueprint, Flask, current_app, g, request
 from psycopg_pool import ConnectionPool, PoolTimeout
 
 from atesaki import __version__, errors
-from atesaki.central import approvals, review, service
+from atesaki.central import approvals, directory, review, service
 from atesaki.central.incidents import Mailer
 from atesaki.central.notify import Hub, Listener
 from atesaki.errors import APIError
@@ -138,6 +138,17 @@ def approval_decision(request_id: str):
 def approval_release(request_id: str):
     """The sender's PC spends the approval, once, for ``{"digest"}``."""
     return approvals.release(pool(), current_pc(), request_id, body())
+
+
+@bp.get("/directory")
+def directory_changes():
+    """The staff directory: everyone (``?since=0``) or the changes after a version."""
+    current_pc()
+    try:
+        since = int(request.args.get("since", "0"))
+    except ValueError:
+        since = 0
+    return directory.changes(pool(), since)
 
 
 def create_central_app(database_url: str, *, pool_obj: ConnectionPool | None = None,

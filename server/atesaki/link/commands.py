@@ -21,6 +21,9 @@ PUSHED = Text("送信 {sent} 件（重複 {duplicates} 件）、中央の記録�
               "Sent {sent} (duplicates {duplicates}); the central chain ends at {acknowledged}; "
               "{pending} not yet sent")
 
+PULLED = Text("職員名簿: {fetched} 件を受け取り、{deleted} 件を削除しました（{full}）。",
+              "Staff directory: {fetched} received, {deleted} removed ({full}).")
+
 
 def status(data_dir: Path) -> dict[str, Any]:
     """The link as ``doctor`` reports it: ``{"name", "ok", "detail"}`` (ok when not joined)."""
@@ -98,6 +101,24 @@ def status_command(env, as_json: bool) -> None:
     else:
         click.echo(result["detail"]["ja" if output_language() == "ja" else "en"])
     sys.exit(0 if result["ok"] else 1)
+
+
+@link_group.command("pull")
+@click.pass_obj
+def pull_command(env) -> None:
+    """Bring the staff directory up to the central version now (the service does it by itself)."""
+    from atesaki.link.directory import pull
+
+    if client.load_link(env.data_dir) is None:
+        click.echo(client.NOT_JOINED.get(output_language()), err=True)
+        sys.exit(1)
+    try:
+        done = pull(env.data_dir)
+    except client.LinkError as exc:
+        click.echo(exc.message.get(output_language()), err=True)
+        sys.exit(1)
+    click.echo(PULLED.format(fetched=done.fetched, deleted=done.deleted,
+                             full="full" if done.full else "changes").get(output_language()))
 
 
 @link_group.command("push")

@@ -146,7 +146,7 @@ def forward(data_dir: Path, link: Link | None = None, *, batch: int = BATCH) -> 
 
 
 class Forwarder:
-    """A background thread that empties the outbox every ``interval`` seconds while it can."""
+    """A background thread that empties the outbox and pulls the directory every ``interval`` s."""
 
     def __init__(self, data_dir: Path, interval: float = 30.0) -> None:
         self.data_dir = Path(data_dir)
@@ -172,6 +172,10 @@ class Forwarder:
                 continue
             try:
                 forward(self.data_dir)
+                if time.monotonic() >= due:  # the directory on the regular rounds only
+                    from atesaki.link.directory import pull
+
+                    pull(self.data_dir)
                 wait = self.interval
             except LinkError as exc:
                 # Down or refusing: keep the outbox and try again later, less often.
