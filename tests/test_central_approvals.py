@@ -151,3 +151,26 @@ def test_the_checker_list_shows_names_only(desks):
     listed = sender.call("GET", "checkers")["checkers"]
     assert [c["name"] for c in listed] == ["鈴木 花子"]
     assert "suzuki@agency.go.jp" not in str(listed)
+
+
+def test_the_hub_wakes_only_the_waiters_of_the_key_that_changed():
+    from atesaki.central.notify import Hub
+
+    hub = Hub()
+    woken: list[str] = []
+
+    def waiter(key: str) -> None:
+        if hub.wait([key], hub.version([key]), 10):
+            woken.append(key)
+
+    threads = {key: threading.Thread(target=waiter, args=(key,)) for key in ("inbox:a", "inbox:b")}
+    for thread in threads.values():
+        thread.start()
+    time.sleep(0.2)
+    hub.publish("inbox:a")
+    threads["inbox:a"].join(5)
+    assert woken == ["inbox:a"]
+    assert threads["inbox:b"].is_alive()
+    hub.reset()  # a lost LISTEN connection: everyone looks again
+    threads["inbox:b"].join(5)
+    assert woken == ["inbox:a", "inbox:b"]

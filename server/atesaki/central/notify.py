@@ -25,38 +25,65 @@ def announce(conn: psycopg.Connection, key: str) -> None:
 
 
 class Hub:
-    """Per-key change counters; ``wait`` returns when any of some keys moves on."""
+    """Per-key change counters; ``wait`` returns when any of some keys moves on.
+
+    Each waiter has its own event, filed under the keys it waits on, so a change
+    wakes only the long-polls that care (not all 500 waiting checkers).
+    """
 
     def __init__(self) -> None:
-        self._changed = threading.Condition()
+        self._lock = threading.Lock()
         self._versions: dict[str, int] = {}
+        self._waiters: dict[str, set[threading.Event]] = {}
         self._generation = 0  # bumped on a reconnect: anything may have changed meanwhile
+
+    def _current(self, keys: list[str]) -> tuple[int, ...]:
+        return (self._generation, *(self._versions.get(k, 0) for k in keys))
 
     def version(self, keys: list[str]) -> tuple[int, ...]:
         """The current versions of ``keys`` (read it before looking at the database)."""
-        with self._changed:
-            return (self._generation, *(self._versions.get(k, 0) for k in keys))
+        with self._lock:
+            return self._current(keys)
 
     def wait(self, keys: list[str], seen: tuple[int, ...], timeout: float) -> bool:
         """Wait until a key's version differs from ``seen``; False on timeout."""
-        with self._changed:
-            return self._changed.wait_for(lambda: self.version(keys) != seen, timeout)
+        event = threading.Event()
+        with self._lock:
+            if self._current(keys) != seen:
+                return True
+            for key in ("*", *keys):
+                self._waiters.setdefault(key, set()).add(event)
+        try:
+            return event.wait(timeout)
+        finally:
+            with self._lock:
+                for key in ("*", *keys):
+                    waiting = self._waiters.get(key)
+                    if waiting is not None:
+                        waiting.discard(event)
+                        if not waiting:
+                            del self._waiters[key]
 
     def publish(self, key: str) -> None:
-        """Record one change of ``key`` and wake the waiters."""
-        with self._changed:
-            self._versions[key] = self._versions.get(key, 0) + 1
+        """Record one change of ``key`` and wake its waiters."""
+        with self._lock:
             # Keys of finished requests are dropped now and then so the map stays small.
             if len(self._versions) > 100_000:
                 self._versions.clear()
-                self._generation += 1
-            self._changed.notify_all()
+                self._bump()
+            self._versions[key] = self._versions.get(key, 0) + 1
+            for event in self._waiters.get(key, ()):
+                event.set()
 
     def reset(self) -> None:
         """After a lost connection: wake everyone to look again."""
-        with self._changed:
-            self._generation += 1
-            self._changed.notify_all()
+        with self._lock:
+            self._bump()
+
+    def _bump(self) -> None:
+        self._generation += 1
+        for event in self._waiters.get("*", ()):
+            event.set()
 
 
 class Listener:
