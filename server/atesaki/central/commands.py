@@ -97,10 +97,13 @@ def serve(database_url: str, host: str, port: int, cert: Path | None, key: Path 
 @database_option
 @click.option("--email", default="", metavar="ADDR",
               help="The person's e-mail address (stops them approving their own messages).")
+@click.option("--section", default="", metavar="NAME",
+              help="The section whose central policy this PC follows (besides the office's).")
 @click.option("--hours", default=72, show_default=True, type=click.IntRange(1, 24 * 30),
               help="How long the code works.")
 @click.option("--json", "as_json", is_flag=True, help='Print {"code", "expires_at"} as JSON.')
-def enrol(name: str, database_url: str, email: str, hours: int, as_json: bool) -> None:
+def enrol(name: str, database_url: str, email: str, section: str, hours: int,
+          as_json: bool) -> None:
     """Print a one-time enrolment code for the PC (or person) NAME."""
     from atesaki.central import service
 
@@ -109,7 +112,8 @@ def enrol(name: str, database_url: str, email: str, hours: int, as_json: bool) -
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="NAME") from None
     with _pool(database_url) as pool:
-        enrolment = service.enrol(pool, name, email=email, ttl=timedelta(hours=hours))
+        enrolment = service.enrol(pool, name, email=email, section=section,
+                                  ttl=timedelta(hours=hours))
     expires = enrolment.expires_at.isoformat(timespec="seconds")
     if as_json:
         click.echo(json.dumps({"code": enrolment.code, "expires_at": expires}))
@@ -189,6 +193,33 @@ def directory_import(files: tuple[Path, ...], database_url: str) -> None:
     click.echo(f"directory version {result.version}: {result.added} added, "
                f"{result.changed} changed, {result.removed} removed, "
                f"{result.unchanged} unchanged")
+
+
+@central_group.group("policy")
+def policy_group() -> None:
+    """Settings set centrally for the office or a section; every PC follows them."""
+
+
+@policy_group.command("set")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--section", default="", metavar="NAME",
+              help="Only for the PCs enrolled in this section (on top of the office's).")
+@database_option
+def policy_set(file: Path, section: str, database_url: str) -> None:
+    """Set the office's (or a section's) policy from FILE, written like config.toml."""
+    from atesaki.central.policy import set_policy
+    from atesaki.settings import ConfigError
+
+    try:
+        text = file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise BadInput(f"{file}: {exc}") from None
+    with _pool(database_url) as pool:
+        try:
+            version = set_policy(pool, text, section, str(file))
+        except ConfigError as exc:
+            raise BadInput(str(exc)) from None
+    click.echo(f"policy version {version}" + (f" (section {section})" if section else ""))
 
 
 @central_group.group("audit")

@@ -164,6 +164,20 @@ MIGRATIONS: list[tuple[str, str]] = [
         CREATE INDEX IF NOT EXISTS directory_people_version ON directory_people (version);
         """,
     ),
+    (
+        "0007_policy",
+        """
+        -- Settings set centrally: scope '' for the whole office, else a section's name.
+        CREATE SEQUENCE IF NOT EXISTS policy_version;
+        CREATE TABLE IF NOT EXISTS policies (
+            scope   text PRIMARY KEY,
+            text    text NOT NULL,
+            version bigint NOT NULL
+        );
+        ALTER TABLE pcs ADD COLUMN IF NOT EXISTS section text NOT NULL DEFAULT '';
+        ALTER TABLE enrolments ADD COLUMN IF NOT EXISTS section text NOT NULL DEFAULT '';
+        """,
+    ),
 ]
 
 

@@ -90,7 +90,7 @@ def clean_name(name: str) -> str:
     return name
 
 
-def enrol(pool: ConnectionPool, name: str, *, email: str = "",
+def enrol(pool: ConnectionPool, name: str, *, email: str = "", section: str = "",
           ttl: timedelta = ENROL_TTL) -> Enrolment:
     """Issue a one-time enrolment code for the PC (or person) ``name``."""
     name = clean_name(name)
@@ -98,8 +98,9 @@ def enrol(pool: ConnectionPool, name: str, *, email: str = "",
     expires = datetime.now(UTC) + ttl
     with transaction(pool) as conn:
         conn.execute(
-            "INSERT INTO enrolments (code_hash, name, email, expires_at) VALUES (%s, %s, %s, %s)",
-            (_hash(raw), name, (email or "").strip().lower(), expires),
+            "INSERT INTO enrolments (code_hash, name, email, section, expires_at) "
+            "VALUES (%s, %s, %s, %s, %s)",
+            (_hash(raw), name, (email or "").strip().lower(), (section or "").strip(), expires),
         )
         log_event(conn, "enrol_code_issued", {"name": name, "expires_at": expires.isoformat()})
     return Enrolment(format_code(raw), name, expires)
@@ -131,7 +132,7 @@ def join(pool: ConnectionPool, code: str) -> Credential:
     with transaction(pool) as conn:
         # Row lock on the code: a second PC with the same code waits here, then sees it used.
         row = conn.execute(
-            "SELECT name, email, used_at, expires_at FROM enrolments WHERE code_hash = %s "
+            "SELECT name, email, section, used_at, expires_at FROM enrolments WHERE code_hash = %s "
             "FOR UPDATE", (code_hash,),
         ).fetchone()
         if row is None:
@@ -141,8 +142,8 @@ def join(pool: ConnectionPool, code: str) -> Credential:
         if row["expires_at"] <= datetime.now(UTC):
             raise APIError(410, "code_expired", CODE_EXPIRED)
         conn.execute(
-            "INSERT INTO pcs (id, name, email, secret_hash) VALUES (%s, %s, %s, %s)",
-            (pc_id, row["name"], row["email"], _hash(secret)),
+            "INSERT INTO pcs (id, name, email, section, secret_hash) VALUES (%s, %s, %s, %s, %s)",
+            (pc_id, row["name"], row["email"], row["section"], _hash(secret)),
         )
         conn.execute("UPDATE enrolments SET used_at = now(), pc_id = %s WHERE code_hash = %s",
                      (pc_id, code_hash))

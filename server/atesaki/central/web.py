@@ -14,7 +14,7 @@ from flask import Blueprint, Flask, current_app, g, request
 from psycopg_pool import ConnectionPool, PoolTimeout
 
 from atesaki import __version__, errors
-from atesaki.central import approvals, directory, review, service
+from atesaki.central import approvals, directory, policy, review, service
 from atesaki.central.incidents import Mailer
 from atesaki.central.notify import Hub, Listener
 from atesaki.errors import APIError
@@ -149,6 +149,12 @@ def directory_changes():
     except ValueError:
         since = 0
     return directory.changes(pool(), since)
+
+
+@bp.get("/policy")
+def policy_for_pc():
+    """The settings this PC follows: the office's, its section's on top, and the version."""
+    return policy.policy_for(pool(), current_pc())
 
 
 def create_central_app(database_url: str, *, pool_obj: ConnectionPool | None = None,

@@ -15,12 +15,15 @@ from atesaki.link import client, forward
 
 JOINED = Text("中央サービス {url} に「{name}」({id}) として参加しました。資格情報: {path}",
               "Joined the central service {url} as {name} ({id}). Credential: {path}")
-LINK_OK = Text("中央サービス {url} に接続できます（{name}, {id}）。未送信の監査記録: {pending} 件",
-               "The central service {url} answers ({name}, {id}). Audit entries not yet sent: {pending}")
+LINK_OK = Text("中央サービス {url} に接続できます（{name}, {id}）。ポリシーの版: {policy}。"
+               "未送信の監査記録: {pending} 件",
+               "The central service {url} answers ({name}, {id}). Policy version: {policy}. "
+               "Audit entries not yet sent: {pending}")
 PUSHED = Text("送信 {sent} 件（重複 {duplicates} 件）、中央の記録は {acknowledged} 番まで、未送信 {pending} 件",
               "Sent {sent} (duplicates {duplicates}); the central chain ends at {acknowledged}; "
               "{pending} not yet sent")
 
+POLICY = Text("ポリシーの版: {version}", "Policy version: {version}")
 PULLED = Text("職員名簿: {fetched} 件を受け取り、{deleted} 件を削除しました（{full}）。",
               "Staff directory: {fetched} received, {deleted} removed ({full}).")
 
@@ -31,16 +34,18 @@ def status(data_dir: Path) -> dict[str, Any]:
     if link is None:
         return {"name": "central", "ok": True, "detail": client.NOT_JOINED.as_dict(),
                 "joined": False}
-    pending = max(0, forward.local_head(data_dir)
-                  - int(forward.load_state(data_dir).get("acknowledged", 0)))
+    state = forward.load_state(data_dir)
+    pending = max(0, forward.local_head(data_dir) - int(state.get("acknowledged", 0)))
+    policy_version = state.get("policy_version", "-")
     try:
         link.call("GET", "me", timeout=5)
     except client.LinkError as exc:
         return {"name": "central", "ok": False, "detail": exc.message.as_dict(),
                 "joined": True, "error": exc.code, "status": exc.status, "pending": pending}
     return {"name": "central", "ok": True, "joined": True, "pending": pending,
+            "policy_version": policy_version,
             "detail": LINK_OK.format(url=link.url, name=link.name, id=link.pc_id,
-                                     pending=pending).as_dict()}
+                                     pending=pending, policy=policy_version).as_dict()}
 
 
 CENTRAL = Text("中央サービス", "Central service")
@@ -106,19 +111,25 @@ def status_command(env, as_json: bool) -> None:
 @link_group.command("pull")
 @click.pass_obj
 def pull_command(env) -> None:
-    """Bring the staff directory up to the central version now (the service does it by itself)."""
+    """Bring the staff directory and the central policy up to date now (the service does it by itself)."""
+    from atesaki.link import policy
     from atesaki.link.directory import pull
+    from atesaki.settings import ConfigError
 
     if client.load_link(env.data_dir) is None:
         click.echo(client.NOT_JOINED.get(output_language()), err=True)
         sys.exit(1)
     try:
         done = pull(env.data_dir)
+        followed = policy.pull(env.data_dir)
     except client.LinkError as exc:
         click.echo(exc.message.get(output_language()), err=True)
         sys.exit(1)
+    except ConfigError as exc:
+        raise BadInput(str(exc)) from None
     click.echo(PULLED.format(fetched=done.fetched, deleted=done.deleted,
                              full="full" if done.full else "changes").get(output_language()))
+    click.echo(POLICY.format(version=followed["version"]).get(output_language()))
 
 
 @link_group.command("push")

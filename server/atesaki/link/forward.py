@@ -172,10 +172,11 @@ class Forwarder:
                 continue
             try:
                 forward(self.data_dir)
-                if time.monotonic() >= due:  # the directory on the regular rounds only
-                    from atesaki.link.directory import pull
+                if time.monotonic() >= due:  # directory and policy on the regular rounds only
+                    from atesaki.link import directory, policy
 
-                    pull(self.data_dir)
+                    directory.pull(self.data_dir)
+                    policy.pull(self.data_dir)
                 wait = self.interval
             except LinkError as exc:
                 # Down or refusing: keep the outbox and try again later, less often.
