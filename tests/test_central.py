@@ -17,6 +17,7 @@ from atesaki.central import db, service
 from atesaki.errors import APIError
 
 pytest_plugins = ["servers.postgres", "servers.central"]
+pytestmark = pytest.mark.servers
 
 
 @pytest.fixture(autouse=True)

@@ -11,6 +11,7 @@ import pytest
 from atesaki.link import approvals, client
 
 pytest_plugins = ["servers.postgres", "servers.central"]
+pytestmark = pytest.mark.servers
 
 DIGEST = "a" * 64
 CHECK = {

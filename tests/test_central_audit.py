@@ -17,6 +17,7 @@ from atesaki import audit, store
 from atesaki.link import client, forward
 
 pytest_plugins = ["servers.postgres", "servers.central"]
+pytestmark = pytest.mark.servers
 
 
 @pytest.fixture(autouse=True)

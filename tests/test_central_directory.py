@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import pytest
+
 from atesaki import create_app
 from atesaki.link import client, directory
 from tests.conftest import ApiClient, write_config
 from tests.servers.fixtures import vcard
 
 pytest_plugins = ["servers.postgres", "servers.central"]
+pytestmark = pytest.mark.servers
 
 
 def staff_file(folder, people) -> str:

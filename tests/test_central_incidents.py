@@ -10,6 +10,7 @@ import pytest
 from atesaki.link import client
 
 pytest_plugins = ["servers.postgres", "servers.central"]
+pytestmark = pytest.mark.servers
 
 
 @pytest.fixture

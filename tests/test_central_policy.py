@@ -12,6 +12,7 @@ from atesaki.link import client, policy
 from atesaki.settings import load_settings
 
 pytest_plugins = ["servers.postgres", "servers.central"]
+pytestmark = pytest.mark.servers
 
 
 @pytest.fixture(autouse=True)
