@@ -80,7 +80,8 @@
     try {
       request = adapter.read(compose);
     } catch (error) {
-      ensureDialog(state).error({ error: 'read_failed', message: t('errorReadFailed') });
+      // An adapter may say why (e.g. a broken site profile); the reason goes under the message.
+      ensureDialog(state).error({ error: 'read_failed', message: t('errorReadFailed'), hint: error && error.hint });
       return;
     }
     state.request = request;

@@ -38,10 +38,14 @@ SOGOD = Path("/usr/sbin/sogod")
 SOGO_RESOURCES = Path("/usr/lib/GNUstep/SOGo/WebServerResources")
 RESOURCE_PREFIX = "/SOGo.woa/WebServerResources/"
 MEMCACHED = Path("/usr/bin/memcached")
-PG_BIN = next(iter(sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True)), Path("/nonexistent"))
+PG_BIN = next(
+    iter(sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True)), Path("/nonexistent")
+)
 
 # The display name SOGo shows for the test user (from the users table below).
 MAIL_NAME = "田中 一郎"
+# One row of SOGo's SQL user source: the login user, and the contacts its address book lists.
+INSERT_USER = "INSERT INTO sogo_users VALUES (:'uid', :'uid', :'password', :'name', :'address');\n"
 
 
 def missing_binaries() -> list[str]:
@@ -84,29 +88,74 @@ class Postgres:
             shutil.chown(folder, "postgres")
         self.root.chmod(0o755)
         subprocess.run(
-            _as_user("postgres", [str(PG_BIN / "initdb"), "-D", str(data), "-A", "trust", "-U", "postgres",
-                                  "--no-sync", "-E", "UTF8", "--locale=C.UTF-8"]),
-            check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+            _as_user(
+                "postgres",
+                [
+                    str(PG_BIN / "initdb"),
+                    "-D",
+                    str(data),
+                    "-A",
+                    "trust",
+                    "-U",
+                    "postgres",
+                    "--no-sync",
+                    "-E",
+                    "UTF8",
+                    "--locale=C.UTF-8",
+                ],
+            ),
+            check=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
         )
         with open(self.root / "postgres.log", "wb") as log:
             self.proc = subprocess.Popen(
-                _as_user("postgres", [str(PG_BIN / "postgres"), "-D", str(data), "-k", str(sock),
-                                      "-p", str(self.port), "-c", "listen_addresses=127.0.0.1",
-                                      "-c", "fsync=off", "-c", "full_page_writes=off"]),
-                start_new_session=True, stdout=log, stderr=subprocess.STDOUT,
+                _as_user(
+                    "postgres",
+                    [
+                        str(PG_BIN / "postgres"),
+                        "-D",
+                        str(data),
+                        "-k",
+                        str(sock),
+                        "-p",
+                        str(self.port),
+                        "-c",
+                        "listen_addresses=127.0.0.1",
+                        "-c",
+                        "fsync=off",
+                        "-c",
+                        "full_page_writes=off",
+                    ],
+                ),
+                start_new_session=True,
+                stdout=log,
+                stderr=subprocess.STDOUT,
             )
         wait_for_port(self.port, timeout, self.proc)
-        self.sql("postgres", "postgres", "CREATE USER sogo", "CREATE DATABASE sogo OWNER sogo")
+        self.sql("postgres", "postgres", "CREATE USER sogo;\nCREATE DATABASE sogo OWNER sogo;\n")
 
-    def sql(self, user: str, database: str, *statements: str) -> str:
-        """Run statements with psql over TCP; return its output (fails loudly)."""
-        argv = [str(PG_BIN / "psql"), "-h", "127.0.0.1", "-p", str(self.port), "-U", user, "-d", database,
-                "-v", "ON_ERROR_STOP=1", "-qAt"]
-        for statement in statements:
-            argv += ["-c", statement]
+    def sql(self, user: str, database: str, script: str, **values: str) -> str:
+        """Run an SQL script with psql over TCP; `:'name'` in it is the quoted value of `name`."""
+        argv = [
+            str(PG_BIN / "psql"),
+            "-h",
+            "127.0.0.1",
+            "-p",
+            str(self.port),
+            "-U",
+            user,
+            "-d",
+            database,
+            "-v",
+            "ON_ERROR_STOP=1",
+            "-qAt",
+        ]
+        for name, value in values.items():
+            argv += ["-v", f"{name}={value}"]
         # psql may retry a connection while the server finishes starting up.
         for attempt in range(20):
-            done = subprocess.run(argv, capture_output=True, text=True)
+            done = subprocess.run(argv, input=script, capture_output=True, text=True)
             if done.returncode == 0:
                 return done.stdout
             if "starting up" not in done.stderr or attempt == 19:
@@ -131,8 +180,22 @@ class Memcached:
         """Start memcached in its own process group."""
         self.port = self.port or free_port()
         self.proc = subprocess.Popen(
-            [str(MEMCACHED), "-l", "127.0.0.1", "-p", str(self.port), "-U", "0", "-u", "nobody", "-m", "16"],
-            start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            [
+                str(MEMCACHED),
+                "-l",
+                "127.0.0.1",
+                "-p",
+                str(self.port),
+                "-U",
+                "0",
+                "-u",
+                "nobody",
+                "-m",
+                "16",
+            ],
+            start_new_session=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         wait_for_port(self.port, timeout, self.proc)
 
@@ -148,20 +211,22 @@ class _FrontHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     backend_port = 0  # set on the subclass made per front
 
-    def log_message(self, format, *args):  # noqa: A002 - the base class's name
+    def log_message(self, format, *args):
         """Keep the test output quiet."""
 
     def _static(self) -> bool:
         path = self.path.split("?", 1)[0]
         if not path.startswith(RESOURCE_PREFIX):
             return False
-        target = (SOGO_RESOURCES / path[len(RESOURCE_PREFIX):]).resolve()
+        target = (SOGO_RESOURCES / path[len(RESOURCE_PREFIX) :]).resolve()
         if SOGO_RESOURCES.resolve() not in target.parents or not target.is_file():
             self.send_error(404)
             return True
         body = target.read_bytes()
         self.send_response(200)
-        self.send_header("Content-Type", mimetypes.guess_type(target.name)[0] or "application/octet-stream")
+        self.send_header(
+            "Content-Type", mimetypes.guess_type(target.name)[0] or "application/octet-stream"
+        )
         self.send_header("Content-Length", str(len(body)))
         self.send_header("Cache-Control", "max-age=3600")
         self.end_headers()
@@ -172,7 +237,9 @@ class _FrontHandler(BaseHTTPRequestHandler):
     def _proxy(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else None
-        headers = {k: v for k, v in self.headers.items() if k.lower() not in ("connection", "keep-alive")}
+        headers = {
+            k: v for k, v in self.headers.items() if k.lower() not in ("connection", "keep-alive")
+        }
         conn = http.client.HTTPConnection("127.0.0.1", self.backend_port, timeout=60)
         try:
             conn.request(self.command, self.path, body=body, headers=headers)
@@ -182,7 +249,12 @@ class _FrontHandler(BaseHTTPRequestHandler):
             conn.close()
         self.send_response(resp.status, resp.reason)
         for key, value in resp.getheaders():
-            if key.lower() not in ("connection", "keep-alive", "transfer-encoding", "content-length"):
+            if key.lower() not in (
+                "connection",
+                "keep-alive",
+                "transfer-encoding",
+                "content-length",
+            ):
                 self.send_header(key, value)
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
@@ -262,23 +334,33 @@ class Sogo:
         self.root.chmod(0o755)
         shutil.chown(home, "sogo")
         self.postgres.sql(
-            "sogo", "sogo",
+            "sogo",
+            "sogo",
             "CREATE TABLE sogo_users (c_uid varchar(128) PRIMARY KEY, c_name varchar(128),"
-            " c_password varchar(128), c_cn varchar(128), mail varchar(128))",
-            f"INSERT INTO sogo_users VALUES ('{MAIL_USER}', '{MAIL_USER}', '{MAIL_PASSWORD}',"
-            f" '{MAIL_NAME}', '{MAIL_ADDRESS}')",
+            " c_password varchar(128), c_cn varchar(128), mail varchar(128));\n" + INSERT_USER,
+            uid=MAIL_USER,
+            password=MAIL_PASSWORD,
+            name=MAIL_NAME,
+            address=MAIL_ADDRESS,
         )
-        self.arguments = [item for key, value in self._defaults().items() for item in (f"-{key}", value)]
+        self.arguments = [
+            item for key, value in self._defaults().items() for item in (f"-{key}", value)
+        ]
         with open(self.root / "sogo.log", "wb") as log:
             self.proc = subprocess.Popen(
                 _as_user("sogo", ["env", f"HOME={home}", str(SOGOD), *self.arguments]),
-                cwd=home, start_new_session=True, stdout=log, stderr=subprocess.STDOUT,
+                cwd=home,
+                start_new_session=True,
+                stdout=log,
+                stderr=subprocess.STDOUT,
             )
         wait_for_port(self.backend_port, timeout, self.proc)
         handler = type("FrontHandler", (_FrontHandler,), {"backend_port": self.backend_port})
         self.front = ThreadingHTTPServer(("127.0.0.1", self.port), handler)
         self.front.daemon_threads = True
-        self.front_thread = threading.Thread(target=self.front.serve_forever, name="sogo-front", daemon=True)
+        self.front_thread = threading.Thread(
+            target=self.front.serve_forever, name="sogo-front", daemon=True
+        )
         self.front_thread.start()
         deadline = time.monotonic() + timeout
         while True:
@@ -287,22 +369,24 @@ class Sogo:
                 if resp.status_code == 200 and "SOGo" in resp.text:
                     return
             if time.monotonic() > deadline:
-                raise RuntimeError(f"SOGo did not show its login page; see {self.root / 'sogo.log'}")
+                raise RuntimeError(
+                    f"SOGo did not show its login page; see {self.root / 'sogo.log'}"
+                )
             time.sleep(0.2)
 
     def add_contact(self, name: str, address: str) -> None:
         """Put a contact in the shared `Staff` address book (the SQL user source); autocomplete finds it."""
         uid = address.split("@")[0] + "-" + address.split("@")[1].replace(".", "-")
+        # A password no login can match: contacts only appear in the address book.
         self.postgres.sql(
-            "sogo", "sogo",
-            "INSERT INTO sogo_users VALUES ("
-            + ", ".join(_quote(v) for v in (uid, uid, "!", name, address))
-            + ")",
+            "sogo", "sogo", INSERT_USER, uid=uid, password="!", name=name, address=address
         )
 
     def clear_contacts(self) -> None:
         """Remove every contact added by add_contact (the test user stays)."""
-        self.postgres.sql("sogo", "sogo", f"DELETE FROM sogo_users WHERE c_uid <> {_quote(MAIL_USER)}")
+        self.postgres.sql(
+            "sogo", "sogo", "DELETE FROM sogo_users WHERE c_uid <> :'uid';\n", uid=MAIL_USER
+        )
 
     def stop(self) -> None:
         """Stop the front and sogod."""
@@ -311,10 +395,6 @@ class Sogo:
             self.front.server_close()
         if self.proc is not None:
             stop_group(self.proc)
-
-
-def _quote(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
 
 
 @dataclass
@@ -354,3 +434,88 @@ class SogoStack:
         self.sogo.stop()
         self.memcached.stop()
         self.postgres.stop()
+
+
+# --- Driving SOGo's pages the way a person does -------------------------------------------
+
+# Read from SOGo 5.8's served templates (UIxMailEditor.wox) and pages; see docs/site-profiles.md.
+COMPOSE = "#mailEditor"
+NEW_MESSAGE = 'button[ng-click="mailbox.newMessage($event)"]'
+SEND_BUTTON = f'{COMPOSE} button[ng-click="editor.send()"]'
+AUTOCOMPLETE_ITEM = "md-virtual-repeat-container li"
+
+
+class SogoUser:
+    """A person using SOGo's web mail in one browser page."""
+
+    def __init__(self, page, sogo: Sogo) -> None:
+        self.page = page
+        self.sogo = sogo
+
+    def login(self) -> None:
+        """Log in as the test user and wait for the mailbox."""
+        page = self.page
+        page.goto(self.sogo.url)
+        page.fill('input[ng-model="app.creds.username"]', MAIL_USER)
+        page.fill('input[ng-model="app.creds.password"]', MAIL_PASSWORD)
+        page.press('input[ng-model="app.creds.password"]', "Enter")
+        page.wait_for_url("**/Mail/**", timeout=20_000)
+        page.locator(NEW_MESSAGE).wait_for(state="attached")
+
+    def compose(self) -> None:
+        """Open a new message (the pencil button's "Write a new message")."""
+        # The button sits in a speed dial that opens on hover; a person hovers, then clicks.
+        self.page.locator(NEW_MESSAGE).dispatch_event("click")
+        self.field_input("to").wait_for(state="visible")
+
+    def wait_protected(self) -> None:
+        """Wait until the extension runs here and has read its site profile for SOGo."""
+        self.page.locator('html[data-atesaki="ready"][data-atesaki-profile]').wait_for(
+            state="attached"
+        )
+
+    def field(self, field: str):
+        """The chips widget of a recipient field (to, cc, bcc)."""
+        return self.page.locator(f'{COMPOSE} md-chips[ng-model="editor.message.editable.{field}"]')
+
+    def field_input(self, field: str):
+        """Where a recipient is typed."""
+        return self.field(field).locator("md-autocomplete input")
+
+    def add_recipient(self, field: str, text: str, *, pick: str | None = None) -> None:
+        """Type into a recipient field; with `pick`, click the suggestion holding it, else end with a comma."""
+        if not self.field(field).is_visible():
+            self.page.locator(
+                f'{COMPOSE} button[ng-click="editor.hide{field.capitalize()} = false"]'
+            ).click()
+        box = self.field_input(field)
+        box.click()
+        if pick is None:
+            box.fill(text)
+            box.press(",")
+            return
+        box.press_sequentially(text, delay=30)
+        self.page.locator(AUTOCOMPLETE_ITEM, has_text=pick).first.click()
+
+    def recipients(self, field: str) -> list[str]:
+        """The chips SOGo shows (and will send) in a field, as their text."""
+        return [
+            " ".join(t.split())
+            for t in self.field(field).locator("md-chip md-chip-template").all_inner_texts()
+        ]
+
+    def set_subject(self, subject: str) -> None:
+        """Type the subject."""
+        self.page.fill(f'{COMPOSE} input[name="subject"]', subject)
+
+    def set_body(self, body: str) -> None:
+        """Type the message text (plain-text editor)."""
+        self.page.fill(f'{COMPOSE} textarea[name="content"]', body)
+
+    def click_send(self) -> None:
+        """Click SOGo's Send (the paper plane in the editor's toolbar)."""
+        self.page.locator(SEND_BUTTON).click()
+
+    def wait_until_sent(self, timeout: float = 15.0) -> None:
+        """SOGo closes the editor once the server has sent the message."""
+        self.page.locator(COMPOSE).wait_for(state="detached", timeout=timeout * 1000)
