@@ -22,7 +22,7 @@ from .servers import MailStack, SmtpSink
 from .sogo import SogoStack, SogoUser, missing_binaries
 from .webmail import AtesakiDialog
 
-pytestmark = [pytest.mark.browser]
+pytestmark = [pytest.mark.sogo, pytest.mark.browser]
 
 PROFILE = Path(__file__).resolve().parents[2] / "docs" / "profiles" / "sogo.json"
 SUGGESTION = '[data-atesaki="did-you-mean"]'
