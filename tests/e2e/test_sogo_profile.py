@@ -169,15 +169,32 @@ def test_a_send_approved_after_ticks_and_a_code_goes_to_exactly_what_was_checked
     assert sent[0].recipient_headers() == {"to": [OUTSIDER], "cc": [], "bcc": []}
 
 
+def misspelt_send(profile: dict) -> None:
+    """`send` misspelt, as a bad policy could deliver it: the profile is invalid."""
+    profile["sned"] = profile.pop("send")
+
+
+def stale_send(profile: dict) -> None:
+    """A valid profile whose Send selector no longer matches (the webmail changed)."""
+    profile["send"]["buttons"] = 'button[ng-click="editor.sendNow()"]'
+
+
+@pytest.mark.parametrize(
+    ("break_it", "mark", "named"),
+    [
+        (misspelt_send, "broken", ["sogo", "send", "sned"]),
+        (stale_send, "sogo", ["sogo", "send.buttons"]),
+    ],
+    ids=["invalid", "stale"],
+)
 def test_a_broken_profile_blocks_the_send_and_names_what_is_wrong(
-    launch_chromium, atesaki, sogo_stack, sink
+    launch_chromium, atesaki, sogo_stack, sink, break_it, mark, named
 ):
-    # As an administrator's policy could deliver it: `send` misspelt, so the Send button is unknown.
     broken = sogo_profile(sogo_stack.sogo.origin)
-    broken["sned"] = broken.pop("send")
+    break_it(broken)
     user = protect(launch_chromium, atesaki, sogo_stack, [broken])
     user.compose()
-    user.page.locator('html[data-atesaki-profile="broken"]').wait_for(state="attached")
+    user.page.locator(f'html[data-atesaki-profile="{mark}"]').wait_for(state="attached")
     user.add_recipient("to", "someone@example.org")
     user.set_subject("件名")
     user.click_send()
@@ -185,7 +202,7 @@ def test_a_broken_profile_blocks_the_send_and_names_what_is_wrong(
     error = dialog.hook("error")
     expect(error).to_be_visible()
     text = error.inner_text()
-    assert "sogo" in text and "send" in text and "sned" in text, text
+    assert all(word in text for word in named), text
     assert_nothing_sent(sink)
 
 

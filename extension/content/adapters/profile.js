@@ -10,7 +10,9 @@
   // anything that looks like a Send is held and answered with the reason: a bad profile must
   // never leave the page unchecked.
   const FALLBACK_SEND = 'button, [role="button"], input[type="submit"], input[type="button"], a';
-  const FALLBACK_SEND_WORDS = /(^|\b)send(\b|$)|送信/i;
+  // The whole label starts with the word: "Send", "Send (Ctrl+Enter)", "送信", "送信する", or an
+  // icon font's ligature "send"; not "Sent", "Sender" or the folder "送信済み".
+  const FALLBACK_SEND_WORDS = /^(send|送信(する)?)(?![\p{L}\p{N}])/iu;
   const FALLBACK_SHORTCUTS = ['Ctrl+Enter', 'Meta+Enter'].map(PR.parseShortcut);
 
   let profile = null; // the profile in force, once loaded and valid
@@ -56,14 +58,20 @@
     return words.some((w) => typeof w === 'string' && FALLBACK_SEND_WORDS.test(w.trim().slice(0, 40)));
   }
 
+  function sendLike(node) {
+    const candidate = D.closest(node, FALLBACK_SEND);
+    return candidate && looksLikeSend(candidate) ? candidate : null;
+  }
+
   function sendButtonOf(node) {
-    if (!profile) {
-      const candidate = D.closest(node, FALLBACK_SEND);
-      return candidate && looksLikeSend(candidate) ? candidate : null;
-    }
+    if (!profile) return sendLike(node);
     const button = D.closest(node, PR.scope(profile.send.buttons).css);
-    if (!button || (profile.send.ignore && button.closest(PR.scope(profile.send.ignore).css))) return null;
-    return button;
+    if (button) return profile.send.ignore && button.closest(PR.scope(profile.send.ignore).css) ? null : button;
+    // A profile gone stale (the webmail changed its Send): while a compose is open and the profile
+    // finds no Send on the page, a control that looks like Send is held, and read() says why.
+    const candidate = sendLike(node);
+    if (!candidate || !composes(candidate.ownerDocument).length || sendButton(candidate.ownerDocument.body)) return null;
+    return candidate;
   }
 
   function sendButton(compose) {
@@ -83,7 +91,9 @@
   /** Fail closed: the core shows this in the dialog's error state and sends nothing. */
   function unreadable(detail) {
     const error = new Error(detail);
-    error.hint = t('profileCannotRead', [profile ? profile.name || profile.id : '?', detail]);
+    // The id is what an administrator searches their policy for; the name is what they recognise.
+    const label = profile ? (profile.name ? `${profile.name} [${profile.id}]` : profile.id) : '?';
+    error.hint = t('profileCannotRead', [label, detail]);
     return error;
   }
 
@@ -140,6 +150,7 @@
       throw error;
     }
     const doc = compose.ownerDocument;
+    if (!sendButton(compose)) throw unreadable(t('profileMatchesNothing', ['send.buttons']));
     const recipients = P.uniqueRecipients(PR.FIELDS.flatMap((field) => {
       const spec = profile.recipients[field];
       return spec ? readField(compose, field, spec) : [];
