@@ -18,6 +18,9 @@
   let profile = null; // the profile in force, once loaded and valid
   let reason = null; // why the page cannot be read: a message shown in the dialog
   let shortcuts = FALLBACK_SHORTCUTS;
+  // No profile applies to this page (the registration pattern covers every port of a host, a
+  // profile names one): then the page is not a webmail we check, and nothing is held.
+  let inert = false;
 
   function t(key, substitutions) {
     return chrome.i18n.getMessage(key, substitutions) || key;
@@ -44,7 +47,7 @@
 
   function composeOf(node) {
     const doc = node && (node.ownerDocument || node);
-    if (!doc) return null;
+    if (!doc || inert) return null;
     if (!profile) return doc.body || null; // read() then says why nothing can be checked
     const found = composes(doc);
     const own = found.find((root) => root.contains(node));
@@ -64,6 +67,7 @@
   }
 
   function sendButtonOf(node) {
+    if (inert) return null;
     if (!profile) return sendLike(node);
     const button = D.closest(node, PR.scope(profile.send.buttons).css);
     if (button) return profile.send.ignore && button.closest(PR.scope(profile.send.ignore).css) ? null : button;
@@ -84,7 +88,7 @@
   }
 
   function isSendShortcut(event) {
-    return shortcuts.some((s) => s && event.key === s.key && event.ctrlKey === s.ctrl && event.metaKey === s.meta
+    return !inert && shortcuts.some((s) => s && event.key === s.key && event.ctrlKey === s.ctrl && event.metaKey === s.meta
       && event.altKey === s.alt && event.shiftKey === s.shift);
   }
 
@@ -299,6 +303,8 @@
       shortcuts = (profile.send.shortcuts || []).map(PR.parseShortcut).filter(Boolean);
       // Which profile reads this page, for administrators checking a new profile (and for tests).
       document.documentElement.setAttribute('data-atesaki-profile', profile.id);
+    } else if (answer && answer.error === 'no_profile') {
+      inert = true;
     } else if (answer && answer.error === 'bad_profile') {
       const problems = (answer.problems || []).slice(0, 3).map((p) => PR.describe(p, t)).join('; ');
       reason = t('profileBroken', [answer.id || '?', problems]);
