@@ -26,6 +26,13 @@ def documented_profiles() -> dict[str, dict]:
     return found
 
 
+def test_the_in_house_example_is_the_one_the_tests_use():
+    from tests.extension.test_site_profiles import PLAINMAIL
+
+    documented = documented_profiles()["plainmail"]
+    assert {k: v for k, v in documented.items() if k != "hosts"} == PLAINMAIL
+
+
 @pytest.mark.parametrize("profile_id", sorted(PROFILES))
 def test_the_worked_example_is_the_profile_in_use(profile_id):
     in_use = json.loads(PROFILES[profile_id].read_text(encoding="utf-8"))

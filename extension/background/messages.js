@@ -38,6 +38,10 @@ const AtesakiMessages = (() => {
       // The page's own URL as the browser reports it, never one the page could claim.
       return AtesakiSiteProfiles.forPage((sender && (sender.url || (sender.tab && sender.tab.url))) || '');
     },
+    async resolve({ names }) {
+      // Name-only Outlook chips: the service answers only exact, unique staff-directory matches.
+      return afterCall(await AtesakiClient.call('POST', '/v1/resolve', { names: Array.isArray(names) ? names.slice(0, 50) : [] }));
+    },
     async checkers() {
       return afterCall(await AtesakiClient.call('GET', '/v1/checkers'));
     },

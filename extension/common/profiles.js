@@ -4,7 +4,7 @@
 
   /*
    * A site profile describes one webmail's compose page as data (docs/site-profiles.md):
-   *   id, name, hosts: ["https://mail.example.jp", "https://*.example.jp:8443"]
+   *   id, name, hosts: ["https://mail.example.jp", "https://*.example.jp:8443", "https://intra.example.jp/webmail/"]
    *   compose:    {root, requires?}                one compose per `root` element holding `requires`
    *   recipients: {to, cc, bcc}: {field?, text?, chips?, input?, show?, add?}
    *     text:  an input/textarea holding "Name <addr>, addr2" (what the webmail submits)
@@ -20,7 +20,7 @@
   const FIELDS = ['to', 'cc', 'bcc'];
   const MODIFIERS = ['Ctrl', 'Meta', 'Alt', 'Shift'];
   const ID_RE = /^[a-z0-9][a-z0-9_-]{0,63}$/;
-  const HOST_RE = /^(https?):\/\/(\*\.)?([a-z0-9-]+(?:\.[a-z0-9-]+)*)(?::(\d{1,5}))?\/?$/i;
+  const HOST_RE = /^(https?):\/\/(\*\.)?([a-z0-9-]+(?:\.[a-z0-9-]+)*)(?::(\d{1,5}))?(\/[^\s?#]*)?$/i;
 
   // Every key a profile may have, and what its value must be. A typo must be an error, not a
   // silently ignored key: an ignored `send` would leave a webmail's Send unchecked.
@@ -74,10 +74,11 @@
     if (!match) return null;
     const port = match[4] ? Number(match[4]) : null;
     if (port !== null && (port < 1 || port > 65535)) return null;
-    return { scheme: match[1].toLowerCase(), wildcard: Boolean(match[2]), host: match[3].toLowerCase(), port };
+    const path = match[5] && match[5] !== '/' ? match[5] : ''; // a path prefix: only pages under it
+    return { scheme: match[1].toLowerCase(), wildcard: Boolean(match[2]), host: match[3].toLowerCase(), port, path };
   }
 
-  /** The Chrome match pattern that covers a profile host (ports are not part of a pattern). */
+  /** The Chrome match pattern that covers a profile host (ports are not part of a pattern; the path is checked per page). */
   function hostPattern(text) {
     const host = parseHost(text);
     return host ? `${host.scheme}://${host.wildcard ? '*.' : ''}${host.host}/*` : null;
@@ -98,7 +99,7 @@
       const name = url.hostname.toLowerCase();
       const onHost = host.wildcard ? name === host.host || name.endsWith('.' + host.host) : name === host.host;
       const port = host.port || (host.scheme === 'https' ? 443 : 80);
-      return onHost && port === pagePort;
+      return onHost && port === pagePort && url.pathname.startsWith(host.path);
     });
   }
 

@@ -19,7 +19,7 @@ const BROKEN = [
   ['a misspelt key is named, not ignored', (p) => { p.sned = p.send; delete p.send; }, ['send:missing', 'sned:unknown']],
   ['a missing compose root is named', (p) => { delete p.compose.root; }, ['compose.root:missing']],
   ['a recipient field needs text or chips', (p) => { delete p.recipients.cc.chips; }, ['recipients.cc:no_source']],
-  ['a host must be an origin', (p) => { p.hosts = ['mail.example.jp/webmail']; }, ['hosts[0]:host']],
+  ['a host must name its scheme', (p) => { p.hosts = ['mail.example.jp/webmail']; }, ['hosts[0]:host']],
   ['no hosts at all is an error for a site profile', (p) => { p.hosts = []; }, ['hosts:empty']],
   ['a shortcut must name real modifiers', (p) => { p.send.shortcuts = ['Strg+Enter']; }, ['send.shortcuts[0]:shortcut']],
   ['a key code must be a number', (p) => { p.recipients.to.add.keyCode = '188'; }, ['recipients.to.add.keyCode:type']],
@@ -57,6 +57,8 @@ const HOSTS = [
   ['a subdomain under a wildcard', 'https://*.example.jp', 'https://webmail.tokyo.example.jp/', true],
   ['a lookalike suffix is not a subdomain', 'https://*.example.jp', 'https://evil-example.jp/', false],
   ['a host is not a prefix', 'https://mail.example.jp', 'https://mail.example.jp.evil.com/', false],
+  ['a page under the path prefix', 'https://intra.example.jp/webmail/', 'https://intra.example.jp/webmail/compose?x=1', true],
+  ['a page outside the path prefix', 'https://intra.example.jp/webmail/', 'https://intra.example.jp/wiki/', false],
 ];
 for (const [name, host, url, expected] of HOSTS) {
   test(`host matching: ${name}`, () => {
@@ -68,6 +70,7 @@ test('host patterns for registration leave the port out', () => {
   assert.equal(PR.hostPattern('http://127.0.0.1:8080'), 'http://127.0.0.1/*');
   assert.equal(PR.hostPattern('https://*.example.jp'), 'https://*.example.jp/*');
   assert.equal(PR.hostPattern('ftp://x'), null);
+  assert.equal(PR.hostPattern('https://intra.example.jp/webmail/'), 'https://intra.example.jp/*');
 });
 
 test('a page gets the administrator\'s profile first, then the user\'s, then Roundcube on its hosts', () => {

@@ -16,6 +16,7 @@ APP_MODULES = (
     "atesaki.approvals",
     "atesaki.audit",
     "atesaki.ui",
+    "atesaki.resolve",
     "atesaki.sync.scheduler",
 )
 

@@ -11,6 +11,7 @@ from flask import Blueprint, current_app, jsonify, request
 
 from atesaki import __version__, audit, people, policy, store
 from atesaki.checks import CheckContext, CheckRequest, Recipient, run_checks
+from atesaki.checks.unreadable import reports_from
 from atesaki.domains import is_internal
 from atesaki.errors import APIError
 from atesaki.i18n import Text, pick_language
@@ -148,6 +149,7 @@ def build_check_request(data: dict, is_internal) -> CheckRequest:
         thread_recipients=tuple(thread),
         body=_string(data, "body", "body", limit=0),
         attachments=tuple(attachments),
+        reported=reports_from(data),
     )
 
 

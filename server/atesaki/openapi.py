@@ -11,7 +11,7 @@ from typing import Any
 from atesaki import __version__
 from atesaki.plugins import optional_module
 
-CONTRIBUTORS = ("atesaki.approvals", "atesaki.audit", "atesaki.ui")
+CONTRIBUTORS = ("atesaki.approvals", "atesaki.audit", "atesaki.ui", "atesaki.resolve")
 
 
 def error(description: str) -> dict[str, Any]:
@@ -88,6 +88,23 @@ SCHEMAS: dict[str, Any] = {
                 "items": {"type": "string", "maxLength": 2000},
             },
             "body": {"type": ["string", "null"]},
+            "findings": {
+                "type": ["array", "null"], "maxItems": 500,
+                "description": "What the extension could not read; always makes the verdict block.",
+                "items": {
+                    "type": "object",
+                    "required": ["code"],
+                    "properties": {
+                        "code": {"const": "unreadable_recipient"},
+                        "field": {"enum": ["to", "cc", "bcc", None]},
+                        "name": {"type": ["string", "null"]},
+                        "reason": {"enum": ["no_address", "unresolved", "count_mismatch",
+                                            "none_read"]},
+                        "shown": {"type": ["integer", "null"], "minimum": 0},
+                        "read": {"type": ["integer", "null"], "minimum": 0},
+                    },
+                },
+            },
             "attachments": {
                 "type": ["array", "null"], "maxItems": 200,
                 "items": {

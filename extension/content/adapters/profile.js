@@ -111,30 +111,50 @@
     return all(area, spec.chips.chip).map((chip) => {
       const source = spec.chips.label ? one(chip, spec.chips.label) : chip;
       const text = spec.chips.attribute ? chip.getAttribute(spec.chips.attribute) || '' : D.text(source);
-      return { chip, text, items: P.splitAddressList(text) };
+      const items = P.splitAddressList(text).filter((i) => i.address && P.firstAddress(i.address));
+      return { chip, text, items };
     });
   }
 
-  function readField(compose, field, spec) {
-    const found = [];
-    const textEl = spec.text ? one(compose, spec.text) : null;
-    if (spec.text && !textEl && field === 'to') throw unreadable(t('profileFieldMissing', [field]));
-    if (textEl) {
-      for (const item of P.splitAddressList(textEl.value)) found.push({ field, ...item });
-    } else if (spec.chips) {
-      for (const { text, items } of chipItems(compose, field, spec)) {
-        // A chip whose address cannot be read may still receive the mail: refuse, never skip it.
-        if (!items.length || items.some((i) => !i.address)) throw unreadable(t('profileChipNoAddress', [field, text]));
-        for (const item of items) found.push({ field, ...item });
-      }
-    }
+  /** A chip as the core wants it: its address, or `unresolved` (never skipped: it may still get the mail). */
+  function chipRecipient(field, { text, items }) {
+    if (items.length === 1) return { field, ...items[0] };
+    return { field, address: '', name: P.cleanText(text.replace(/[<>,;]/g, ' ')), unresolved: true };
+  }
+
+  function typedItems(compose, spec) {
     const area = fieldRoot(compose, spec);
     const typed = spec.input && area ? one(area, spec.input) : null;
-    // Typed text not yet turned into a chip is sent by most webmails (added on blur): count it.
-    if (typed && P.cleanText(typed.value)) {
-      for (const item of P.splitAddressList(typed.value)) found.push({ field, ...item });
+    // Typed text not yet turned into a chip is sent by most webmails (added on blur): it counts.
+    return typed && P.cleanText(typed.value) ? P.splitAddressList(typed.value) : [];
+  }
+
+  /**
+   * One field, and how many recipients the page shows in it (chips and typed text; a bare text
+   * field's own items). With `text` and chips (Roundcube), the webmail writes the chips into the
+   * text in order, then what is typed: the first items belong to the chips, and any other item is
+   * not on screen, read so that the counts differ and the core refuses.
+   */
+  function readField(compose, field, spec) {
+    const chips = chipItems(compose, field, spec);
+    const typed = typedItems(compose, spec);
+    const textEl = spec.text ? one(compose, spec.text) : null;
+    if (spec.text && !textEl && field === 'to') throw unreadable(t('profileFieldMissing', [field]));
+    const found = [];
+    if (!textEl) {
+      for (const chip of chips) found.push(chipRecipient(field, chip));
+      for (const item of typed) found.push({ field, ...item });
+      return { found, shown: chips.length + typed.length };
     }
-    return found;
+    const items = P.splitAddressList(textEl.value);
+    if (!spec.chips) return { found: items.map((item) => ({ field, ...item })), shown: items.length };
+    items.slice(0, chips.length).forEach((item, index) => {
+      found.push(chips[index].items.length ? { field, ...item } : chipRecipient(field, chips[index]));
+    });
+    const typedKeys = new Set(typed.map((item) => item.address.toLowerCase()));
+    for (const item of items.slice(chips.length)) if (!typedKeys.has(item.address.toLowerCase())) found.push({ field, ...item });
+    for (const item of typed) found.push({ field, ...item });
+    return { found, shown: chips.length + typed.length };
   }
 
   function modeOf(doc) {
@@ -155,10 +175,10 @@
     }
     const doc = compose.ownerDocument;
     if (!sendButton(compose)) throw unreadable(t('profileMatchesNothing', ['send.buttons']));
-    const recipients = P.uniqueRecipients(PR.FIELDS.flatMap((field) => {
-      const spec = profile.recipients[field];
-      return spec ? readField(compose, field, spec) : [];
-    }));
+    // Raw, not de-duplicated: the core compares their number with what the page shows.
+    const fields = PR.FIELDS.filter((field) => profile.recipients[field]).map((field) => readField(compose, field, profile.recipients[field]));
+    const recipients = fields.flatMap((f) => f.found);
+    const shown = fields.reduce((sum, f) => sum + f.shown, 0);
     const subjectInput = one(compose, profile.subject);
     const subject = subjectInput ? P.cleanText(subjectInput.value) : '';
     let body = '';
@@ -181,6 +201,7 @@
       kind: P.decideKind(modeOf(doc), subject),
       subject,
       recipients,
+      shown,
       thread_recipients: [],
       body,
       attachments,

@@ -66,6 +66,8 @@ class CheckRequest:
     thread_recipients: tuple[str, ...] = ()  # normalised, lower-case addresses
     body: str = ""
     attachments: tuple[dict[str, Any], ...] = ()
+    # What the extension reported it could not read (checks/unreadable.py): never a pass.
+    reported: tuple[dict[str, Any], ...] = ()
 
     @cached_property  # several checks ask; a frozen dataclass still takes it
     def external(self) -> tuple[Recipient, ...]:
@@ -117,7 +119,7 @@ CheckFn = Callable[[CheckContext], Iterable[Finding]]
 
 _REGISTRY: dict[str, CheckFn] = {}
 _PER_RECIPIENT: set[str] = set()
-CHECK_MODULES = ("basic", "names", "domains", "content")
+CHECK_MODULES = ("basic", "names", "domains", "content", "unreadable")
 
 
 def register(name: str, *, per_recipient: bool = False) -> Callable[[CheckFn], CheckFn]:
