@@ -88,7 +88,9 @@
   }
 
   function isSendShortcut(event) {
-    return !inert && shortcuts.some((s) => s && event.key === s.key && event.ctrlKey === s.ctrl && event.metaKey === s.meta
+    // Letters compare without case: with Shift held, "S" arrives as the key of "Alt+Shift+S".
+    const key = String(event.key || '').toLowerCase();
+    return !inert && shortcuts.some((s) => s && key === s.key.toLowerCase() && event.ctrlKey === s.ctrl && event.metaKey === s.meta
       && event.altKey === s.alt && event.shiftKey === s.shift);
   }
 
