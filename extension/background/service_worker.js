@@ -3,7 +3,7 @@
 
 if (typeof importScripts === 'function') {
   // Chrome's worker loads its parts here; Firefox lists the same files in manifest.firefox.json.
-  importScripts('../common/parse.js', 'settings.js', 'client.js', 'native.js', 'registration.js', 'messages.js');
+  importScripts('../common/parse.js', '../common/profiles.js', 'settings.js', 'client.js', 'native.js', 'profiles.js', 'registration.js', 'messages.js');
 }
 
 chrome.runtime.onMessage.addListener((message, sender, sendResponse) => {
@@ -14,7 +14,7 @@ chrome.runtime.onMessage.addListener((message, sender, sendResponse) => {
 });
 
 chrome.storage.onChanged.addListener((changes, area) => {
-  if ('webmailHosts' in changes && area === 'local') AtesakiRegistration.sync();
+  if (('webmailHosts' in changes || 'siteProfiles' in changes) && area === 'local') AtesakiRegistration.sync();
 });
 // Managed hosts arrive late after start-up (see settings.js) and on policy changes.
 AtesakiSettings.onManagedLoaded(() => AtesakiRegistration.sync());

@@ -164,6 +164,9 @@ COMMAND_MODULES = (
     ("atesaki.nativehost", "native_host_group"),
     ("atesaki.autostart", "autostart_group"),
     ("atesaki.doctor", "doctor_command"),
+    ("atesaki.central", "central_group"),
+    ("atesaki.link", "join_command"),
+    ("atesaki.link", "link_group"),
 )
 
 for _module, _attr in COMMAND_MODULES:

@@ -32,6 +32,7 @@ from atesaki.i18n import Text, output_language
 from atesaki.knowledge import SNAPSHOT_KEY_NAME, SNAPSHOT_NAME
 from atesaki.nativehost import install
 from atesaki.nativehost.host import port_from_env, service_state
+from atesaki.plugins import optional_module
 from atesaki.settings import CONFIG_NAME, TOKEN_NAME, ConfigError, load_settings
 from atesaki.store import DB_NAME
 
@@ -39,7 +40,7 @@ TIMEOUT = 3.0  # seconds per request: a healthy local service answers in millise
 # Files that hold secrets or the user's mail history; the database's WAL and shared
 # memory files hold the same rows as the database itself.
 SECRET_FILES = (TOKEN_NAME, AUDIT_KEY_NAME, SNAPSHOT_KEY_NAME, SNAPSHOT_NAME,
-                DB_NAME, f"{DB_NAME}-wal", f"{DB_NAME}-shm")
+                DB_NAME, f"{DB_NAME}-wal", f"{DB_NAME}-shm", "central.json")
 # Flask's own dependency is where request handling lives: worth naming beside ours.
 EXTRA_PACKAGES = ("werkzeug",)
 # Where each browser keeps its user data on Windows (the other systems: the parent of
@@ -523,6 +524,8 @@ def run_checks(data_dir: Path, port: int | None = None) -> list[Check]:
     results.append(check_autostart(data_dir, port))
     results.append(check_file_modes(data_dir))
     results.append(check_database(data_dir))
+    link = optional_module("atesaki.link")  # the central service, once this PC has joined one
+    results += link.doctor_checks(data_dir) if link else []
     return results
 
 

@@ -13,6 +13,7 @@ import waitress
 from waitress.server import create_server
 
 from atesaki import audit, create_app, logs, store
+from atesaki.plugins import optional_module
 
 log = logging.getLogger("atesaki")
 
@@ -27,6 +28,8 @@ def run(data_dir: Path, host: str, port: int, *, threads: int = 4,
     service = app.extensions["atesaki"]
     service.knowledge()  # load the indexes now, not on the first check
     threading.Thread(target=service.warm_up, name="atesaki-warm-up", daemon=True).start()
+    link = optional_module("atesaki.link")  # forwards the audit when joined to a central service
+    forwarder = link.start_background(data_dir) if link else None
     server = create_server(app, host=host, port=port, threads=threads,
                            ident="atesaki", clear_untrusted_proxy_headers=True)
     conn = service.conn()
@@ -46,6 +49,8 @@ def run(data_dir: Path, host: str, port: int, *, threads: int = 4,
         pass
     finally:
         server.close()
+        if forwarder:
+            forwarder.stop()
         with store.transaction(conn):
             audit.append(conn, "service_stop", {"host": host, "port": port})
         print("atesaki stopped", file=sys.stderr, flush=True)
