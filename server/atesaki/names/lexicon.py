@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import threading
 from functools import cache, lru_cache
+from importlib import resources
 
 from atesaki.names.normalize import clean, to_hiragana
 from atesaki.names.romaji import kana_key
@@ -40,18 +41,20 @@ _lock = threading.Lock()
 
 @cache
 def _tables() -> tuple[dict[str, int], dict[str, int], dict[str, tuple[str, ...]]]:
-    from atesaki.names import lexicon_data as data
+    def read(name: str) -> list[str]:
+        # Package data written by tools/build_lexicon.py from UniDic (see tools/LEXICON.md).
+        return resources.files("atesaki").joinpath(f"data/{name}").read_text("utf-8").splitlines()
 
-    def costs(text: str) -> dict[str, int]:
+    def costs(lines: list[str]) -> dict[str, int]:
         table: dict[str, int] = {}
-        for line in text.strip().splitlines():
+        for line in lines:
             reading, _, cost = line.partition("\t")
             table[reading] = int(cost)
         return table
 
     # Keys are folded like every name (齋藤 and 斎藤 become 斉藤), merging readings.
     merged: dict[str, dict[str, int]] = {}
-    for line in data.KANJI_SURNAMES.strip().splitlines():
+    for line in read("names_kanji_surnames.tsv"):
         orth, _, rest = line.partition("\t")
         readings = merged.setdefault(clean(orth), {})
         for item in rest.split(","):
@@ -62,7 +65,7 @@ def _tables() -> tuple[dict[str, int], dict[str, int], dict[str, tuple[str, ...]
     }
     for orth, extra in EXTRA_READINGS.items():
         kanji[orth] = tuple(dict.fromkeys((*kanji.get(orth, ()), *extra)))
-    return costs(data.SURNAMES), costs(data.GIVEN), kanji
+    return costs(read("names_surnames.tsv")), costs(read("names_given_names.tsv")), kanji
 
 
 @cache
