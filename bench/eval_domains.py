@@ -71,7 +71,7 @@ def read_cases(path: Path = CASES) -> list[Case]:
 
 def detector_for(cases: list[Case]):
     """The detector over the set's known domains and allow-list (plus the mail providers)."""
-    from atesaki.domains import LookalikeDetector
+    from atesaki.core.domains import LookalikeDetector
 
     known = [c.domain for c in cases if c.label == "known"]
     allow = [[c.domain, c.real] if c.real else c.domain for c in cases if c.label == "allow"]

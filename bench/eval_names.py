@@ -10,7 +10,7 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from atesaki.names import person_profile, same_surname
+from atesaki.core.names import person_profile, same_surname
 
 DEFAULT_PAIRS = Path(__file__).resolve().parent.parent / "tests" / "data" / "name_pairs.tsv"
 _ADDRESS = re.compile(r"<([^<>\s]+@[^<>\s]+)>\s*$")

@@ -10,7 +10,8 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hyp_settings
 from hypothesis import strategies as st
 
-from atesaki import people, store
+from atesaki import store
+from atesaki.store import people
 
 SATO = {"field": "to", "address": "k.sato@example.com", "name": "佐藤 健二"}
 COLLEAGUE = {"field": "to", "address": "m-sato@agency.go.jp", "name": "佐藤 美咲"}
@@ -220,7 +221,7 @@ def test_checks_from_several_threads_at_once_are_each_stored_and_audited(app, cl
 
     from conftest import ApiClient
 
-    from atesaki import audit
+    from atesaki.store import audit
 
     failures, ids = [], []
 

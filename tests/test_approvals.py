@@ -12,7 +12,7 @@ import pytest
 
 from atesaki import store
 from atesaki.approvals import core
-from atesaki.errors import APIError
+from atesaki.web.errors import APIError
 
 T0 = datetime(2026, 3, 2, 9, 0, 10, tzinfo=UTC)  # 10 s into a 30 s step
 

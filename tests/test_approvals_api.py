@@ -12,7 +12,8 @@ from urllib.parse import parse_qs, urlsplit
 import pyotp
 import pytest
 
-from atesaki import people, store
+from atesaki import store
+from atesaki.store import people
 
 INTERNAL = ["agency.go.jp"]
 SENDER = "tanaka@agency.go.jp"

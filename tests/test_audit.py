@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from atesaki import audit, store
+from atesaki import store
+from atesaki.store import audit
 
 ENTRIES = [
     ("service_start", {"host": "127.0.0.1", "port": 8765}),

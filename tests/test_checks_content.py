@@ -6,12 +6,12 @@ from pathlib import Path
 
 import pytest
 
-from atesaki.checks import CheckContext, CheckRequest, Recipient
-from atesaki.checks import content as checks
-from atesaki.content import name_matchers_for
-from atesaki.domains import is_internal
+from atesaki.core.checks import CheckContext, CheckRequest, Recipient
+from atesaki.core.checks import content as checks
+from atesaki.core.content import name_matchers_for
+from atesaki.core.domains import is_internal
+from atesaki.core.names import person_profile
 from atesaki.knowledge import Knowledge, Person
-from atesaki.names import person_profile
 from atesaki.settings import Settings
 
 INTERNAL = ("agency.go.jp",)

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from atesaki.checks import CheckContext, CheckRequest, Recipient, registry, run_checks
-from atesaki.checks import domains as check
-from atesaki.domains import is_internal
+from atesaki.core.checks import CheckContext, CheckRequest, Recipient, registry, run_checks
+from atesaki.core.checks import domains as check
+from atesaki.core.domains import is_internal
+from atesaki.core.names import person_profile
 from atesaki.knowledge import HistoryEntry, Knowledge, Person
-from atesaki.names import person_profile
 from atesaki.settings import Settings
 
 INTERNAL = ["agency.go.jp"]

@@ -8,10 +8,10 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from atesaki.checks import CheckContext, CheckRequest, Recipient
-from atesaki.checks.names import check_name_mismatch, check_surname_homonym
+from atesaki.core.checks import CheckContext, CheckRequest, Recipient
+from atesaki.core.checks.names import check_name_mismatch, check_surname_homonym
+from atesaki.core.names import person_profile
 from atesaki.knowledge import HistoryEntry, Knowledge, Person
-from atesaki.names import person_profile
 from atesaki.settings import Settings
 
 INTERNAL = "agency.go.jp"
@@ -214,7 +214,7 @@ def test_a_kept_ranking_always_equals_a_fresh_one(steps, keep_list, monkeypatch)
     ``keep_list``: whether the cache keeps the list of namesakes (a rare surname) or
     asks the names of each changed person (a common one).
     """
-    from atesaki.checks import names as names_checks
+    from atesaki.core.checks import names as names_checks
 
     monkeypatch.setattr(names_checks, "_REFS_KEPT", 64 if keep_list else 0)
 
@@ -258,7 +258,7 @@ def test_a_kept_list_of_whose_name_it_is_always_equals_a_fresh_one(world, sends,
     the ranked list is kept between checks and never goes stale after a send."""
     from weakref import WeakKeyDictionary
 
-    from atesaki.checks import names as names_checks
+    from atesaki.core.checks import names as names_checks
 
     kb = Knowledge(is_internal)
     addresses = []
@@ -281,7 +281,7 @@ def test_a_kept_list_of_whose_name_it_is_always_equals_a_fresh_one(world, sends,
 
 
 def test_warm_up_ranks_the_common_surnames_before_any_check(kb):
-    from atesaki.checks import names as names_checks
+    from atesaki.core.checks import names as names_checks
 
     names_checks._rankings.clear()
     assert names_checks.warm_up(kb, Settings()) == 3  # 佐藤, 田中 and 小野

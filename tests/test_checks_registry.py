@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from atesaki.checks import (
+from atesaki.core.checks import (
     SEVERITY_RANK,
     CheckContext,
     CheckRequest,
@@ -16,10 +16,10 @@ from atesaki.checks import (
     registry,
     run_checks,
 )
-from atesaki.domains import is_internal
+from atesaki.core.domains import is_internal
+from atesaki.core.names import person_profile
+from atesaki.core.recipients import parse_address
 from atesaki.knowledge import HistoryEntry, Knowledge, Person
-from atesaki.names import person_profile
-from atesaki.recipients import parse_address
 from atesaki.settings import Settings
 
 INTERNAL = ["agency.go.jp"]

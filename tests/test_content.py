@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from atesaki.content import (
+from atesaki.core.content import (
     Circle,
     NameMatcher,
     mask_email,
@@ -327,7 +327,7 @@ class _Forgetful(dict):
 
 def test_remembered_outcomes_give_the_same_hits_as_a_fresh_look(monkeypatch):
     """A thread repeats its signatures; replaying an outcome must change nothing found."""
-    import atesaki.content as content
+    import atesaki.core.content as content
 
     mails = (
         "山本様\n\nお世話になっております。\n\n"
@@ -362,7 +362,7 @@ _FRAGMENTS = [
 @given(st.lists(st.sampled_from(_FRAGMENTS), max_size=40), st.integers(1, 4))
 def test_remembering_never_changes_what_a_thread_reveals(fragments, copies):
     """Emails, numbers and names found with remembered outcomes equal a fresh look."""
-    import atesaki.content as content
+    import atesaki.core.content as content
 
     body = "".join(fragments) * copies
     circle = content.Circle.of(["tanaka@agency.go.jp"], ["田中 一郎"])

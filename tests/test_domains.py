@@ -11,8 +11,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from atesaki import domains
-from atesaki.domains import (
+from atesaki.core import domains
+from atesaki.core.domains import (
     Lookalike,
     LookalikeDetector,
     ascii_domain,
@@ -183,7 +183,7 @@ def test_typo_index_finds_what_a_full_scan_finds():
     # brute-force edit-distance scan (one swap at most: two swaps can slip through, see docs).
     import random
 
-    from atesaki.domains import _edit_distance, _split, _typo_limit
+    from atesaki.core.domains import _edit_distance, _split, _typo_limit
 
     rng = random.Random(7)
     syllables = "ka ki ku sa shi su ta to na ni ha fu ma mi ya yo ra ri wa go zu do bu pe".split()

@@ -168,7 +168,7 @@ def test_format_override_reads_a_vcard_with_an_odd_name(tmp_path):
 
 
 def test_a_card_without_uid_gets_the_same_identity_every_time():
-    from atesaki.people import record_uid
+    from atesaki.store.people import record_uid
 
     first, _ = read("google_new.csv")
     second, _ = read("google_new.csv")

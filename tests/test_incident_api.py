@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from atesaki import people, store
+from atesaki import store
+from atesaki.store import people
 
 DIRECTORY = """BEGIN:VCARD
 VERSION:3.0

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from atesaki import people, store
+from atesaki import store
 from atesaki.knowledge import (
     SNAPSHOT_NAME,
     KnowledgeCache,
@@ -13,6 +13,7 @@ from atesaki.knowledge import (
     load_snapshot,
     save_snapshot,
 )
+from atesaki.store import people
 
 
 def internal(address: str) -> bool:
@@ -155,8 +156,8 @@ def test_an_import_leaves_a_current_snapshot_for_the_next_start(runner, data_dir
 
 
 def test_namesakes_are_ranked_staff_then_most_written_to_then_strangers(tmp_path):
+    from atesaki.core.names import person_profile
     from atesaki.knowledge import HistoryEntry, Knowledge, Person
-    from atesaki.names import person_profile
 
     kb = Knowledge(internal)
 
@@ -179,8 +180,8 @@ def test_a_new_rank_version_is_published_only_once_the_send_is_all_in():
     """Checks and their caches key on the rank_version they read first: whoever sees a
     new version must also see the send's counts and ranks, or a stale answer would be
     kept under the new version."""
+    from atesaki.core.names import person_profile
     from atesaki.knowledge import HistoryEntry, Knowledge, Person
-    from atesaki.names import person_profile
 
     seen = []
 

@@ -11,14 +11,14 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from atesaki.names import (
+from atesaki.core.names import (
     NameProfile,
     SurnameIndex,
     person_profile,
     same_person_name,
     same_surname,
 )
-from atesaki.names.romaji import romaji_key
+from atesaki.core.names.romaji import romaji_key
 
 P = person_profile
 
@@ -156,7 +156,7 @@ def test_same_person_name(a, b, same):
     ],
 )
 def test_romanisations_share_one_key(spellings, key):
-    from atesaki.names.normalize import fold_latin
+    from atesaki.core.names.normalize import fold_latin
 
     assert {romaji_key(fold_latin(s)) for s in spellings.split()} == {key}
 
@@ -226,11 +226,11 @@ def test_start_up_from_stored_profiles_never_loads_the_dictionary():
     stored = [P(n).to_json() for n in NAMES]
     code = (
         "import sys, json\n"
-        "from atesaki.names import NameProfile, SurnameIndex\n"
+        "from atesaki.core.names import NameProfile, SurnameIndex\n"
         "index = SurnameIndex()\n"
         "for i, text in enumerate(json.loads(sys.stdin.read())):\n"
         "    p = NameProfile.from_json(text); index.add(i, p); index.namesakes(p)\n"
-        "from atesaki.names import lexicon\n"
+        "from atesaki.core.names import lexicon\n"
         "print('fugashi' in sys.modules, lexicon._tables.cache_info().currsize > 0)\n"
     )
     import json
@@ -300,7 +300,7 @@ addresses = st.one_of(
 def test_a_name_read_without_its_address_is_read_as_with_it(name, address):
     """A remembered profile is shared by every address that says the same about the name
     (nothing, for most names; which romaji word is the surname, for some): exact."""
-    from atesaki.names import _build
+    from atesaki.core.names import _build
 
     assert P(name, address=address) == _build(name, None, None, None, None, address)
 

@@ -408,10 +408,6 @@ def test_the_bare_command_is_the_host_and_accepts_the_browsers_extra_arguments(t
 
 @pytest.fixture
 def logged_app(app, data_dir):
-    from atesaki import APP_MODULES
-
-    if "atesaki.logs" not in APP_MODULES:
-        logs.init_app(app)
     handler = logs.setup(data_dir)
     yield app
     for name in ("atesaki", "waitress"):

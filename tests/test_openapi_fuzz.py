@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, settings
 from schemathesis.checks import negative_data_rejection
 
 from atesaki import create_app
-from atesaki.openapi import spec
+from atesaki.web.openapi import spec
 
 # At least 1,000 generated cases in CI across the endpoints (schemathesis adds
 # its coverage-phase cases on top of these).

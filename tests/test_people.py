@@ -10,7 +10,7 @@ import pytest
 
 from atesaki import store
 from atesaki.importers import ReadError, Record
-from atesaki.people import apply_records, import_file, record_send
+from atesaki.store.people import apply_records, import_file, record_send
 
 BOOKS = Path(__file__).parent / "data" / "addressbooks"
 

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from atesaki.recipients import canonical_list, digest, parse_address, split_header
+from atesaki.core.recipients import canonical_list, digest, parse_address, split_header
 
 VALID = [
     pytest.param("k.sato@example.com", "k.sato@example.com", id="plain address"),

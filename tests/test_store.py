@@ -7,6 +7,7 @@ import sqlite3
 import pytest
 
 from atesaki import store
+from atesaki.store.migrations import MIGRATIONS
 
 
 def test_migrations_apply_once_and_rerun_safely(tmp_path):
@@ -18,7 +19,7 @@ def test_migrations_apply_once_and_rerun_safely(tmp_path):
     again = store.open_store(tmp_path)  # a second process starting up
     assert store.migrate(again) == []
     names = {row[0] for row in again.execute("SELECT name FROM migrations")}
-    assert names == {name for name, _ in store.all_migrations()}
+    assert names == {name for name, _ in MIGRATIONS}
 
 
 def test_the_database_is_wal_and_private(tmp_path):

@@ -9,8 +9,10 @@ from datetime import timedelta
 
 import pytest
 
-from atesaki import audit, store
-from atesaki.ui import auth, login_required
+from atesaki import store
+from atesaki.store import audit
+from atesaki.ui import auth
+from atesaki.ui.auth import login_required
 from atesaki.ui.commands import login_url
 
 HOST = {"Host": "127.0.0.1:8765"}

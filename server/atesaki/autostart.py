@@ -27,7 +27,7 @@ from xml.etree import ElementTree as ET
 
 import click
 
-from atesaki.i18n import Text
+from atesaki.core.i18n import Text
 from atesaki.settings import DEFAULT_PORT
 
 UNIT_NAME = "atesaki.service"
@@ -429,7 +429,7 @@ NOT_RUNNING = Text("サービスは動作していません。", "The service is
 
 
 def _lang() -> str:
-    from atesaki.i18n import output_language
+    from atesaki.core.i18n import output_language
 
     return output_language()
 

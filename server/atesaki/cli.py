@@ -11,8 +11,11 @@ from pathlib import Path
 
 import click
 
-from atesaki import __version__
-from atesaki.plugins import optional_module
+from atesaki.approvals.commands import checker_group
+from atesaki.autostart import autostart_group
+from atesaki.core.version import __version__
+from atesaki.importers.commands import import_group
+from atesaki.nativehost import native_host_group
 from atesaki.settings import (
     DEFAULT_HOST,
     DEFAULT_PORT,
@@ -22,6 +25,9 @@ from atesaki.settings import (
     pairing_token,
     resolve_data_dir,
 )
+from atesaki.store.audit import audit_group
+from atesaki.sync.commands import sync_group
+from atesaki.ui.commands import ui_command
 
 
 class ExitStatus(enum.IntEnum):
@@ -46,7 +52,7 @@ class Env:
 
     def refresh_snapshot(self) -> None:
         """Build the service's indexes after an import, so its next start is fast."""
-        from atesaki.domains import is_internal
+        from atesaki.core.domains import is_internal
         from atesaki.knowledge import refresh_snapshot
 
         try:
@@ -166,18 +172,9 @@ def check(env: Env, file) -> None:
         sys.exit(ExitStatus.BAD_INPUT)
 
 
-# Commands that live with the module they drive ("each module registers itself").
-COMMAND_MODULES = (
-    ("atesaki.importers.commands", "import_group"),
-    ("atesaki.sync.commands", "sync_group"),
-    ("atesaki.approvals", "checker_group"),
-    ("atesaki.audit", "audit_group"),
-    ("atesaki.ui", "ui_command"),
-    ("atesaki.nativehost", "native_host_group"),
-    ("atesaki.autostart", "autostart_group"),
-)
-
-for _module, _attr in COMMAND_MODULES:
-    _command = getattr(optional_module(_module), _attr, None)
-    if _command is not None:
-        main.add_command(_command)
+# Commands that live with the module they drive ("each module registers itself"). Each
+# of these modules imports only what its --help needs; Flask and the checks load when
+# a command runs.
+for _command in (import_group, sync_group, checker_group, audit_group, ui_command,
+                 native_host_group, autostart_group):
+    main.add_command(_command)

@@ -12,7 +12,8 @@ from pathlib import Path
 import waitress
 from waitress.server import create_server
 
-from atesaki import audit, create_app, logs, store
+from atesaki import create_app, logs, store
+from atesaki.store import audit
 
 log = logging.getLogger("atesaki")
 

@@ -14,7 +14,7 @@ from typing import Any
 
 import platformdirs
 
-from atesaki.i18n import Text
+from atesaki.core.i18n import Text
 
 CONFIG_NAME = "config.toml"
 TOKEN_NAME = "token"
@@ -57,7 +57,7 @@ def _allow_list(value: Any) -> list:
         pair_ok = isinstance(v, list) and len(v) == 2 and all(isinstance(x, str) for x in v)
         if not (isinstance(v, str) or pair_ok):
             raise ValueError(f"{v!r} must be a domain or a [domain, real_domain] pair")
-    from atesaki.domains import parse_allow
+    from atesaki.core.domains import parse_allow
 
     parse_allow(value, strict=True)  # names lookalike_allow[i] when a domain is not one
     return value

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from atesaki.i18n import Text
+from atesaki.core.i18n import Text
 
 # Formats a user may name with --format; the CSV dialects all read by column name.
 FORMATS = ("vcard", "csv", "google", "outlook", "thunderbird", "ldif")

@@ -13,7 +13,7 @@ import sys
 import unicodedata
 from collections.abc import Iterable, Iterator
 
-from atesaki.i18n import Text
+from atesaki.core.i18n import Text
 from atesaki.importers import (
     Problem,
     ReadError,

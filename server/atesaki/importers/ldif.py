@@ -6,7 +6,7 @@ import base64
 import binascii
 from collections.abc import Iterable, Iterator
 
-from atesaki.i18n import Text
+from atesaki.core.i18n import Text
 from atesaki.importers import Problem, Record, add_email, clean, finish, reading
 
 BAD_LINE = Text("「:」のない行です: {text}", "line without ':': {text}")

@@ -18,7 +18,7 @@ from email.utils import getaddresses, parsedate_to_datetime
 from pathlib import Path
 
 from atesaki import store
-from atesaki.i18n import Text
+from atesaki.core.i18n import Text
 from atesaki.importers import _EMAIL, Problem, ReadError
 
 _PARSER = BytesHeaderParser(policy=policy.compat32)
@@ -210,7 +210,7 @@ def import_history(
     on_message: Callable[[], None] | None = None,
 ) -> HistoryResult:
     """Count one mail source into history in one transaction (all or nothing)."""
-    from atesaki.people import add_history
+    from atesaki.store.people import add_history
 
     messages = iter_source(path)
     result = HistoryResult(file=str(path))

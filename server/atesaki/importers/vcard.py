@@ -12,7 +12,7 @@ import binascii
 import re
 from collections.abc import Iterable, Iterator
 
-from atesaki.i18n import Text
+from atesaki.core.i18n import Text
 from atesaki.importers import (
     Problem,
     Record,

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from atesaki.i18n import Text, output_language
+from atesaki.core.i18n import Text, output_language
 from atesaki.nativehost import install as installer
 from atesaki.settings import resolve_data_dir
 

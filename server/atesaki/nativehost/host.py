@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from atesaki import __version__
-from atesaki.i18n import Text
+from atesaki.core.i18n import Text
 from atesaki.locks import file_lock
 from atesaki.nativehost import install
 from atesaki.nativehost.protocol import ProtocolError, read_message, write_message

@@ -27,8 +27,8 @@ from functools import lru_cache
 import jellyfish
 from cachetools import LRUCache
 
-from atesaki.names import lexicon
-from atesaki.names.normalize import (
+from atesaki.core.names import lexicon
+from atesaki.core.names.normalize import (
     clean,
     fold_latin,
     is_kana,
@@ -36,7 +36,7 @@ from atesaki.names.normalize import (
     strip_decorations,
     to_hiragana,
 )
-from atesaki.names.romaji import kana_key, romaji_key, romaji_to_kana
+from atesaki.core.names.romaji import kana_key, romaji_key, romaji_to_kana
 
 __all__ = [
     "NameProfile",

@@ -5,9 +5,9 @@ from __future__ import annotations
 import functools
 from collections.abc import Iterator
 
-from atesaki.checks import CheckContext, Finding, register
-from atesaki.domains import mail_providers, registrable_domain
-from atesaki.i18n import Text
+from atesaki.core.checks.registry import CheckContext, Finding, register
+from atesaki.core.domains import mail_providers, registrable_domain
+from atesaki.core.i18n import Text
 
 # Each address at a free-mail provider is its own "organisation": two Gmail users
 # are as much strangers to each other as two companies are.

@@ -11,8 +11,8 @@ import hmac
 from flask import Flask, current_app, request
 from flask_cors.core import DEFAULT_OPTIONS, serialize_options, set_cors_headers
 
-from atesaki.errors import APIError
-from atesaki.i18n import Text
+from atesaki.core.i18n import Text
+from atesaki.web.errors import APIError
 
 API_PREFIX = "/v1/"
 OPEN_PATHS = frozenset({"/v1/health"})

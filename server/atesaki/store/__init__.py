@@ -8,79 +8,9 @@ import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
-from atesaki.plugins import optional_module
+from atesaki.store.migrations import MIGRATIONS
 
 DB_NAME = "atesaki.db"
-
-# Modules that own tables list their migrations as MIGRATIONS = [(name, sql), ...].
-# Names are unique across modules; each is applied once and recorded.
-MIGRATION_MODULES = (
-    "atesaki.store",
-    "atesaki.people",
-    "atesaki.approvals",
-    "atesaki.audit",
-    "atesaki.sync",
-)
-
-MIGRATIONS = [
-    (
-        "core/0001",
-        """
-        CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-        CREATE TABLE IF NOT EXISTS person (
-            id INTEGER PRIMARY KEY,
-            source TEXT NOT NULL CHECK (source IN ('directory', 'contacts')),
-            origin TEXT NOT NULL,
-            uid TEXT NOT NULL,
-            display_name TEXT NOT NULL DEFAULT '',
-            family TEXT NOT NULL DEFAULT '',
-            given TEXT NOT NULL DEFAULT '',
-            family_reading TEXT NOT NULL DEFAULT '',
-            given_reading TEXT NOT NULL DEFAULT '',
-            organization TEXT NOT NULL DEFAULT '',
-            department TEXT NOT NULL DEFAULT '',
-            profile TEXT NOT NULL DEFAULT '',
-            updated TEXT NOT NULL,
-            UNIQUE (source, origin, uid)
-        );
-        CREATE TABLE IF NOT EXISTS person_email (
-            person_id INTEGER NOT NULL REFERENCES person(id) ON DELETE CASCADE,
-            address TEXT NOT NULL,
-            PRIMARY KEY (person_id, address)
-        );
-        CREATE INDEX IF NOT EXISTS person_email_address ON person_email(address);
-        CREATE TABLE IF NOT EXISTS history (
-            address TEXT PRIMARY KEY,
-            name TEXT NOT NULL DEFAULT '',
-            profile TEXT NOT NULL DEFAULT '',
-            count INTEGER NOT NULL DEFAULT 0,
-            first_sent TEXT,
-            last_sent TEXT
-        );
-        CREATE TABLE IF NOT EXISTS history_message (message_id TEXT PRIMARY KEY);
-        CREATE TABLE IF NOT EXISTS checks (
-            id TEXT PRIMARY KEY,
-            created TEXT NOT NULL,
-            sender TEXT NOT NULL DEFAULT '',
-            kind TEXT NOT NULL,
-            digest TEXT NOT NULL,
-            verdict TEXT NOT NULL,
-            codes TEXT NOT NULL,
-            recipients TEXT NOT NULL,
-            sent_at TEXT
-        );
-        CREATE TABLE IF NOT EXISTS audit (
-            seq INTEGER PRIMARY KEY AUTOINCREMENT,
-            ts TEXT NOT NULL,
-            event TEXT NOT NULL,
-            data TEXT NOT NULL,
-            prev_hash TEXT NOT NULL,
-            hash TEXT NOT NULL,
-            mac TEXT NOT NULL DEFAULT ''
-        );
-        """,
-    ),
-]
 
 KB_GENERATION = "kb_generation"
 
@@ -113,17 +43,6 @@ def connect(data_dir: str | os.PathLike[str]) -> sqlite3.Connection:
     return conn
 
 
-def all_migrations() -> list[tuple[str, str]]:
-    """Every module's migrations, in module order."""
-    found: list[tuple[str, str]] = []
-    for name in MIGRATION_MODULES:
-        module = optional_module(name)
-        if module is None:
-            continue
-        found.extend(getattr(module, "MIGRATIONS", []))
-    return found
-
-
 def migrate(conn: sqlite3.Connection) -> list[str]:
     """Apply the migrations not applied yet; returns their names. Safe to run any number of times."""
     conn.execute(
@@ -131,7 +50,7 @@ def migrate(conn: sqlite3.Connection) -> list[str]:
     )
     done = {row[0] for row in conn.execute("SELECT name FROM migrations")}
     applied = []
-    for name, sql in all_migrations():
+    for name, sql in MIGRATIONS:
         if name in done:
             continue
         with transaction(conn):

@@ -24,7 +24,8 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 from weakref import WeakKeyDictionary
 
-from atesaki.i18n import Text
+from atesaki.core import clock
+from atesaki.core.i18n import Text
 
 if TYPE_CHECKING:  # pragma: no cover
     from atesaki.knowledge import Knowledge
@@ -110,14 +111,13 @@ class CheckContext:
     @property
     def today(self) -> date:
         """The date (UTC) the checks judge by, e.g. how long ago a recipient was written to."""
-        return (self.now or datetime.now(UTC)).astimezone(UTC).date()
+        return (self.now or clock.now()).astimezone(UTC).date()
 
 
 CheckFn = Callable[[CheckContext], Iterable[Finding]]
 
 _REGISTRY: dict[str, CheckFn] = {}
 _PER_RECIPIENT: set[str] = set()
-CHECK_MODULES = ("basic", "names", "domains", "content")
 
 
 def register(name: str, *, per_recipient: bool = False) -> Callable[[CheckFn], CheckFn]:
@@ -139,8 +139,7 @@ def register(name: str, *, per_recipient: bool = False) -> Callable[[CheckFn], C
 
 
 def registry() -> dict[str, CheckFn]:
-    """Every registered check, after importing the modules that define them."""
-    _load_builtin_checks()
+    """Every registered check (``atesaki.core.checks`` imports the modules that define them)."""
     return dict(_REGISTRY)
 
 
@@ -219,11 +218,3 @@ def _per_recipient_findings(ctx: CheckContext, names: list[str]) -> dict[str, li
             f.for_recipient(r.index) for r in ctx.request.recipients for f in found[r.index][i]
         ]
     return result
-
-
-def _load_builtin_checks() -> None:
-    # Imported here, not at the top, so that the modules can import this one.
-    from atesaki.plugins import optional_module
-
-    for module in CHECK_MODULES:
-        optional_module(f"atesaki.checks.{module}")

@@ -21,61 +21,17 @@ import secrets
 import sqlite3
 import threading
 from collections.abc import Iterable
-from dataclasses import dataclass
 from operator import itemgetter
 from pathlib import Path
 
 from atesaki import store
-from atesaki.names import NameProfile, SurnameIndex, person_profile
+from atesaki.core import known, names
+from atesaki.core.known import HISTORY_REF, HistoryEntry, Person
+from atesaki.core.names import NameProfile, SurnameIndex, person_profile
+
+__all__ = ["HISTORY_REF", "HistoryEntry", "Knowledge", "KnowledgeCache", "Person"]
 
 log = logging.getLogger("atesaki.knowledge")
-
-HISTORY_REF = "h:"  # how the refs of people known only from the send history begin
-
-
-@dataclass(frozen=True, slots=True)
-class Person:
-    """Someone the user deals with: a staff member, a contact, or an address from history."""
-
-    ref: str  # "p:<id>" for directory and contacts, HISTORY_REF + address for history only
-    name: str
-    addresses: tuple[str, ...]  # lower-case
-    internal: bool
-    source: str  # "directory" | "contacts" | "history"
-    organization: str
-    profile: NameProfile
-
-    def __reduce__(self):
-        # Unpickled by calling the class. The dataclass's own __setstate__ looks up the
-        # fields again for every object: 0.5 s of a snapshot start at 110,000 people.
-        return Person, (self.ref, self.name, self.addresses, self.internal, self.source,
-                        self.organization, self.profile)
-
-    def related(self, address: str | None = None) -> dict[str, object]:
-        """The person as a finding's ``related`` entry."""
-        return {
-            "name": self.name,
-            "address": address or (self.addresses[0] if self.addresses else ""),
-            "internal": self.internal,
-            "source": self.source,
-        }
-
-
-@dataclass(frozen=True, slots=True)
-class HistoryEntry:
-    """What the user has really sent to one address."""
-
-    address: str
-    name: str
-    count: int
-    first_sent: str | None
-    last_sent: str | None
-
-    def __reduce__(self):
-        # See Person.__reduce__.
-        return HistoryEntry, (self.address, self.name, self.count, self.first_sent,
-                              self.last_sent)
-
 
 def _smallest(keep: int, ranks: Iterable[int]) -> list[int]:
     """The ``keep`` smallest ranks, smallest first."""
@@ -392,10 +348,8 @@ def _snapshot_key(data_dir: Path) -> bytes:
 
 def _code_fingerprint() -> str:
     # A snapshot holds our objects as they were shaped by the code that wrote it.
-    import atesaki.names
-
     digest = hashlib.sha256()
-    for module_file in (__file__, atesaki.names.__file__):
+    for module_file in (__file__, known.__file__, names.__file__):
         digest.update(Path(module_file).read_bytes())
     return digest.hexdigest()[:16]
 

@@ -6,9 +6,9 @@ import threading
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-from atesaki.checks import CheckContext, Finding, register
-from atesaki.domains import Lookalike, LookalikeDetector, unicode_domain
-from atesaki.i18n import Text
+from atesaki.core.checks.registry import CheckContext, Finding, register
+from atesaki.core.domains import Lookalike, LookalikeDetector, unicode_domain
+from atesaki.core.i18n import Text
 
 if TYPE_CHECKING:  # pragma: no cover
     from atesaki.knowledge import Knowledge

@@ -10,8 +10,8 @@ import threading
 from functools import cache, lru_cache
 from importlib import resources
 
-from atesaki.names.normalize import clean, to_hiragana
-from atesaki.names.romaji import kana_key
+from atesaki.core.names.normalize import clean, to_hiragana
+from atesaki.core.names.romaji import kana_key
 
 UNKNOWN_COST = 12000  # above every cost UniDic gives a name it knows
 

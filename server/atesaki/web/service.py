@@ -11,10 +11,10 @@ from pathlib import Path
 from flask import g, has_request_context
 
 from atesaki import store
-from atesaki.domains import is_internal
-from atesaki.guard import allowed_hosts, own_origins
+from atesaki.core.domains import is_internal
 from atesaki.knowledge import Knowledge, KnowledgeCache
 from atesaki.settings import Settings, SettingsCache, pairing_token
+from atesaki.web.guard import allowed_hosts, own_origins
 
 _SETTINGS = "atesaki_settings"  # this request's settings, in flask.g
 
@@ -79,10 +79,10 @@ class Service:
         """Build what the first check would otherwise wait for: the indexes, the lookalike
         detector, the name matcher and the common surnames' rankings (run in a background
         thread after start-up)."""
-        from atesaki.checks import names
-        from atesaki.checks.domains import detector_for
-        from atesaki.content import name_matchers_for
-        from atesaki.domains import warm_up
+        from atesaki.core.checks import names
+        from atesaki.core.checks.domains import detector_for
+        from atesaki.core.content import name_matchers_for
+        from atesaki.core.domains import warm_up
 
         warm_up()
         kb = self.knowledge()

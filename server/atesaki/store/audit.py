@@ -22,13 +22,14 @@ import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import IO, Any
 
 import click
 
-from atesaki.i18n import Text
+from atesaki.core import clock
+from atesaki.core.i18n import Text
 
 GENESIS = "0" * 64
 # json.dumps(s, ensure_ascii=False) for one string, without its per-call overhead.
@@ -46,45 +47,6 @@ FORBIDDEN_KEYS = frozenset({
     "body", "code", "token", "release_token", "secret", "password", "otp",
     "otpauth_uri", "session", "csrf",
 })
-
-MIGRATIONS = [
-    (
-        "audit/0001",
-        """
-        CREATE TRIGGER IF NOT EXISTS audit_no_update BEFORE UPDATE ON audit
-        BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
-        CREATE TRIGGER IF NOT EXISTS audit_no_delete BEFORE DELETE ON audit
-        BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
-        CREATE TABLE IF NOT EXISTS audit_head (
-            id INTEGER PRIMARY KEY CHECK (id = 1),
-            seq INTEGER NOT NULL,
-            hash TEXT NOT NULL,
-            mac TEXT NOT NULL
-        );
-        CREATE INDEX IF NOT EXISTS audit_event ON audit(event, ts);
-        """,
-    ),
-    # The review page's sign-in (atesaki.ui); kept here because store.MIGRATION_MODULES
-    # lists this module. Only hashes of links and sessions are stored.
-    (
-        "ui/0001",
-        """
-        CREATE TABLE IF NOT EXISTS ui_login (
-            token_hash TEXT PRIMARY KEY,
-            created TEXT NOT NULL,
-            expires TEXT NOT NULL,
-            used TEXT
-        );
-        CREATE TABLE IF NOT EXISTS ui_session (
-            id_hash TEXT PRIMARY KEY,
-            created TEXT NOT NULL,
-            expires TEXT NOT NULL,
-            csrf TEXT NOT NULL
-        );
-        """,
-    ),
-]
-
 
 def canonical(obj: object) -> str:
     """The one JSON text an object hashes to: sorted keys, no spaces, UTF-8 kept."""
@@ -207,15 +169,7 @@ def scrub(data: Any) -> Any:
 
 
 def _now(moment: datetime | None = None) -> str:
-    if moment is None:
-        try:
-            from flask import current_app, has_app_context
-
-            clock = current_app.config.get("CLOCK") if has_app_context() else None
-        except ImportError:  # pragma: no cover - flask is a dependency
-            clock = None
-        moment = clock() if clock else datetime.now(UTC)
-    return moment.astimezone(UTC).isoformat(timespec="milliseconds")
+    return clock.iso(moment, "milliseconds")
 
 
 def append(conn: sqlite3.Connection, event: str, data: dict,
@@ -481,7 +435,7 @@ def verify_command(env, expected_head: str | None, as_json: bool) -> None:
         click.echo(result.summary())
         click.echo(f"head {result.head_seq}:{result.head_hash}")
     else:
-        from atesaki.i18n import output_language
+        from atesaki.core.i18n import output_language
 
         click.echo(f"FAILED {result.summary(output_language())}")
         click.echo(f"last good {result.head_seq}:{result.head_hash}")

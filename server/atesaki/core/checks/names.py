@@ -11,15 +11,19 @@ import threading
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from datetime import UTC, date, datetime
+from typing import TYPE_CHECKING
 from weakref import WeakKeyDictionary
 
 from cachetools import LRUCache
 
-from atesaki.checks import CheckContext, Finding, Recipient, register
-from atesaki.i18n import Text
-from atesaki.knowledge import HISTORY_REF, Knowledge, Person
-from atesaki.names import NameProfile, lexicon, person_profile, same_person_name, same_surname
-from atesaki.names.normalize import clean
+from atesaki.core.checks.registry import CheckContext, Finding, Recipient, register
+from atesaki.core.i18n import Text
+from atesaki.core.names import NameProfile, lexicon, person_profile, same_person_name, same_surname
+from atesaki.core.names.normalize import clean
+
+if TYPE_CHECKING:  # pragma: no cover
+    from atesaki.knowledge import Knowledge
+from atesaki.core.known import HISTORY_REF, Person
 
 # A recipient sent to at most this many times is "rare": a namesake is then a real
 # risk. Above it the user evidently means this person, and the finding drops to

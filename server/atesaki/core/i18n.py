@@ -32,19 +32,6 @@ class Text:
         return self.ja
 
 
-def pick_language(accept_language: str | None) -> str:
-    """The first of our languages named in an Accept-Language header, else Japanese."""
-    if not accept_language:
-        return DEFAULT_LANGUAGE
-    for part in accept_language.split(","):
-        tag = part.split(";")[0].strip().lower()
-        if tag.startswith("en"):
-            return "en"
-        if tag.startswith("ja"):
-            return "ja"
-    return DEFAULT_LANGUAGE
-
-
 def output_language() -> str:
     """The command line's language: ``ja`` when the terminal's locale is Japanese, else ``en``."""
     for name in ("LC_ALL", "LC_MESSAGES", "LANG"):

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from atesaki.checks import CheckContext, Finding, Recipient, register
-from atesaki.content import Circle, name_matchers_for, scan_personal_data, summarise
-from atesaki.i18n import Text
+from atesaki.core.checks.registry import CheckContext, Finding, Recipient, register
+from atesaki.core.content import Circle, name_matchers_for, scan_personal_data, summarise
+from atesaki.core.i18n import Text
 
 # What each kind is called in the finding's message: (Japanese, English singular, plural).
 _KIND_WORDS = {

@@ -4,101 +4,60 @@ from __future__ import annotations
 
 import json
 import secrets
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
-from flask import Blueprint, current_app, jsonify, request
+from flask import Blueprint
 
-from atesaki import __version__, audit, people, policy, store
-from atesaki.checks import CheckContext, CheckRequest, Recipient, run_checks
-from atesaki.domains import is_internal
-from atesaki.errors import APIError
-from atesaki.i18n import Text, pick_language
+from atesaki.approvals import consume_release
+from atesaki.core import policy
+from atesaki.core.checks import CheckContext, CheckRequest, Recipient, run_checks
+from atesaki.core.content import message_kind
+from atesaki.core.domains import is_internal
+from atesaki.core.i18n import Text
+from atesaki.core.recipients import FIELDS, digest, parse_address
+from atesaki.core.version import __version__
 from atesaki.knowledge import HistoryEntry
-from atesaki.recipients import FIELDS, digest, parse_address
+from atesaki.store import audit, people, transaction
+from atesaki.web.http import (
+    MAX_TEXT,
+    APIError,
+    bad_request,
+    current_service,
+    items,
+    json_body,
+    language,
+    now,
+    string,
+)
 
 bp = Blueprint("api", __name__, url_prefix="/v1")
 
 MAX_RECIPIENTS = 500
 MAX_THREAD_RECIPIENTS = 2000
 MAX_ATTACHMENTS = 200
-MAX_TEXT = 2000  # a name, subject or address longer than this is not a real one
 CHECK_TTL = timedelta(hours=1)  # a send must follow its check within this time
 
 
-def now() -> datetime:
-    """The current time (UTC); tests replace ``current_app.config['CLOCK']``."""
-    clock = current_app.config.get("CLOCK")
-    return clock() if clock else datetime.now(UTC)
-
-
-def _bad(where: str, ja: str, en: str) -> APIError:
-    return APIError(
-        400, "bad_request", Text(f"{where}: {ja}", f"{where}: {en}"), field=where
-    )
-
-
-def json_body() -> dict[str, Any]:
-    """The request's JSON object, or a 400 naming what is wrong."""
-    data = request.get_json(silent=True)
-    if data is None:
-        raise APIError(400, "bad_json", Text("本文が JSON（UTF-8）として読めません。",
-                                             "The body is not valid JSON (UTF-8)."))
-    if not isinstance(data, dict):
-        raise _bad("body", "JSON オブジェクトが必要です。", "must be a JSON object")
-    return data
-
-
-def _string(data: dict, key: str, where: str, *, required=False, default="", limit=MAX_TEXT):
-    value = data.get(key, None)
-    if value is None:
-        if required:
-            raise _bad(where, "必須です。", "is required")
-        return default
-    if not isinstance(value, str):
-        raise _bad(where, "文字列が必要です。", "must be a string")
-    if limit and len(value) > limit:
-        raise _bad(where, f"{limit} 文字以内にしてください。", f"must be at most {limit} characters")
-    return value
-
-
-def _list(data: dict, key: str, where: str, limit: int, *, required=False) -> list:
-    value = data.get(key, None)
-    if value is None:
-        if required:
-            raise _bad(where, "必須です。", "is required")
-        return []
-    if not isinstance(value, list):
-        raise _bad(where, "配列が必要です。", "must be an array")
-    if len(value) > limit:
-        raise APIError(
-            413 if key == "recipients" else 400,
-            "too_many_recipients" if key == "recipients" else "bad_request",
-            Text(f"{where}: {limit} 件までです。", f"{where}: at most {limit} items."),
-            field=where,
-        )
-    return value
-
-
-def parse_recipient_list(data: dict, key: str = "recipients") -> list[tuple[str, str, str]]:
+def parse_recipientitems(data: dict, key: str = "recipients") -> list[tuple[str, str, str]]:
     """(field, address, name) triples from a request's recipient list, validated."""
     result = []
-    for i, item in enumerate(_list(data, key, key, MAX_RECIPIENTS, required=True)):
+    for i, item in enumerate(items(data, key, key, MAX_RECIPIENTS, required=True)):
         where = f"{key}[{i}]"
         if not isinstance(item, dict):
-            raise _bad(where, "オブジェクトが必要です。", "must be an object")
-        field = _string(item, "field", f"{where}.field", default="to").lower()
+            raise bad_request(where, "オブジェクトが必要です。", "must be an object")
+        field = string(item, "field", f"{where}.field", default="to").lower()
         if field not in FIELDS:
-            raise _bad(f"{where}.field", "to, cc, bcc のいずれかです。", "must be to, cc or bcc")
-        address = _string(item, "address", f"{where}.address", required=True)
-        name = _string(item, "name", f"{where}.name")
+            raise bad_request(f"{where}.field", "to, cc, bcc のいずれかです。", "must be to, cc or bcc")
+        address = string(item, "address", f"{where}.address", required=True)
+        name = string(item, "name", f"{where}.name")
         result.append((field, address, name))
     return result
 
 
 def build_check_request(data: dict, is_internal) -> CheckRequest:
     """Validate a /v1/check body into a CheckRequest (raises APIError 400/413)."""
-    triples = parse_recipient_list(data)
+    triples = parse_recipientitems(data)
     recipients = []
     for index, (field, address, name) in enumerate(triples):
         parsed = parse_address(address)
@@ -115,49 +74,40 @@ def build_check_request(data: dict, is_internal) -> CheckRequest:
                 key=normalised.lower(),
             )
         )
-    kind = _string(data, "kind", "kind", default="") or None
+    kind = string(data, "kind", "kind", default="") or None
     if kind is not None and kind not in ("new", "reply", "forward"):
-        raise _bad("kind", "new, reply, forward のいずれかです。", "must be new, reply or forward")
-    subject = _string(data, "subject", "subject", limit=10 * MAX_TEXT)
+        raise bad_request("kind", "new, reply, forward のいずれかです。", "must be new, reply or forward")
+    subject = string(data, "subject", "subject", limit=10 * MAX_TEXT)
     thread = []
-    for i, value in enumerate(_list(data, "thread_recipients", "thread_recipients",
+    for i, value in enumerate(items(data, "thread_recipients", "thread_recipients",
                                     MAX_THREAD_RECIPIENTS)):
         if not isinstance(value, str) or len(value) > MAX_TEXT:
-            raise _bad(f"thread_recipients[{i}]", "アドレスの文字列が必要です。",
+            raise bad_request(f"thread_recipients[{i}]", "アドレスの文字列が必要です。",
                        "must be an address string")
         thread.append(parse_address(value).address.lower())
     attachments = []
-    for i, item in enumerate(_list(data, "attachments", "attachments", MAX_ATTACHMENTS)):
+    for i, item in enumerate(items(data, "attachments", "attachments", MAX_ATTACHMENTS)):
         where = f"attachments[{i}]"
         if not isinstance(item, dict):
-            raise _bad(where, "オブジェクトが必要です。", "must be an object")
+            raise bad_request(where, "オブジェクトが必要です。", "must be an object")
         size = item.get("size")
         if size is None:
             size = 0
         if isinstance(size, float) and size.is_integer():  # JSON's 1.0 is an integer too
             size = int(size)
         if isinstance(size, bool) or not isinstance(size, int) or size < 0:
-            raise _bad(f"{where}.size", "0 以上の整数です。", "must be a whole number ≥ 0")
-        attachments.append({"name": _string(item, "name", f"{where}.name"), "size": size})
+            raise bad_request(f"{where}.size", "0 以上の整数です。", "must be a whole number ≥ 0")
+        attachments.append({"name": string(item, "name", f"{where}.name"), "size": size})
     return CheckRequest(
         recipients=tuple(recipients),
-        sender=parse_address(_string(data, "sender", "sender")).address.lower()
+        sender=parse_address(string(data, "sender", "sender")).address.lower()
         if data.get("sender") else "",
         kind=message_kind(kind, subject),
         subject=subject,
         thread_recipients=tuple(thread),
-        body=_string(data, "body", "body", limit=0),
+        body=string(data, "body", "body", limit=0),
         attachments=tuple(attachments),
     )
-
-
-def message_kind(kind: str | None, subject: str) -> str:
-    """new, reply or forward, from the request's kind and the subject's prefixes."""
-    try:
-        from atesaki.content import message_kind as from_content
-    except ImportError:  # pragma: no cover - before the content module existed
-        return kind or "new"
-    return from_content(kind, subject)
 
 
 def recipient_view(r: Recipient, kb, findings, lang: str) -> dict[str, Any]:
@@ -184,7 +134,7 @@ def health():
 @bp.post("/check")
 def check():
     """Check a message's recipients; store the check (never the body) and audit it."""
-    service = current_app.extensions["atesaki"]
+    service = current_service()
     settings = service.settings()
     data = json_body()
     domains = settings.internal_domains  # read once, not once per recipient
@@ -198,7 +148,7 @@ def check():
     check_id = "c_" + secrets.token_urlsafe(16)
     codes = sorted({f.code for f in findings})
     created = moment.isoformat(timespec="seconds")
-    with service.check_conn() as conn, store.transaction(conn):
+    with service.check_conn() as conn, transaction(conn):
         conn.execute(
             "INSERT INTO checks (id, created, sender, kind, digest, verdict, codes, recipients) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -210,7 +160,7 @@ def check():
             "kind": req.kind, "sender": req.sender,
             "recipients": [f"{f}:{a}" for f, a in pairs],
         }, at=moment)
-    lang = pick_language(request.headers.get("Accept-Language"))
+    lang = language()
     by_recipient: dict[int, list] = {}
     for f in findings:  # worst first, as run_checks sorted them
         if f.recipient is not None:
@@ -227,17 +177,10 @@ def check():
     }
 
 
-def incident_details(data: dict[str, Any]) -> dict[str, Any]:
-    """The incident form's optional ``what`` and ``affected``, validated (see atesaki.ui)."""
-    from atesaki.ui.incidents import incident_details as details
-
-    return details(data)
-
-
 def load_check(conn, check_id: Any) -> dict[str, Any]:
     """A stored check that has not expired, or 404."""
     if not isinstance(check_id, str) or not check_id:
-        raise _bad("check_id", "必須です。", "is required")
+        raise bad_request("check_id", "必須です。", "is required")
     row = conn.execute("SELECT * FROM checks WHERE id = ?", (check_id,)).fetchone()
     if row is None or datetime.fromisoformat(row["created"]) + CHECK_TTL < now():
         raise APIError(404, "unknown_check", Text(
@@ -248,10 +191,6 @@ def load_check(conn, check_id: Any) -> dict[str, Any]:
 
 def release_ok(conn, check: dict, check_digest: str, token: Any) -> bool:
     """True when a valid, unused release token from a second checker covers this digest."""
-    try:
-        from atesaki.approvals import consume_release
-    except ImportError:  # pragma: no cover - before approvals existed
-        return False
     if not isinstance(token, str) or not token:
         return False
     return consume_release(conn, check["id"], check_digest, token, now())
@@ -260,12 +199,12 @@ def release_ok(conn, check: dict, check_digest: str, token: Any) -> bool:
 @bp.post("/sends")
 def sends():
     """Record a send after its check: the list must be the checked one, approvals honoured."""
-    service = current_app.extensions["atesaki"]
+    service = current_service()
     data = json_body()
     conn = service.conn()
     checked = load_check(conn, data.get("check_id"))
     final = [(field, parse_address(address).address, name)
-             for field, address, name in parse_recipient_list(data)]
+             for field, address, name in parse_recipientitems(data)]
     pairs = [(field, address) for field, address, _ in final]
     send_digest = digest(pairs)
     if send_digest != checked["digest"]:
@@ -276,7 +215,7 @@ def sends():
         raise APIError(403, "blocked", Text("このメールは送信できません。",
                                             "This message cannot be sent."))
     when = now().isoformat(timespec="seconds")
-    with store.transaction(conn):
+    with transaction(conn):
         if checked["verdict"] == "approve" and not release_ok(
             conn, checked, send_digest, data.get("release_token")
         ):
@@ -307,34 +246,3 @@ def sends():
         if row:
             kb.add_history(HistoryEntry(*row))
     return {"ok": True}
-
-
-@bp.post("/incidents")
-def incidents():
-    """A user reports a message that went to the wrong person: into the audit log at once."""
-    service = current_app.extensions["atesaki"]
-    data = json_body()
-    conn = service.conn()
-    check_id = data.get("check_id")
-    if check_id is not None:
-        if not isinstance(check_id, str):
-            raise _bad("check_id", "文字列か null です。", "must be a string or null")
-        if conn.execute("SELECT 1 FROM checks WHERE id = ?", (check_id,)).fetchone() is None:
-            raise APIError(404, "unknown_check", Text("この確認は見つかりません。",
-                                                      "This check is unknown."))
-    address = _string(data, "address", "address")
-    note = _string(data, "note", "note", limit=20000)
-    extra = incident_details(data)  # the guided form's "what" and "affected"
-    if not address and not note and check_id is None and not extra:
-        raise _bad("body", "どのメールか、宛先、内容のいずれかを書いてください。",
-                   "say which message, address or what happened")
-    incident_id = "i_" + secrets.token_urlsafe(12)
-    with store.transaction(conn):
-        seq = audit.append(conn, "incident", {
-            "incident_id": incident_id, "check_id": check_id, "address": address, "note": note,
-            **extra,
-        })
-    response = jsonify({"ok": True, "incident_id": incident_id, "audit_seq": seq})
-    response.status_code = 201
-    return response
-

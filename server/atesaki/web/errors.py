@@ -1,34 +1,19 @@
-"""One error shape for every failure: ``{"ok": false, "error", "message", "status"}``."""
+"""One error shape for every failure: ``{"ok": false, "error", "message", "status"}``.
+
+The error itself (``APIError``) is the core's; this module makes every failure,
+Flask's own included, into a response of that shape.
+"""
 
 from __future__ import annotations
 
 from flask import Flask, jsonify, request
 from werkzeug.exceptions import HTTPException
 
-from atesaki.i18n import Text, pick_language
+from atesaki.core.errors import APIError
+from atesaki.core.i18n import Text
+from atesaki.web.http import language
 
-
-class APIError(Exception):
-    """An error a caller should see, with a stable code and a message in both languages."""
-
-    def __init__(self, status: int, error: str, message: Text, **extra: object) -> None:
-        super().__init__(message.en)
-        self.status = status
-        self.error = error
-        self.message = message
-        self.extra = extra
-
-    def to_dict(self, lang: str | None = None) -> dict[str, object]:
-        """The JSON body (``message`` in the caller's language, ``messages`` in both)."""
-        body: dict[str, object] = {
-            "ok": False,
-            "error": self.error,
-            "message": self.message.get(lang),
-            "messages": self.message.as_dict(),
-            "status": self.status,
-        }
-        body.update(self.extra)
-        return body
+__all__ = ["APIError", "error_response", "init_app"]
 
 
 _HTTP_MESSAGES = {
@@ -42,8 +27,7 @@ _HTTP_MESSAGES = {
 
 def error_response(exc: APIError):
     """A Flask response for an APIError."""
-    lang = pick_language(request.headers.get("Accept-Language")) if request else None
-    response = jsonify(exc.to_dict(lang))
+    response = jsonify(exc.to_dict(language() if request else None))
     response.status_code = exc.status
     return response
 

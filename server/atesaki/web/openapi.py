@@ -1,17 +1,12 @@
-"""The OpenAPI description of every endpoint, served at /openapi.json.
-
-Modules that add endpoints (approvals, the review pages) contribute their own
-``OPENAPI_PATHS`` and ``OPENAPI_SCHEMAS``; this module merges them.
-"""
+"""The OpenAPI description of every endpoint, served at /openapi.json: the one schema."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from atesaki import __version__
-from atesaki.plugins import optional_module
-
-CONTRIBUTORS = ("atesaki.approvals", "atesaki.audit", "atesaki.ui")
+from atesaki.approvals.core import MAX_NAME
+from atesaki.core.version import __version__
+from atesaki.web.incidents import FORMATS, RECENT_DEFAULT, RECENT_MAX
 
 
 def error(description: str) -> dict[str, Any]:
@@ -30,7 +25,7 @@ def ok_json(description: str, schema_ref: str) -> dict[str, Any]:
     }
 
 
-def json_body(schema_ref: str) -> dict[str, Any]:
+def request_body(schema_ref: str) -> dict[str, Any]:
     """A required JSON request body with a named schema."""
     return {
         "required": True,
@@ -199,14 +194,14 @@ PATHS: dict[str, Any] = {
     "/v1/check": {
         "post": {
             "summary": "Check a message's recipients and get a verdict.",
-            "requestBody": json_body("CheckRequest"),
+            "requestBody": request_body("CheckRequest"),
             "responses": {"200": ok_json("The check.", "CheckResponse"), **GUARDED},
         }
     },
     "/v1/sends": {
         "post": {
             "summary": "Record a send after its check (history and audit log).",
-            "requestBody": json_body("SendRequest"),
+            "requestBody": request_body("SendRequest"),
             "responses": {
                 "200": ok_json("Recorded.", "Ok"),
                 **GUARDED,
@@ -246,16 +241,175 @@ PATHS: dict[str, Any] = {
 }
 
 
+# --- second checkers (atesaki.web.approvals) ----------------------------------------------
+
+APPROVAL_SCHEMAS = {
+    "ApprovalRequest": {
+        "type": "object",
+        "required": ["check_id", "checker", "code"],
+        "properties": {
+            "check_id": {"type": "string", "minLength": 1},
+            "checker": {"type": "string", "description": "The checker's id or name.",
+                        "minLength": 1, "maxLength": 2 * MAX_NAME},
+            "code": {"type": "string", "pattern": "^[0-9]{6}$",
+                     "description": "The 6 digits the authenticator shows (spaces, a dash and "
+                                    "full-width digits are also accepted).",
+                     "examples": ["123456"]},
+        },
+    },
+    "ApprovalResponse": {
+        "type": "object",
+        "required": ["ok", "release_token", "expires_at"],
+        "properties": {
+            "ok": {"const": True},
+            "release_token": {"type": "string",
+                              "description": "Single use; pass to POST /v1/sends."},
+            "expires_at": {"type": "string", "format": "date-time"},
+            "checker": {"$ref": "#/components/schemas/CheckerSummary"},
+        },
+    },
+    "CheckerSummary": {
+        "type": "object",
+        "required": ["id", "name"],
+        "properties": {"id": {"type": "string"}, "name": {"type": "string"}},
+    },
+    "CheckerList": {
+        "type": "object",
+        "required": ["checkers"],
+        "properties": {
+            "checkers": {"type": "array",
+                         "items": {"$ref": "#/components/schemas/CheckerSummary"}},
+        },
+    },
+}
+
+_HTML = {"text/html": {"schema": {"type": "string"}}}
+
+APPROVAL_PATHS = {
+    "/v1/approvals": {
+        "post": {
+            "summary": "A second checker's one-time code: a release token for the check's digest.",
+            "requestBody": request_body("ApprovalRequest"),
+            "responses": {
+                "200": ok_json("Granted: a release token valid 5 minutes, once.",
+                               "ApprovalResponse"),
+                **GUARDED,
+                "403": error("Host or Origin not allowed; wrong code (`bad_code`, with "
+                             "`attempts_left`); the checker is the sender (`self_approval`); "
+                             "or the check's verdict is block (`blocked`)."),
+                "404": error("Unknown or expired check (`unknown_check`), or unknown checker "
+                             "(`unknown_checker`)."),
+                "409": error("The code was already used (`code_reused`), or the check was "
+                             "already sent (`already_sent`)."),
+                "429": error("Five wrong codes within 15 minutes: the checker is locked for 15 "
+                             "minutes (`locked`, with `retry_after` seconds and a Retry-After "
+                             "header)."),
+            },
+        }
+    },
+    "/v1/checkers": {
+        "get": {
+            "summary": "Enrolled second checkers for the dialog's picker (id and name only).",
+            "responses": {
+                "200": ok_json("The checkers.", "CheckerList"),
+                "401": GUARDED["401"],
+                "403": GUARDED["403"],
+            },
+        }
+    },
+    "/enrol/{token}": {
+        "get": {
+            "summary": "The enrolment QR code, once, from the link `atesaki checker add` printed "
+                       "(valid 10 minutes).",
+            "security": [],
+            "parameters": [{"name": "token", "in": "path", "required": True,
+                            "schema": {"type": "string"}}],
+            "responses": {
+                "200": {"description": "The page with the QR code.", "content": _HTML},
+                "403": error("Host or Origin not allowed."),
+                "404": {"description": "Unknown, used or expired link.", "content": _HTML},
+            },
+        }
+    },
+}
+
+
+# --- incidents (atesaki.web.incidents) ---------------------------------------------------
+
+INCIDENT_SCHEMAS: dict[str, Any] = {
+    "RecentSends": {
+        "type": "object",
+        "required": ["sends"],
+        "properties": {"sends": {"type": "array", "items": {
+            "type": "object",
+            "required": ["check_id", "sent_at", "verdict", "recipients"],
+            "properties": {
+                "check_id": STRING, "sent_at": STRING,
+                "verdict": {"enum": ["pass", "confirm", "approve", "block"]},
+                "recipients": {"type": "array", "items": {
+                    "type": "object", "required": ["field", "address", "internal"],
+                    "properties": {"field": {"enum": ["to", "cc", "bcc"]}, "address": STRING,
+                                   "internal": {"type": "boolean"}}}},
+            }}}},
+    },
+    "IncidentReport": {
+        "type": "object",
+        "required": ["incident_id", "steps", "markdown", "audit_seq", "audit_hash"],
+        "properties": {
+            "incident_id": STRING, "reported_at": STRING, "check_id": STRING,
+            "sent_at": STRING, "address": STRING, "what": STRING, "affected": STRING,
+            "note": STRING, "recipients": {"type": "array", "items": {"type": "object"}},
+            "steps": {"type": "array", "items": {
+                "type": "object", "properties": {"ja": STRING, "en": STRING}}},
+            "markdown": STRING, "audit_seq": {"type": "integer"}, "audit_hash": STRING,
+        },
+    },
+}
+
+_GET_GUARDED = {k: v for k, v in GUARDED.items() if k in ("400", "401", "403")}
+
+INCIDENT_PATHS: dict[str, Any] = {
+    "/v1/recent-sends": {
+        "get": {
+            "summary": "The user's recent sends, for the incident form (no bodies).",
+            "parameters": [{"name": "limit", "in": "query", "required": False,
+                            "schema": {"type": "integer", "minimum": 1, "maximum": RECENT_MAX,
+                                       "default": RECENT_DEFAULT}}],
+            "responses": {"200": {"description": "Newest first.", "content": {
+                "application/json": {"schema": {"$ref": "#/components/schemas/RecentSends"}}}},
+                **_GET_GUARDED},
+        }
+    },
+    "/v1/incidents/{incident_id}/report": {
+        "get": {
+            "summary": "A short report on an incident to hand to the supervisor, "
+                       "with the steps to take now.",
+            "parameters": [
+                {"name": "incident_id", "in": "path", "required": True, "schema": STRING},
+                {"name": "format", "in": "query", "required": False,
+                 "schema": {"enum": list(FORMATS), "default": "md"}},
+                {"name": "lang", "in": "query", "required": False,
+                 "schema": {"enum": ["ja", "en", "both"], "default": "both"}},
+            ],
+            "responses": {
+                "200": {"description": "Markdown, printable HTML or JSON.", "content": {
+                    "text/markdown": {"schema": STRING},
+                    "text/html": {"schema": STRING},
+                    "application/json": {
+                        "schema": {"$ref": "#/components/schemas/IncidentReport"}},
+                }},
+                **_GET_GUARDED,
+                "404": error("Unknown incident."),
+            },
+        }
+    },
+}
+
+
 def spec() -> dict[str, Any]:
     """The whole OpenAPI document, with the contributing modules' paths merged in."""
-    paths = dict(PATHS)
-    schemas = dict(SCHEMAS)
-    for name in CONTRIBUTORS:
-        module = optional_module(name)
-        if module is None:
-            continue
-        paths.update(getattr(module, "OPENAPI_PATHS", {}))
-        schemas.update(getattr(module, "OPENAPI_SCHEMAS", {}))
+    paths = {**PATHS, **APPROVAL_PATHS, **INCIDENT_PATHS}
+    schemas = {**SCHEMAS, **APPROVAL_SCHEMAS, **INCIDENT_SCHEMAS}
     return {
         "openapi": "3.1.0",
         "info": {

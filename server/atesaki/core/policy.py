@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from atesaki.checks import SEVERITY_RANK, CheckRequest, Finding
+from atesaki.core.checks import SEVERITY_RANK, CheckRequest, Finding
 
 VERDICTS = ("pass", "confirm", "approve", "block")
 

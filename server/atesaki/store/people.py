@@ -15,12 +15,12 @@ import sqlite3
 import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 
 from atesaki import store
-from atesaki.i18n import Text
+from atesaki.core import clock
+from atesaki.core.i18n import Text
+from atesaki.core.names import person_profile
 from atesaki.importers import Problem, Record, read_records
-from atesaki.names import person_profile
 
 FILE_ORIGIN = "file"
 SOURCES = ("directory", "contacts")
@@ -34,7 +34,7 @@ SUMMARY = Text(
 
 def now() -> str:
     """The current time as ISO 8601 UTC, the format every timestamp in the store uses."""
-    return datetime.now(UTC).isoformat(timespec="seconds")
+    return clock.iso()
 
 
 @dataclass
