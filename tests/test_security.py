@@ -232,6 +232,29 @@ def test_preflight_from_the_extension_only(service):
     assert "access-control-allow-origin" not in headers
 
 
+def _cors(headers: dict[str, str]) -> dict[str, str]:
+    return {k: v for k, v in headers.items() if k.startswith("access-control-") or k == "vary"}
+
+
+def test_the_paired_origin_gets_exactly_these_cors_headers(service):
+    """What a browser needs, pinned: a flask-cors release that changes them fails here first."""
+    status, headers, _ = raw_request(service, "OPTIONS", "/v1/check", token=False, headers={
+        "Origin": EXTENSION, "Access-Control-Request-Method": "POST",
+        "Access-Control-Request-Headers": "content-type, x-atesaki-token"})
+    assert status == 200
+    assert _cors(headers) == {
+        "access-control-allow-origin": EXTENSION,
+        "access-control-allow-methods": "GET, OPTIONS, POST",
+        "access-control-allow-headers": "content-type, x-atesaki-token",
+    }
+    status, headers, _ = post_json(service, headers={"Origin": EXTENSION})
+    assert status == 200
+    assert _cors(headers) == {"access-control-allow-origin": EXTENSION}
+    status, headers, body = post_json(service, payload={}, headers={"Origin": EXTENSION})
+    assert (status, body["error"]) == (400, "bad_request")
+    assert _cors(headers) == {"access-control-allow-origin": EXTENSION}, "errors are readable too"
+
+
 def test_a_newly_paired_origin_is_accepted_without_restart(service):
     newcomer = "chrome-extension://" + "c" * 32
     status, _, _ = post_json(service, headers={"Origin": newcomer})

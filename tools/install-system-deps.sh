@@ -14,6 +14,7 @@
 #   dovecot-imapd                 IMAP server Roundcube logs into (started per test session)
 #   slapd ldap-utils              a real LDAP directory for the LDAP sync tests
 #   systemd                       systemd-analyze, to verify the generated autostart unit
+#   python3-venv                  venv for tools/test.sh and tools/install.sh (not in a stock Debian)
 set -euo pipefail
 
 PACKAGES=(
@@ -27,6 +28,7 @@ PACKAGES=(
   slapd
   ldap-utils
   systemd
+  python3-venv
 )
 
 missing=()

@@ -28,6 +28,7 @@ from xml.etree import ElementTree as ET
 import click
 
 from atesaki.core.i18n import Text
+from atesaki.exits import BadInput
 from atesaki.settings import DEFAULT_PORT
 
 UNIT_NAME = "atesaki.service"
@@ -276,7 +277,7 @@ class LinuxBackend(Backend):
             done = self.run(["systemctl", "--user", "enable", *(["--now"] if start_now else []),
                              UNIT_NAME])
             if done.returncode != 0:
-                raise click.ClickException(f"systemctl --user enable: {done.stderr.strip()}")
+                raise BadInput(f"systemctl --user enable: {done.stderr.strip()}")
             return Status(True, "systemd", str(self.unit_path))
         _write(self.desktop_path, desktop_entry(self.spec))
         return Status(True, "xdg", str(self.desktop_path))
@@ -327,7 +328,7 @@ class MacBackend(Backend):
         if start_now:
             done = self.run(["launchctl", "bootstrap", self.domain, str(self.plist_path)])
             if done.returncode != 0:
-                raise click.ClickException(f"launchctl bootstrap: {done.stderr.strip()}")
+                raise BadInput(f"launchctl bootstrap: {done.stderr.strip()}")
         return Status(True, "launchagent", str(self.plist_path))
 
     def disable(self) -> Status:
@@ -366,7 +367,7 @@ class WindowsBackend(Backend):
         done = self.run(["schtasks", "/Create", "/TN", TASK_NAME, "/XML", str(self.xml_path),
                          "/F"])
         if done.returncode != 0:
-            raise click.ClickException(f"schtasks /Create: {(done.stderr or done.stdout).strip()}")
+            raise BadInput(f"schtasks /Create: {(done.stderr or done.stdout).strip()}")
         if start_now:
             self.run(["schtasks", "/Run", "/TN", TASK_NAME])
         return Status(True, "task", f"Task Scheduler \\{TASK_NAME}")

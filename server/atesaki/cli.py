@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import enum
 import ipaddress
 import json
 import sys
@@ -14,6 +13,7 @@ import click
 from atesaki.approvals.commands import checker_group
 from atesaki.autostart import autostart_group
 from atesaki.core.version import __version__
+from atesaki.exits import BadInput, ExitStatus
 from atesaki.importers.commands import import_group
 from atesaki.nativehost import native_host_group
 from atesaki.settings import (
@@ -28,14 +28,6 @@ from atesaki.settings import (
 from atesaki.store.audit import audit_group
 from atesaki.sync.commands import sync_group
 from atesaki.ui.commands import ui_command
-
-
-class ExitStatus(enum.IntEnum):
-    """Exit codes of every command (contract)."""
-
-    OK = 0
-    DOES_NOT_HOLD = 1  # e.g. `audit verify` found a bad entry
-    BAD_INPUT = 2  # bad usage or bad input; the message names the file and line
 
 
 @dataclass
@@ -67,11 +59,7 @@ class Env:
         try:
             return load_settings(self.data_dir)
         except ConfigError as exc:
-            raise click.ClickException(str(exc)) from None
-
-
-# Click exits 1 on ClickException; the contract wants 2 for bad input.
-click.ClickException.exit_code = ExitStatus.BAD_INPUT
+            raise BadInput(str(exc)) from None
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -144,7 +132,7 @@ def pair(env: Env, origin: str) -> None:
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--origin") from None
     except ConfigError as exc:
-        raise click.ClickException(str(exc)) from None
+        raise BadInput(str(exc)) from None
     click.echo(("added " if added else "already allowed ") + origin.rstrip("/"))
 
 
@@ -158,7 +146,7 @@ def check(env: Env, file) -> None:
     try:
         body = json.load(file)
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise click.ClickException(f"{file.name}: not valid JSON: {exc}") from None
+        raise BadInput(f"{file.name}: not valid JSON: {exc}") from None
     env.settings()
     app = create_app({"DATA_DIR": str(env.data_dir)})
     service = app.extensions["atesaki"]

@@ -8,6 +8,7 @@ check's digest for five minutes; ``POST /v1/sends`` consumes it once.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import re
 import secrets
 import sqlite3
@@ -17,7 +18,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pyotp
-from pyotp.utils import strings_equal
 
 from atesaki import store
 from atesaki.core import clock
@@ -325,11 +325,12 @@ def approve(conn: sqlite3.Connection, check: dict[str, Any], checker_ref: str, c
 def _matching_step(secret: str, digits: str, now: datetime) -> int | None:
     # pyotp's verify() says yes twice to the same code; we need the step to refuse replays.
     totp = pyotp.TOTP(secret, digits=DIGITS, interval=STEP_SECONDS)
-    current = totp.timecode(now if now.tzinfo else now.replace(tzinfo=UTC))
+    at = now if now.tzinfo else now.replace(tzinfo=UTC)
+    current = totp.timecode(at)
     found = None
-    for step in range(current - DRIFT_STEPS, current + DRIFT_STEPS + 1):
-        if strings_equal(digits, totp.generate_otp(step)):
-            found = step  # the newest matching step wins (two equal codes in a window are rare)
+    for offset in range(-DRIFT_STEPS, DRIFT_STEPS + 1):
+        if hmac.compare_digest(digits, totp.at(at, counter_offset=offset)):
+            found = current + offset  # the newest matching step wins (equal codes are rare)
     return found
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from atesaki.core.i18n import Text, output_language
+from atesaki.exits import BadInput
 from atesaki.nativehost import install as installer
 from atesaki.settings import resolve_data_dir
 
@@ -103,7 +104,7 @@ def install_command(ctx: click.Context, browser: str, extension_ids: tuple[str, 
         hint = "--profile" if "profile" in str(exc) else "--extension-id"
         raise click.BadParameter(str(exc), param_hint=hint) from None
     except OSError as exc:
-        raise click.ClickException(f"{exc.filename or ''}: {exc.strerror or exc}") from None
+        raise BadInput(f"{exc.filename or ''}: {exc.strerror or exc}") from None
     lang = output_language()
     _report(change, lang)
     click.echo(NEXT.get(lang))
@@ -121,7 +122,7 @@ def uninstall_command(ctx: click.Context, browser: str, profile: Path | None) ->
     try:
         change = installer.uninstall(env.data_dir, browser=browser, profile=profile)
     except OSError as exc:
-        raise click.ClickException(f"{exc.filename or ''}: {exc.strerror or exc}") from None
+        raise BadInput(f"{exc.filename or ''}: {exc.strerror or exc}") from None
     lang = output_language()
     _report(change, lang)
     if not (change.removed or change.registry_removed):

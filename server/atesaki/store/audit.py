@@ -32,8 +32,9 @@ from atesaki.core import clock
 from atesaki.core.i18n import Text
 
 GENESIS = "0" * 64
-# json.dumps(s, ensure_ascii=False) for one string, without its per-call overhead.
-_json_string = json.encoder.encode_basestring
+# json.dumps(s, ensure_ascii=False) for one string, without making an encoder per call:
+# JSONEncoder.encode writes a lone string directly, the same text json.dumps writes.
+_json_string = json.JSONEncoder(ensure_ascii=False).encode
 KEY_NAME = "audit.key"
 # The events Atesaki writes (others may be added; export filters by any name).
 EVENTS = (

@@ -7,9 +7,10 @@ a rebinding host name, a web page or a caller without the token.
 from __future__ import annotations
 
 import hmac
+from collections.abc import Callable
 
 from flask import Flask, current_app, request
-from flask_cors.core import DEFAULT_OPTIONS, serialize_options, set_cors_headers
+from flask_cors import cross_origin
 
 from atesaki.core.i18n import Text
 from atesaki.web.errors import APIError
@@ -40,28 +41,35 @@ def own_origins(port: int) -> frozenset[str]:
     return frozenset(f"http://{name}:{port}" for name in ("127.0.0.1", "localhost", "[::1]"))
 
 
-def _cors_options(origins: tuple[str, ...]) -> dict:
-    # flask-cors's own header logic with literal origins only, and no origin
-    # advertised to callers that did not send an allowed one (always_send=False).
-    options = dict(DEFAULT_OPTIONS)
-    options.update(
-        origins=[o for o in origins],
+def cors_headers_for(origins: tuple[str, ...]):
+    """A function that adds flask-cors's headers for ``origins`` to a finished response.
+
+    flask-cors's public ``cross_origin`` decorator, applied to a view that returns the
+    response Flask already made. Its options are fixed when it is made, and ours change
+    at run time (pairing adds an origin without a restart), so one is made per tuple of
+    paired origins. The origins are literal (settings allow nothing else), no origin is
+    told to a caller that did not send an allowed one, and no credentials are allowed.
+    """
+    return cross_origin(
+        origins=list(origins),
         methods=["GET", "POST", "OPTIONS"],
         allow_headers=["Content-Type", TOKEN_HEADER, "Accept-Language"],
         always_send=False,
         send_wildcard=False,
         supports_credentials=False,
         vary_header=True,
-    )
-    options = serialize_options(options)
-    # serialize_options treats strings with regex characters as patterns; ours never are.
-    options["origins"] = list(origins)
-    return options
+        automatic_options=False,  # Flask's own OPTIONS answer stays; the view is ours
+    )(_finished_response)
+
+
+def _finished_response(response):
+    return response
 
 
 def init_app(app: Flask) -> None:
     """Install the guard as the first before_request hook and the response headers after."""
-    cors_cache: dict[tuple[str, ...], dict] = {}
+    # One slot: the paired origins change rarely, and a new tuple replaces the old answer.
+    cors_for: list[tuple[tuple[str, ...], Callable]] = [((), _finished_response)]
 
     @app.before_request
     def guard():
@@ -106,8 +114,9 @@ def init_app(app: Flask) -> None:
             origins = tuple(service.settings().extension_origins)
             if request.headers.get("Origin") not in origins:
                 return response  # flask-cors matches case-insensitively; we match exactly
-            options = cors_cache.get(origins)
-            if options is None:
-                options = cors_cache[origins] = _cors_options(origins)
-            set_cors_headers(response, options)
+            known, add_cors = cors_for[0]
+            if known != origins:
+                add_cors = cors_headers_for(origins)
+                cors_for[0] = (origins, add_cors)
+            return add_cors(response)
         return response

@@ -19,6 +19,7 @@ from __future__ import annotations
 from typing import Any
 
 import orjson
+from flask import current_app
 from flask.json.provider import DefaultJSONProvider
 
 # Dates and dataclasses go through Flask's ``default`` (dates as HTTP dates), as before.
@@ -46,13 +47,13 @@ class JSONProvider(DefaultJSONProvider):
 
     def response(self, *args: Any, **kwargs: Any):
         """A JSON response, as Flask's (compact unless in debug mode), written by orjson."""
-        if self.compact is False or (self.compact is None and self._app.debug):
+        if self.compact is False or (self.compact is None and current_app.debug):
             return super().response(*args, **kwargs)
-        obj = self._prepare_response_obj(args, kwargs)
+        obj = _response_value(args, kwargs)
         data = self._compact(obj)
         if data is None:
             data = super().dumps(obj, **_COMPACT).encode("utf-8")
-        return self._app.response_class(data + b"\n", mimetype=self.mimetype)
+        return current_app.response_class(data + b"\n", mimetype=self.mimetype)
 
     def _compact(self, obj: Any) -> bytes | None:
         """orjson's bytes, or None when orjson cannot write ``obj``."""
@@ -60,6 +61,17 @@ class JSONProvider(DefaultJSONProvider):
             return orjson.dumps(obj, default=self.default, option=_OPTIONS)
         except orjson.JSONEncodeError:
             return None
+
+
+def _response_value(args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    """What ``jsonify(*args, **kwargs)`` serialises, as Flask documents it."""
+    if args and kwargs:
+        raise TypeError("app.json.response() takes either args or kwargs, not both")
+    if not args and not kwargs:
+        return None
+    if len(args) == 1:
+        return args[0]
+    return list(args) or kwargs
 
 
 # ASCII only: text orjson refused may hold lone surrogates, which UTF-8 cannot carry.
