@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from atesaki import store
-from atesaki.importers import ReadError, Record
-from atesaki.store.people import apply_records, import_file, record_send
+from atesaki.importers import ReadError, Record, import_file
+from atesaki.store.people import apply_records, record_send
 
 BOOKS = Path(__file__).parent / "data" / "addressbooks"
 

@@ -75,7 +75,7 @@ def _each(ctx: click.Context, items: Iterable[str], run: Callable) -> None:
 def _import_people(
     ctx: click.Context, source: str, files: tuple[str, ...], fmt: str | None, encoding: str | None
 ) -> None:
-    from atesaki.store.people import import_file
+    from atesaki.importers import import_file
 
     def run(conn, file: str):
         size = Path(file).stat().st_size if Path(file).is_file() else 0

@@ -19,7 +19,8 @@ from pathlib import Path
 
 from atesaki import store
 from atesaki.core.i18n import Text
-from atesaki.importers import _EMAIL, Problem, ReadError
+from atesaki.core.records import Problem
+from atesaki.importers.common import _EMAIL, ReadError
 
 _PARSER = BytesHeaderParser(policy=policy.compat32)
 

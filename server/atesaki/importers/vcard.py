@@ -13,9 +13,8 @@ import re
 from collections.abc import Iterable, Iterator
 
 from atesaki.core.i18n import Text
-from atesaki.importers import (
-    Problem,
-    Record,
+from atesaki.core.records import Problem, Record
+from atesaki.importers.common import (
     add_email,
     clean,
     finish,

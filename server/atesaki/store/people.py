@@ -10,17 +10,15 @@ its own.
 from __future__ import annotations
 
 import hashlib
-import os
 import sqlite3
 import unicodedata
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from atesaki import store
 from atesaki.core import clock
 from atesaki.core.i18n import Text
 from atesaki.core.names import person_profile
-from atesaki.importers import Problem, Record, read_records
+from atesaki.core.records import Problem, Record
 
 FILE_ORIGIN = "file"
 SOURCES = ("directory", "contacts")
@@ -240,29 +238,6 @@ def apply_records(
             flush_emails(conn, pending)
     flush_emails(conn, pending)
     return result
-
-
-def import_file(
-    conn: sqlite3.Connection,
-    path: str | os.PathLike[str],
-    source: str,
-    fmt: str | None = None,
-    encoding: str | None = None,
-    on_read: Callable[[int], None] | None = None,
-) -> ImportResult:
-    """Import one address-book file in one transaction: all of it, or nothing (``ReadError``)."""
-    items = read_records(path, fmt, encoding, on_read)
-    result = ImportResult(file=str(path))
-    # A bigger page cache keeps the e-mail index in memory during large imports (64 MiB).
-    conn.execute("PRAGMA cache_size=-65536")
-    with store.transaction(conn):
-        apply_records(conn, items, source, FILE_ORIGIN, result)
-        if result.changed:
-            store.bump_generation(conn)
-    return result
-
-
-# --- send history ------------------------------------------------------------------------
 
 
 def add_history(conn: sqlite3.Connection, address: str, name: str, when: str | None) -> None:

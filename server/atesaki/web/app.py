@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, g
+from flask import Flask, g, request
 
 from atesaki import logs
 from atesaki.core import clock
@@ -48,7 +49,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     errors.init_app(app)
     guard.init_app(app)
     _use_app_clock(app)
-    logs.init_app(app)
+    _log_requests(app)
     app.register_blueprint(api.bp)
     app.register_blueprint(approvals.bp)
     app.register_blueprint(incidents.bp)
@@ -72,3 +73,18 @@ def _use_app_clock(app: Flask) -> None:
         token = g.pop("atesaki_clock", None)
         if token is not None:
             clock.reset_clock(token)
+
+
+def _log_requests(app: Flask) -> None:
+    """Log one line per request: method, route pattern, status, milliseconds."""
+    @app.before_request
+    def _start_clock():
+        g.atesaki_started = time.perf_counter()
+
+    @app.after_request
+    def _log_request(response):
+        started = g.get("atesaki_started")
+        elapsed = (time.perf_counter() - started) * 1000 if started else 0.0
+        rule = request.url_rule.rule if request.url_rule is not None else "(no route)"
+        logs.log.info("%s %s %s %.1f ms", request.method, rule, response.status_code, elapsed)
+        return response
