@@ -210,7 +210,7 @@ def main() -> None:
             recipient = Recipient(i, "to", address, name, address.partition("@")[2], True, False)
             ctx = CheckContext(CheckRequest((recipient,), kind="new"), kb, settings)
             if case == "cold":
-                names_checks._rankings.get(kb, {}).clear()  # a miss in the running cache
+                names_checks._cache_of(names_checks.RANKINGS, kb).clear()  # a miss in the running cache
             else:  # a draft is checked again, or another message to the same surname
                 list(check_surname_homonym(ctx))
             if case == "send":  # the user sent a message meanwhile: ranks moved

@@ -236,7 +236,7 @@ def test_a_kept_ranking_always_equals_a_fresh_one(steps, keep_list, monkeypatch)
         chips = [("new@else.example", name) for name in profiles]
         kept = [run(check_surname_homonym, kb, chip) for chip in chips]
         kept_top = [names_checks._ranked_namesakes(kb, p, 3)[0] for p in profiles.values()]
-        names_checks._rankings.clear()
+        names_checks._cache_of(names_checks.RANKINGS, kb).clear()
         fresh = [run(check_surname_homonym, kb, chip) for chip in chips]
         fresh_top = [names_checks._ranked_namesakes(kb, p, 3)[0] for p in profiles.values()]
         assert [[(f.related, f.message) for f in found] for found in kept] == [
@@ -256,8 +256,6 @@ def test_a_kept_ranking_always_equals_a_fresh_one(steps, keep_list, monkeypatch)
 def test_a_kept_list_of_whose_name_it_is_always_equals_a_fresh_one(world, sends, monkeypatch):
     """name_mismatch for a typed name shared by many (in the book or only in the history):
     the ranked list is kept between checks and never goes stale after a send."""
-    from weakref import WeakKeyDictionary
-
     from atesaki.core.checks import names as names_checks
 
     kb = Knowledge(is_internal)
@@ -273,9 +271,12 @@ def test_a_kept_list_of_whose_name_it_is_always_equals_a_fresh_one(world, sends,
     for who, count in [(0, 0), *sends]:
         sent(kb, addresses[who % len(addresses)], "佐藤 健二", count)
         kept = run(check_name_mismatch, kb, chip)
-        with monkeypatch.context() as m:
-            m.setattr(names_checks, "_named", WeakKeyDictionary())
-            fresh = run(check_name_mismatch, kb, chip)
+        named = names_checks._cache_of(names_checks.NAMED, kb)
+        kept_lists = dict(named)  # set aside, so the kept lists carry on to the next send
+        named.clear()
+        fresh = run(check_name_mismatch, kb, chip)
+        named.clear()
+        named.update(kept_lists)
         assert [(f.related, f.message) for f in kept] == [(f.related, f.message) for f in fresh]
         assert bool(kept) == any(in_book for in_book, _ in world)
 
@@ -283,12 +284,13 @@ def test_a_kept_list_of_whose_name_it_is_always_equals_a_fresh_one(world, sends,
 def test_warm_up_ranks_the_common_surnames_before_any_check(kb):
     from atesaki.core.checks import names as names_checks
 
-    names_checks._rankings.clear()
+    rankings = names_checks._cache_of(names_checks.RANKINGS, kb)
+    rankings.clear()
     assert names_checks.warm_up(kb, Settings()) == 3  # 佐藤, 田中 and 小野
-    assert len(names_checks._rankings[kb]) == 3
+    assert len(rankings) == 3
     chip = ("k.sato@example.com", "佐藤 健二")
     warm = run(check_surname_homonym, kb, chip)
-    names_checks._rankings.clear()
+    rankings.clear()
     assert [(f.related, f.message) for f in warm] == [
         (f.related, f.message) for f in run(check_surname_homonym, kb, chip)
     ]

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import threading
 import time
 
 from atesaki import store
 from atesaki.knowledge import (
     SNAPSHOT_NAME,
+    HistoryEntry,
     KnowledgeCache,
     history_watermark,
     load,
     load_snapshot,
     save_snapshot,
 )
+from atesaki.knowledge.caches import Caches
 from atesaki.store import people
 
 
@@ -206,3 +209,104 @@ def test_a_new_rank_version_is_published_only_once_the_send_is_all_in():
     kb.add_history(HistoryEntry("jiro@b.example", "佐藤 二郎", 9, None, None))
     assert seen == [(3, 9, ["p:2", "p:1"])]
     assert kb.rank_changes_since(2) == [("p:2", False)]
+
+
+class SendDuringSwap(KnowledgeCache):
+    """A rebuild during which a send (a request on another thread) commits after the
+    replay, just before the swap."""
+
+    WAIT_FOR_RELOAD = 0.01  # the request does not wait for the rebuild it is racing
+
+    def __init__(self, *args, send) -> None:
+        super().__init__(*args)
+        self.send = send
+
+    def _swap(self, kb, wanted) -> None:
+        request = threading.Thread(target=self.send)
+        request.start()
+        request.join()
+        super()._swap(kb, wanted)
+
+
+def _send_as_the_web_layer_does(tmp_path, cache, address, when):
+    """Commit the send to history, then add it to the Knowledge a request is given now."""
+    conn = store.connect(tmp_path)
+    try:
+        add_history(conn, address, "Bob", when)
+        row = conn.execute("SELECT address, name, count, first_sent, last_sent FROM history "
+                           "WHERE address = ?", (address,)).fetchone()
+        cache.get(conn).add_history(HistoryEntry(*row))
+    finally:
+        conn.close()
+
+
+def test_a_send_between_the_rebuilds_replay_and_its_swap_is_in_the_new_knowledge(tmp_path):
+    conn = store.open_store(tmp_path)
+    add_history(conn, "a@example.com", "Ann", "2026-11-01T09:00:00+00:00")
+    cache = SendDuringSwap(tmp_path, internal, lambda: [], send=lambda: _send_as_the_web_layer_does(
+        tmp_path, cache, "b@example.com", "2026-11-02T09:00:00+00:00"))
+    first = cache.get(conn)
+    with store.transaction(conn):
+        store.bump_generation(conn)  # an import: the rebuild starts
+    deadline = time.monotonic() + 10
+    while cache.get(conn) is first and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert first.sent_count("b@example.com") == 1  # the request was given the old one
+    assert cache.get(conn).sent_count("b@example.com") == 1  # and the new one has it too
+
+
+def test_a_send_during_a_rebuild_from_an_empty_history_is_kept(tmp_path):
+    conn = store.open_store(tmp_path)
+    cache = SendDuringSwap(tmp_path, internal, lambda: [], send=lambda: _send_as_the_web_layer_does(
+        tmp_path, cache, "c@example.com", "2026-11-02T09:00:00+00:00"))
+    first = cache.get(conn)
+    with store.transaction(conn):
+        store.bump_generation(conn)
+    deadline = time.monotonic() + 10
+    while cache.get(conn) is first and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert cache.get(conn).sent_count("c@example.com") == 1
+
+
+def test_the_caches_belong_to_one_knowledge_and_a_new_one_starts_empty(tmp_path):
+    conn = store.open_store(tmp_path)
+    add_history(conn, "a@example.com", "Ann", "2026-11-01T09:00:00+00:00")
+    kb = load(conn, internal)
+    kb.caches.part("checks.per_recipient", dict)["x"] = 1
+    save_snapshot(tmp_path, kb, store.generation(conn), (), "")
+    restored, _ = load_snapshot(tmp_path, store.generation(conn), (), internal)
+    assert restored.caches.names() == []  # nothing remembered travels in a snapshot
+    assert load(conn, internal).caches.names() == []
+
+
+def test_each_cache_part_is_made_once_and_seen_whole_by_every_thread():
+    caches = Caches()
+    names = [f"part{i}" for i in range(40)]
+    made: list[str] = []
+    seen: dict[str, set[int]] = {name: set() for name in names}
+    start = threading.Barrier(8)
+
+    def make(name):
+        def build():
+            made.append(name)
+            time.sleep(0.001)  # a part that takes a while to build
+            return {"name": name, "filled": True}
+        return build
+
+    def worker(offset):
+        start.wait()
+        for round_ in range(3):
+            for name in names[offset:] + names[:offset]:
+                part = caches.part(name, make(name))
+                assert part == {"name": name, "filled": True}
+                seen[name].add(id(part))
+            del round_
+
+    threads = [threading.Thread(target=worker, args=(i * 5,)) for i in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(made) == sorted(names)  # each built once
+    assert all(len(ids) == 1 for ids in seen.values())  # every thread got that one
+    assert sorted(caches.names()) == sorted(names)  # and none was lost

@@ -6,7 +6,6 @@ import bisect
 import re
 import threading
 import unicodedata
-import weakref
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -402,11 +401,8 @@ def _name_patterns(name: str) -> set[str]:
     return {normal, " ".join(reversed(parts))}
 
 
-# Knowledge -> (people in the big matcher, people seen, big matcher, small matcher).
-_MATCHERS: weakref.WeakKeyDictionary[Any, tuple[int, int, NameMatcher, NameMatcher]] = (
-    weakref.WeakKeyDictionary()
-)
-_MATCHERS_LOCK = threading.Lock()
+# In the Knowledge's caches: (people in the big matcher, people seen, big matcher, small one).
+MATCHERS = "content.matchers"
 # People added since the big matcher was built go into a small second one; past this
 # many the big one is rebuilt.
 _DELTA_LIMIT = 2000
@@ -419,8 +415,10 @@ def name_matchers_for(kb: Any) -> list[NameMatcher]:
     place after a send go into a small second matcher instead of a full rebuild.
     """
     count = kb.people_count() if hasattr(kb, "people_count") else None
-    with _MATCHERS_LOCK:
-        cached = _MATCHERS.get(kb)
+    # Its own lock: building a matcher takes long, and must not hold the names checks up.
+    slot = kb.caches.part(MATCHERS, lambda: {"lock": threading.Lock(), "matchers": None})
+    with slot["lock"]:
+        cached = slot["matchers"]
         if cached and count is not None and cached[1] == count:
             return [cached[2], cached[3]]  # the common case: no list of everyone per check
         people = list(kb.all_people())
@@ -432,7 +430,7 @@ def name_matchers_for(kb: Any) -> list[NameMatcher]:
             base_count = len(people)
             base = NameMatcher((p.name, p.addresses) for p in people)
         delta = NameMatcher((p.name, p.addresses) for p in people[base_count:])
-        _MATCHERS[kb] = (base_count, len(people), base, delta)
+        slot["matchers"] = (base_count, len(people), base, delta)
         return [base, delta]
 
 

@@ -28,6 +28,7 @@ from atesaki import store
 from atesaki.core import known, names
 from atesaki.core.known import HISTORY_REF, HistoryEntry, Person
 from atesaki.core.names import NameProfile, SurnameIndex, person_profile
+from atesaki.knowledge.caches import Caches
 
 __all__ = ["HISTORY_REF", "HistoryEntry", "Knowledge", "KnowledgeCache", "Person"]
 
@@ -61,6 +62,7 @@ class Knowledge:
         self._changes: list[tuple[int, str, bool]] = []
         self._changes_dropped = 0  # the newest version no longer in _changes
         self._write_lock = threading.Lock()  # sends in two threads update at once
+        self.caches = Caches()  # what the checks remember about this Knowledge
 
     CHANGES_KEPT = 512  # rank changes remembered; a cache older than that starts afresh
 
@@ -69,12 +71,13 @@ class Knowledge:
         # cheaper to rebuild than to unpickle
         state["_ranks"], state["_notable"], state["_by_ordinal"] = None, set(), []
         state["_is_internal"] = None  # a bound method of the service; restored on load
-        del state["_write_lock"]
+        del state["_write_lock"], state["caches"]
         return state
 
     def __setstate__(self, state: dict) -> None:
         self.__dict__.update(state)
         self._write_lock = threading.Lock()
+        self.caches = Caches()
 
     def _publish(self, changes: list[tuple[str, bool]]) -> None:
         """Record what moved, then move ``rank_version``, in that order: a reader who sees
@@ -425,9 +428,11 @@ def history_watermark(conn: sqlite3.Connection) -> str:
 
 
 def replay_history(conn: sqlite3.Connection, kb: Knowledge, since: str) -> None:
-    """Apply history rows written at or after ``since`` (sends do not bump the generation)."""
-    if not since:
-        return
+    """Apply history rows written at or after ``since`` (sends do not bump the generation).
+
+    An empty ``since`` (there was no history yet) applies every row: each is a send
+    made since.
+    """
     for address, name, count, first_sent, last_sent in conn.execute(
         "SELECT address, name, count, first_sent, last_sent FROM history WHERE last_sent >= ?",
         (since,),
@@ -525,16 +530,24 @@ class KnowledgeCache:
                 watermark = history_watermark(conn)
                 kb = load(conn, self._is_internal)
                 replay_history(conn, kb, watermark)  # sends that landed while we built
+                self._swap(kb, wanted)
+                # A send committed after that replay but before the swap was added to the
+                # previous Knowledge only (it is what the send's request was given): read
+                # the history again, now that every later send finds this one.
+                replay_history(conn, kb, watermark)
             finally:
                 conn.close()
-            with self._lock:
-                self._kb, self._key = kb, wanted
             self._save_later(kb, wanted, watermark)
         except Exception:
             log.exception("rebuilding the knowledge failed; keeping the previous one")
         finally:
             with self._lock:
                 self._reloading = None
+
+    def _swap(self, kb: Knowledge, wanted: tuple) -> None:
+        """Make ``kb`` the current Knowledge: the next ``get`` returns it."""
+        with self._lock:
+            self._kb, self._key = kb, wanted
 
     def _save_later(self, kb: Knowledge, wanted: tuple, watermark: str) -> None:
         if self._data_dir is None:

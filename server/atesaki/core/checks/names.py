@@ -7,12 +7,10 @@ documented for users in docs/names.md.
 
 from __future__ import annotations
 
-import threading
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING
-from weakref import WeakKeyDictionary
 
 from cachetools import LRUCache
 
@@ -176,20 +174,16 @@ _KEEP = MAX_RELATED + _SPARE
 # The same surnames come back on every check of a draft: a ranking is kept per
 # Knowledge and surname. A send changes the rank of a few people only; a ranking is
 # brought up to date from the Knowledge's list of changes, not made anew.
-_rankings: WeakKeyDictionary = WeakKeyDictionary()
-_rankings_lock = threading.Lock()
+RANKINGS = "names.rankings"
+_CACHE_SIZE = 2048
 
 
-def _cache_of(caches: WeakKeyDictionary, kb: Knowledge, make=lambda: LRUCache(maxsize=2048)):
-    """This Knowledge's cache in ``caches`` (made by ``make`` on first use).
+def _cache_of(name: str, kb: Knowledge, make=lambda: LRUCache(maxsize=_CACHE_SIZE)):
+    """This Knowledge's part ``name`` of its caches (made by ``make`` on first use).
 
-    An LRU cache is to be used under the lock.
+    An LRU cache is to be used under ``kb.caches.lock``.
     """
-    with _rankings_lock:
-        cache = caches.get(kb)
-        if cache is None:
-            cache = caches[kb] = make()
-        return cache
+    return kb.caches.part(name, make)
 
 
 def _ranking(kb: Knowledge, refs, regular: int, total: int):
@@ -246,8 +240,8 @@ def _ranked_namesakes(kb: Knowledge, profiles: list[NameProfile], regular: int):
     # The chip's name and the address book's are usually the same name: look it up once.
     profiles = list({p.surname_keys: p for p in profiles}.values())
     key = (tuple(p.surname_keys for p in profiles), regular)
-    cache = _cache_of(_rankings, kb)
-    with _rankings_lock:
+    cache = _cache_of(RANKINGS, kb)
+    with kb.caches.lock:
         cached = cache.get(key)
     if cached is not None:
         if cached[0] == kb.rank_version:
@@ -261,7 +255,7 @@ def _ranked_namesakes(kb: Knowledge, profiles: list[NameProfile], regular: int):
             refs = set().union(*(kb.namesake_refs(p) for p in profiles))
         best, result = _ranking(kb, refs, regular, len(refs))
         cached = (version, refs if len(refs) <= _REFS_KEPT else None, best, result)
-    with _rankings_lock:
+    with kb.caches.lock:
         cache[key] = cached
     return cached[3]
 
@@ -340,12 +334,12 @@ def check_surname_homonym(ctx: CheckContext) -> Iterator[Finding]:
 # Every recipient of a surname shows the same few namesakes, and most of them the same
 # message: one related entry per person and address and one text per wording, shared
 # by the findings remembered for all those recipients (a finding is never changed).
-_shared: WeakKeyDictionary = WeakKeyDictionary()  # Knowledge -> {key: kept}
+SHARED = "names.shared"  # {key: kept}, in the Knowledge's caches
 _SHARED_KEPT = 8192
 
 
 def _pool(kb: Knowledge) -> dict:
-    pool = _cache_of(_shared, kb, dict)
+    pool = _cache_of(SHARED, kb, dict)
     if len(pool) >= _SHARED_KEPT:
         pool.clear()  # only the sharing is lost: findings keep what they were given
     return pool
@@ -370,7 +364,7 @@ def _shared_text(kb: Knowledge, text: Text) -> Text:
 
 # Whose full name a typed name is, best first, kept per Knowledge and name until the
 # next send: a common full name is shared by dozens in a big address book.
-_named: WeakKeyDictionary = WeakKeyDictionary()
+NAMED = "names.named"
 
 
 def _named_others(kb: Knowledge, chip: NameProfile, regular: int) -> list:
@@ -382,13 +376,13 @@ def _named_others(kb: Knowledge, chip: NameProfile, regular: int) -> list:
     """
     key = (chip.full_keys, regular)
     version = kb.rank_version  # read first: a send meanwhile is looked at next time
-    cache = _cache_of(_named, kb)
-    with _rankings_lock:
+    cache = _cache_of(NAMED, kb)
+    with kb.caches.lock:
         kept = cache.get(key)
     if kept is None or kept[0] != version:
         named = {ref for ref in kb.named_refs(chip) if not ref.startswith(HISTORY_REF)}
         kept = (version, _entries(kb, named, regular, MAX_RELATED)[1])
-        with _rankings_lock:
+        with kb.caches.lock:
             cache[key] = kept
     return kept[1]
 

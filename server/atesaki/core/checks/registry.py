@@ -16,13 +16,11 @@ after draft, and a send, an import, a settings change or a new day starts afresh
 from __future__ import annotations
 
 import itertools
-import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
-from weakref import WeakKeyDictionary
 
 from atesaki.core import clock
 from atesaki.core.i18n import Text
@@ -164,20 +162,15 @@ def run_checks(ctx: CheckContext) -> list[Finding]:
 # is much cheaper to read than an LRU).
 _MEMO_SIZE = 8192
 _MEMO_KEY_MAX = 512  # characters of address and name; longer ones are not remembered
-_memos: WeakKeyDictionary = WeakKeyDictionary()  # Knowledge -> {recipient: entry}
-_memos_lock = threading.Lock()
 
 
 def _memo_for(kb: Knowledge) -> dict:
-    memo = _memos.get(kb)
-    if memo is None:
-        with _memos_lock:
-            memo = _memos.setdefault(kb, {})
-    return memo
+    # The Knowledge's caches own it (atesaki.knowledge.caches): it goes with its Knowledge.
+    return kb.caches.part("checks.per_recipient", dict)
 
 
-def _forget_oldest(memo: dict, count: int) -> None:
-    with _memos_lock:  # one thread at a time walks the dict's order
+def _forget_oldest(kb: Knowledge, memo: dict, count: int) -> None:
+    with kb.caches.lock:  # one thread at a time walks the dict's order
         for key in list(itertools.islice(memo, count)):
             memo.pop(key, None)
 
@@ -206,7 +199,7 @@ def _per_recipient_findings(ctx: CheckContext, names: list[str]) -> dict[str, li
             for f in _REGISTRY[name](sub):
                 fresh[f.recipient][i].append(f)
         if len(memo) >= _MEMO_SIZE:
-            _forget_oldest(memo, _MEMO_SIZE // 4)
+            _forget_oldest(kb, memo, _MEMO_SIZE // 4)
         for r in missing:
             per_check = found[r.index] = tuple(tuple(fs) for fs in fresh[r.index])
             if len(r.address) + len(r.name) <= _MEMO_KEY_MAX:
