@@ -102,7 +102,11 @@ class NameProfile:
 
 
 EMPTY = NameProfile()
+# An intern pool of key sets, shared by every profile made in this process (not a cache
+# of one Knowledge: the profiles outlive it). Past the limit it starts afresh, which
+# only loses sharing; 110,000 people have about a tenth as many distinct sets.
 _SHARED: dict[frozenset[str], frozenset[str]] = {}
+_SHARED_LIMIT = 200_000
 
 
 def _valid(keys) -> bool:
@@ -118,6 +122,8 @@ def _shared(keys) -> frozenset[str]:
     if shared is None:
         # the interned copy is both key and value: keeping ``value`` too would double it
         shared = frozenset(sys.intern(k) for k in value)
+        if len(_SHARED) >= _SHARED_LIMIT:
+            _SHARED.clear()
         _SHARED[shared] = shared
     return shared
 
