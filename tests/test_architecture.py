@@ -16,7 +16,7 @@ SERVER = Path(__file__).resolve().parent.parent / "server"
 
 # Lower layers first. A module may import its own layer and the layers below it.
 LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("core", ("atesaki.core",)),
+    ("core", ("atesaki.core", "atesaki.files")),
     ("store", ("atesaki.store",)),
     ("knowledge", ("atesaki.knowledge",)),
     ("services", ("atesaki.settings", "atesaki.exits", "atesaki.locks", "atesaki.logs",

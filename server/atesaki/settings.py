@@ -15,6 +15,7 @@ from typing import Any
 import platformdirs
 
 from atesaki.core.i18n import Text
+from atesaki.files import write_atomically
 
 CONFIG_NAME = "config.toml"
 TOKEN_NAME = "token"
@@ -345,7 +346,5 @@ def add_extension_origin(data_dir: str | os.PathLike[str], origin: str) -> bool:
         if origin in list(origins):
             return False
         origins.append(origin)
-        tmp = path.with_name(f".{CONFIG_NAME}.{os.getpid()}.tmp")
-        tmp.write_text(tomlkit.dumps(doc), encoding="utf-8")
-        os.replace(tmp, path)
+        write_atomically(path, tomlkit.dumps(doc))
     return True

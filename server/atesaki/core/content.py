@@ -335,19 +335,10 @@ class NameMatcher:
         self.size = len(bearers)
         self._bearers = {p: tuple(sorted(a)) for p, a in bearers.items()}
         self._automaton: Any = None
-        self._regexes: list[re.Pattern[str]] = []
         if not self.size:
             return
-        try:
-            import ahocorasick  # pyahocorasick: one pass whatever the number of names
-        except ImportError:  # pragma: no cover - slower, but still correct
-            # Longest first, so "山本 太郎" wins over "山本太" at the same place.
-            patterns = sorted(self._bearers, key=len, reverse=True)
-            self._regexes = [
-                re.compile("|".join(map(re.escape, patterns[i : i + 1000])))
-                for i in range(0, len(patterns), 1000)
-            ]
-            return
+        import ahocorasick  # pyahocorasick: one pass whatever the number of names
+
         self._automaton = ahocorasick.Automaton()
         for pattern in self._bearers:
             self._automaton.add_word(pattern, pattern)
@@ -357,9 +348,6 @@ class NameMatcher:
         if self._automaton is not None:
             for last, pattern in self._automaton.iter(lowered):
                 yield last + 1 - len(pattern), pattern
-        for regex in self._regexes:  # pragma: no cover - only without pyahocorasick
-            for match in regex.finditer(lowered):
-                yield match.start(), match.group()
 
     def find(self, lowered: str) -> Iterator[tuple[int, int, tuple[str, ...]]]:
         """(start, end, addresses of the people with that name) for each name in the text.

@@ -32,21 +32,24 @@ from typing import Any
 
 import idna
 
-try:  # 20 times faster than jellyfish here (0.35 µs a pair), and loops in C; optional
-    from rapidfuzz.distance.OSA import distance as _edit_distance
-    from rapidfuzz.process import extract as _extract
-except ImportError:  # pragma: no cover - the fallback gives the same answers, slower
-    from jellyfish import damerau_levenshtein_distance as _edit_distance
-
-    _extract = None
+# 20 times faster than jellyfish here (0.35 µs a pair), and loops in C.
+from rapidfuzz.distance.OSA import distance as _edit_distance
+from rapidfuzz.process import extract as _extract
 
 
 def _within_two(name: str, others: list[str]) -> list[str]:
     """The strings of ``others`` at most 2 edits (swaps count 1) from ``name``."""
-    if _extract is not None:
-        found = _extract(name, others, scorer=_edit_distance, score_cutoff=2, limit=None)
-        return [other for other, _, _ in found]
-    return [other for other in others if _edit_distance(name, other) <= 2]
+    found = _extract(name, others, scorer=_edit_distance, score_cutoff=2, limit=None)
+    return [other for other, _, _ in found]
+
+
+def within(domain: str, parent: str) -> bool:
+    """True when ``domain`` is ``parent`` or a subdomain of it (both lower-case, no final dot).
+
+    The one subdomain rule: mail.example.co.jp is within example.co.jp; notexample.co.jp
+    is not.
+    """
+    return domain == parent or domain.endswith("." + parent)
 
 
 def is_internal(address_or_domain: str, internal_domains: Iterable[str]) -> bool:
@@ -54,7 +57,7 @@ def is_internal(address_or_domain: str, internal_domains: Iterable[str]) -> bool
     domain = address_or_domain.rpartition("@")[2].lower().rstrip(".")
     for internal in internal_domains:
         internal = internal.lower().strip().rstrip(".")
-        if internal and (domain == internal or domain.endswith("." + internal)):
+        if internal and within(domain, internal):
             return True
     return False
 

@@ -15,7 +15,6 @@ import hmac
 import itertools
 import json
 import logging
-import os
 import pickle
 import secrets
 import sqlite3
@@ -28,6 +27,7 @@ from atesaki import store
 from atesaki.core import known, names
 from atesaki.core.known import HISTORY_REF, HistoryEntry, Person
 from atesaki.core.names import NameProfile, SurnameIndex, person_profile
+from atesaki.files import write_atomically
 from atesaki.knowledge.caches import Caches
 
 __all__ = ["HISTORY_REF", "HistoryEntry", "Knowledge", "KnowledgeCache", "Person"]
@@ -340,13 +340,8 @@ def _snapshot_key(data_dir: Path) -> bytes:
             return key
     except FileNotFoundError:
         pass
-    key = secrets.token_bytes(32)
-    tmp = path.with_suffix(f".tmp{os.getpid()}")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(key)
-    os.replace(tmp, path)
-    return path.read_bytes()
+    write_atomically(path, secrets.token_bytes(32), mode=0o600)
+    return path.read_bytes()  # another process may have written its key first
 
 
 def _code_fingerprint() -> str:
@@ -374,13 +369,9 @@ def save_snapshot(data_dir: Path, kb: Knowledge, generation: int,
         payload = pickle.dumps(kb, protocol=pickle.HIGHEST_PROTOCOL)
     header = _snapshot_header(generation, internal, watermark)
     seal = hmac.new(_snapshot_key(data_dir), header + b"\n" + payload, hashlib.sha256).digest()
-    path = data_dir / SNAPSHOT_NAME
-    tmp = path.with_suffix(f".tmp{os.getpid()}")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(seal + len(header).to_bytes(4, "big") + header + b"\n")
-        fh.write(payload)
-    os.replace(tmp, path)
+    write_atomically(data_dir / SNAPSHOT_NAME,
+                     [seal + len(header).to_bytes(4, "big") + header + b"\n", payload],
+                     mode=0o600)
 
 
 def load_snapshot(data_dir: Path, generation: int, internal: tuple[str, ...],

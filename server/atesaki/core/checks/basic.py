@@ -6,7 +6,7 @@ import functools
 from collections.abc import Iterator
 
 from atesaki.core.checks.registry import CheckContext, Finding, register
-from atesaki.core.domains import mail_providers, registrable_domain
+from atesaki.core.domains import mail_providers, registrable_domain, within
 from atesaki.core.i18n import Text
 
 # Each address at a free-mail provider is its own "organisation": two Gmail users
@@ -33,7 +33,7 @@ def check_addresses(ctx: CheckContext) -> Iterator[Finding]:
                 recipient=r.index,
             )
             continue
-        hit = next((b for b in blocked if r.domain == b or r.domain.endswith("." + b)), None)
+        hit = next((b for b in blocked if within(r.domain, b)), None)
         if hit:
             yield Finding(
                 "blocked_domain", "block",

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 from atesaki.core.checks.registry import CheckContext, Finding, Recipient, register
 from atesaki.core.content import Circle, name_matchers_for, scan_personal_data, summarise
+from atesaki.core.domains import within
 from atesaki.core.i18n import Text
 
 # What each kind is called in the finding's message: (Japanese, English singular, plural).
@@ -26,7 +27,7 @@ def _same_org_domain(domain: str, known: set[str]) -> bool:
     # mail.example.co.jp and example.co.jp are one organisation's; a parent or child
     # of a thread domain is not "new".
     return any(
-        domain == other or domain.endswith("." + other) or other.endswith("." + domain)
+        within(domain, other) or within(other, domain)
         for other in known
     )
 
