@@ -31,6 +31,8 @@ KIND_CASES = [
     ("FW: is a forward", None, "FW: 見積書", "forward"),
     ("Fw: is a forward", None, "Fw: 見積書", "forward"),
     ("転送: is a forward", None, "転送: 見積書", "forward"),
+    ("転: is a forward, as the extension reads it", None, "転: 資料", "forward"),
+    ("返: is a reply, as the extension reads it", None, "返: 資料", "reply"),
     ("返信: is a reply", None, "返信: 見積書", "reply"),
     ("full-width ＲＥ： is a reply", None, "ＲＥ：見積書", "reply"),
     ("full-width colon after Re is a reply", None, "Re：見積書", "reply"),
@@ -377,3 +379,17 @@ def test_remembering_never_changes_what_a_thread_reveals(fragments, copies):
     for hit in remembered:
         if hit.kind == "email":
             assert body[hit.start : hit.end].lower() == hit.value
+
+
+def test_the_extension_and_the_service_read_the_same_subject_prefixes():
+    """転: 資料 is a forward to both: parse.js holds the service's one list, word for word."""
+    import json
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    data = json.loads((root / "server/atesaki/data/subject_prefixes.json").read_text("utf-8"))
+    script = (root / "extension/common/parse.js").read_text("utf-8")
+    for kind, name in (("reply", "REPLY_PREFIXES"), ("forward", "FORWARD_PREFIXES")):
+        listed = re.search(name + r" = (\[[^\]]*\])", script)[1]
+        assert json.loads(listed.replace("'", '"')) == data[kind]

@@ -3,21 +3,28 @@
 from __future__ import annotations
 
 import bisect
+import json
 import re
 import threading
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from importlib import resources
 from typing import Any
 
 # --- message kind -----------------------------------------------------------------
 
-# Subject prefixes mail programs add, per language. Matched after NFKC (so "ＲＥ：" is
-# "RE:") and case-insensitively. Japanese programs use 返信/転送; the others are what
-# Outlook, Thunderbird and Gmail write in the languages our users' partners use.
-_REPLY_PREFIXES = ("re", "aw", "sv", "antw", "rif", "res", "odp", "返信", "回复", "回覆", "答复")
-_FORWARD_PREFIXES = ("fwd", "fw", "転送", "wg", "tr", "rv", "enc", "doorst", "转发", "轉寄")
-_PREFIX_KIND = {p: "reply" for p in _REPLY_PREFIXES} | {p: "forward" for p in _FORWARD_PREFIXES}
+# Subject prefixes mail programs add, per language (data/subject_prefixes.json, the list
+# the extension's parse.js holds too). Matched after NFKC (so "ＲＥ：" is "RE:") and
+# case-insensitively. Japanese programs use 返信/転送 (返/転 for short); the others are
+# what Outlook, Thunderbird and Gmail write in the languages our users' partners use.
+def _prefix_kinds() -> dict[str, str]:
+    lists = json.loads(resources.files("atesaki").joinpath("data/subject_prefixes.json")
+                       .read_text("utf-8"))
+    return {p: kind for kind in ("reply", "forward") for p in lists[kind]}
+
+
+_PREFIX_KIND = _prefix_kinds()  # prefix (lower case) -> "reply" | "forward"
 
 # One prefix: a word, an optional counter ("Re[2]", "Re(3)", "Re^2"), then a colon;
 # list tags like "[team]" may sit in front. Bounded repeats: no backtracking blow-up.
