@@ -8,7 +8,7 @@
 #   chromium-l10n                 its UI languages: without it chrome.i18n is always en-US and
 #                                 the extension's Japanese dialog cannot be seen or tested
 #   fonts-ipafont-gothic          Japanese glyphs, so screenshots of the dialog are legible
-#   roundcube roundcube-sqlite3   the real webmail for tests/e2e (sqlite, no database server)
+#   roundcube roundcube-sqlite3   the real webmail for tests/browser/e2e (sqlite, no database server)
 #   php8.2-cgi                    satisfies Roundcube's web-server dependency without Apache;
 #                                 the tests serve Roundcube with `php -S`
 #   dovecot-imapd                 IMAP server Roundcube logs into (started per test session)

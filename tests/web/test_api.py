@@ -219,9 +219,8 @@ def test_checks_from_several_threads_at_once_are_each_stored_and_audited(app, cl
     so none is lost and the audit chain stays whole."""
     import threading
 
-    from conftest import ApiClient
-
     from atesaki.store import audit
+    from tests.conftest import ApiClient
 
     failures, ids = [], []
 

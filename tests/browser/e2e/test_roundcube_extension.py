@@ -13,12 +13,14 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
+from tests.conftest import ROOT
+
 from .servers import MAIL_ADDRESS, SmtpSink
 from .webmail import SENT_TOAST, AtesakiDialog, RoundcubeUser, deliver_to_inbox
 
 pytestmark = [pytest.mark.roundcube, pytest.mark.browser]
 
-DOCS = Path(__file__).resolve().parents[2] / "docs"
+DOCS = ROOT / "docs"
 
 
 @pytest.fixture

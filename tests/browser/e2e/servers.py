@@ -105,7 +105,7 @@ def _make_traversable(folder: Path) -> None:
 # --- Dovecot ----------------------------------------------------------------------------
 
 DOVECOT_CONF = """\
-# Written by tests/e2e/servers.py: a throw-away IMAP server on loopback.
+# Written by tests/browser/e2e/servers.py: a throw-away IMAP server on loopback.
 base_dir = {root}/run
 state_dir = {root}/state
 log_path = {root}/dovecot.log
@@ -268,7 +268,7 @@ class SmtpSink:
 # --- Roundcube --------------------------------------------------------------------------
 
 ROUNDCUBE_CONF = """<?php
-// Written by tests/e2e/servers.py: Roundcube against the test Dovecot and SMTP sink.
+// Written by tests/browser/e2e/servers.py: Roundcube against the test Dovecot and SMTP sink.
 $config = [];
 $config['db_dsnw'] = 'sqlite:///{root}/roundcube.db?mode=0600';
 $config['imap_host'] = '127.0.0.1:{imap_port}';

@@ -17,12 +17,12 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import free_port, write_config
 from extension.conftest import EXTENSION_ID, Browser, launch
 from extension.helpers import Dialog, pairs, still_nothing_sent, wait_sent
 
 from atesaki.cli import main
 from atesaki.nativehost.host import PID_NAME, service_state
+from tests.conftest import free_port, write_config
 
 pytestmark = pytest.mark.browser
 

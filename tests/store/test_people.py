@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import shutil
 import time
-from pathlib import Path
 
 import pytest
 
 from atesaki import store
 from atesaki.importers import ReadError, Record, import_file
 from atesaki.store.people import apply_records, record_send
+from tests.conftest import DATA
 
-BOOKS = Path(__file__).parent / "data" / "addressbooks"
+BOOKS = DATA / "addressbooks"
 
 
 def people(conn) -> dict[str, tuple]:

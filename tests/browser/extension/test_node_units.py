@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from tests.conftest import ROOT
+
 import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
 
-EXTENSION_TESTS = Path(__file__).resolve().parents[2] / "extension" / "tests"
+EXTENSION_TESTS = ROOT / "extension" / "tests"
 
 
 @pytest.mark.skipif(shutil.which("node") is None, reason="Node.js is not installed")

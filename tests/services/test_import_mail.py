@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from atesaki import store
 from atesaki.importers import ReadError
 from atesaki.importers.mail import import_history, iter_source
+from tests.conftest import DATA
 
-MAIL = Path(__file__).parent / "data" / "mail"
+MAIL = DATA / "mail"
 
 
 def history(conn) -> dict[str, tuple]:

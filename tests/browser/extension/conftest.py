@@ -13,9 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import CHROMIUM, CHROMIUM_FLAGS, chromium_available  # noqa: F401 - re-exported
+from tests.conftest import ROOT, CHROMIUM, CHROMIUM_FLAGS, chromium_available  # noqa: F401 - re-exported
 
-ROOT = Path(__file__).resolve().parents[2]
 EXTENSION_DIR = ROOT / "extension"
 FIXTURES = ROOT / "tests" / "fixtures" / "webmail"
 # Fixed by the "key" in extension/manifest.json (docs/extension.md).

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from atesaki.importers import Problem, ReadError, Record, detect_encoding, read_records
+from tests.conftest import DATA
 
-BOOKS = Path(__file__).parent / "data" / "addressbooks"
+BOOKS = DATA / "addressbooks"
 
 
 def read(name: str, **kwargs) -> tuple[list[Record], list[Problem]]:

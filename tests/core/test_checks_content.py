@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from atesaki.core.checks import CheckContext, CheckRequest, Recipient
@@ -13,6 +11,7 @@ from atesaki.core.domains import is_internal
 from atesaki.core.names import person_profile
 from atesaki.knowledge import Knowledge, Person
 from atesaki.settings import Settings
+from tests.conftest import DATA
 
 INTERNAL = ("agency.go.jp",)
 SENDER = "tanaka@agency.go.jp"
@@ -175,7 +174,7 @@ def test_attachment_external_lists_the_files():
 
 # --- personal_data ----------------------------------------------------------------
 
-MAILS = Path(__file__).parent / "data" / "mails"
+MAILS = DATA / "mails"
 PEOPLE = (
     ("田中 一郎", SENDER, "directory"),
     ("鈴木 花子", "suzuki@agency.go.jp", "directory"),

@@ -5,7 +5,6 @@ from __future__ import annotations
 import importlib.util
 import socket
 import sys
-from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -21,8 +20,8 @@ from atesaki.core.domains import (
     registrable_domain,
     skeleton,
 )
+from tests.conftest import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 KNOWN = ["agency.go.jp", "mail.agency.go.jp", "sato-kogyo.co.jp", "saito-kogyo.co.jp",
          "city.yokohama.lg.jp", "kyoto-u.ac.jp", "mitsubishi-shoji.co.jp"]
 

@@ -15,7 +15,6 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import free_port
 
 from atesaki import logs
 from atesaki.nativehost import install as installer
@@ -27,6 +26,7 @@ from atesaki.nativehost.install import (
     Platform,
 )
 from atesaki.nativehost.protocol import MAX_INCOMING, encode_message, read_message
+from tests.conftest import free_port
 
 CHROME_ID = PUBLISHED_CHROME_ID
 ORIGIN = f"chrome-extension://{CHROME_ID}"

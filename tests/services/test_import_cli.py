@@ -12,8 +12,10 @@ from pathlib import Path
 
 import pytest
 
-BOOKS = Path(__file__).parent / "data" / "addressbooks"
-MAIL = Path(__file__).parent / "data" / "mail"
+from tests.conftest import DATA
+
+BOOKS = DATA / "addressbooks"
+MAIL = DATA / "mail"
 
 
 def count(data_dir: Path, table: str) -> int:

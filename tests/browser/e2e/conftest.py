@@ -23,14 +23,14 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import CHROMIUM_FLAGS
+from tests.conftest import CHROMIUM_FLAGS, ROOT
 
 from .servers import MailStack, SmtpSink, missing_binaries
 from .webmail import RoundcubeUser
 
 # ATESAKI_E2E_EXTENSION points at another unpacked build (e.g. a copy being debugged).
 EXTENSION_DIR = Path(
-    os.environ.get("ATESAKI_E2E_EXTENSION") or Path(__file__).resolve().parents[2] / "extension"
+    os.environ.get("ATESAKI_E2E_EXTENSION") or ROOT / "extension"
 )
 
 CHROMIUM = Path("/usr/lib/chromium/chromium")

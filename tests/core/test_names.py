@@ -5,7 +5,6 @@ from __future__ import annotations
 import importlib.util
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, example, given, settings
@@ -19,6 +18,7 @@ from atesaki.core.names import (
     same_surname,
 )
 from atesaki.core.names.romaji import romaji_key
+from tests.conftest import ROOT
 
 P = person_profile
 
@@ -324,7 +324,7 @@ def test_hostile_names_never_fail(name):
 
 
 def test_labelled_pairs_meet_the_targets(monkeypatch):
-    path = Path(__file__).resolve().parent.parent / "bench" / "eval_names.py"
+    path = ROOT / "bench" / "eval_names.py"
     spec = importlib.util.spec_from_file_location("eval_names", path)
     module = importlib.util.module_from_spec(spec)
     monkeypatch.setitem(sys.modules, "eval_names", module)  # dataclasses look it up

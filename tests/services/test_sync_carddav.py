@@ -162,9 +162,8 @@ def audit_events(conn, event: str) -> list[dict]:
 
 
 def test_configured_syncs_run_on_their_interval_and_are_audited(data_dir, scheduled_book):
-    from conftest import write_config
-
     from atesaki import create_app
+    from tests.conftest import write_config
 
     _, job = scheduled_book
     write_config(data_dir, {"sync": [job]})

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -20,6 +19,7 @@ from atesaki.core.content import (
     scan_personal_data,
     summarise,
 )
+from tests.conftest import DATA, ROOT
 
 KIND_CASES = [
     ("no prefix is a new message", None, "学校見学会について", "new"),
@@ -60,7 +60,7 @@ def test_message_kind(kind, subject, expected):
 
 # --- the personal-data scanner ------------------------------------------------------
 
-MAILS = Path(__file__).parent / "data" / "mails"
+MAILS = DATA / "mails"
 SENDER = "tanaka@agency.go.jp"
 CIRCLE = Circle.of([SENDER, "k.sato@example.com"], ["田中 一郎", "佐藤 健二"])
 LEAD = "本文です。\n\n"  # keeps the case out of the greeting lines
@@ -385,9 +385,8 @@ def test_the_extension_and_the_service_read_the_same_subject_prefixes():
     """転: 資料 is a forward to both: parse.js holds the service's one list, word for word."""
     import json
     import re
-    from pathlib import Path
 
-    root = Path(__file__).resolve().parent.parent
+    root = ROOT
     data = json.loads((root / "server/atesaki/data/subject_prefixes.json").read_text("utf-8"))
     script = (root / "extension/common/parse.js").read_text("utf-8")
     for kind, name in (("reply", "REPLY_PREFIXES"), ("forward", "FORWARD_PREFIXES")):
