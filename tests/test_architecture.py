@@ -19,7 +19,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("core", ("atesaki.core", "atesaki.files")),
     ("store", ("atesaki.store",)),
     ("knowledge", ("atesaki.knowledge",)),
-    ("services", ("atesaki.settings", "atesaki.exits", "atesaki.locks", "atesaki.logs",
+    ("services", ("atesaki.settings", "atesaki.exits", "atesaki.logs",
                   "atesaki.importers", "atesaki.sync", "atesaki.approvals")),
     ("web", ("atesaki.web", "atesaki.ui")),
     ("faces", ("atesaki.cli", "atesaki.__main__", "atesaki.server", "atesaki.autostart",

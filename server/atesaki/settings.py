@@ -18,6 +18,7 @@ from atesaki.core.i18n import Text
 from atesaki.files import write_atomically
 
 CONFIG_NAME = "config.toml"
+LOCK_TIMEOUT = 20.0  # seconds another program may hold config.toml's lock
 TOKEN_NAME = "token"
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8765
@@ -326,16 +327,18 @@ def add_extension_origin(data_dir: str | os.PathLike[str], origin: str) -> bool:
     lock beside the file, and the new text replaces the old one atomically.
     """
     import tomlkit
-
-    from atesaki.locks import file_lock
+    from filelock import FileLock, Timeout
 
     origin = origin.rstrip("/")
     _origin_list([origin])
     path = Path(data_dir) / CONFIG_NAME
     path.parent.mkdir(parents=True, exist_ok=True)
-    with file_lock(path.with_name(f".{CONFIG_NAME}.lock")) as locked:
-        if not locked:
-            raise ConfigError(f"{path}: another program keeps it locked; try again")
+    lock = FileLock(path.with_name(f".{CONFIG_NAME}.lock"), timeout=LOCK_TIMEOUT)
+    try:
+        lock.acquire()
+    except Timeout:
+        raise ConfigError(f"{path}: another program keeps it locked; try again") from None
+    try:
         text = path.read_text(encoding="utf-8") if path.exists() else ""
         parse_settings(text, str(path))  # refuse to edit a file that is already broken
         doc = tomlkit.parse(text)
@@ -347,4 +350,6 @@ def add_extension_origin(data_dir: str | os.PathLike[str], origin: str) -> bool:
             return False
         origins.append(origin)
         write_atomically(path, tomlkit.dumps(doc))
+    finally:
+        lock.release()
     return True
