@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 
+import pyotp
 import segno
 from flask import Blueprint, Response
 
@@ -59,7 +60,7 @@ def enrol_page(token: str):
     if opened is None:
         return _page(404, GONE_TITLE, GONE_BODY)
     checker, uri = opened
-    secret = uri.split("secret=", 1)[1].split("&", 1)[0]
+    secret = pyotp.parse_uri(uri).secret
     grouped = " ".join(secret[i:i + 4] for i in range(0, len(secret), 4))
     qr = segno.make(uri, error="m").svg_inline(scale=6, dark="#000", light="#fff")
     body = ENROL_BODY.format(name=html.escape(checker.name), qr=qr, secret=html.escape(grouped),
