@@ -22,7 +22,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("services", ("atesaki.settings", "atesaki.exits", "atesaki.logs",
                   "atesaki.importers", "atesaki.sync", "atesaki.approvals")),
     ("web", ("atesaki.web", "atesaki.ui")),
-    ("faces", ("atesaki.cli", "atesaki.__main__", "atesaki.server", "atesaki.autostart",
+    ("faces", ("atesaki.cli", "atesaki.__main__", "atesaki.server", "atesaki.autostart", "atesaki.doctor",
                "atesaki.nativehost", "atesaki")),
 )
 

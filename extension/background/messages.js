@@ -3,8 +3,9 @@
 
 const AtesakiMessages = (() => {
   const RECENT_SENDS = 20;
-  // Errors after which the service may have moved, restarted or changed token: ask the native host again.
-  const REPAIR_ERRORS = new Set(['service_down', 'timeout', 'unauthorized', 'not_paired']);
+  // Errors after which the service may have moved, restarted, changed token or lost this
+  // extension's origin: ask the native host again (its hello also re-adds our origin).
+  const REPAIR_ERRORS = new Set(['service_down', 'timeout', 'unauthorized', 'not_paired', 'bad_origin', 'refused']);
 
   function afterCall(result) {
     if (!result.ok && REPAIR_ERRORS.has(result.error)) AtesakiNative.hello();
@@ -32,7 +33,7 @@ const AtesakiMessages = (() => {
   /** Actions a webmail page's content script may ask for. */
   const CONTENT_ACTIONS = {
     async check({ request }) {
-      const result = afterCall(await AtesakiClient.call('POST', '/v1/check', request));
+      const result = afterCall(await AtesakiClient.call('POST', '/v1/check', request, AtesakiParse.isCheckAnswer));
       await remember('lastCheck', {
         at: new Date().toISOString(),
         ok: result.ok,
@@ -76,6 +77,7 @@ const AtesakiMessages = (() => {
         paired: Boolean(auth.ok),
         error: auth.ok ? null : auth.error,
         message: auth.ok ? '' : auth.message,
+        hint: auth.ok ? '' : auth.hint || '',
         pairedBy: stored.pairedBy || null,
         managedKeys: Object.keys(managed),
         lastCheck: stored.lastCheck || null,

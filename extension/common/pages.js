@@ -29,8 +29,9 @@ const AtesakiPage = (() => {
   /** A one-line connection state from the worker's `status` answer. */
   function statusText(status) {
     if (status.paired) return t('statusOk', [status.serverUrl]);
-    if (!status.reachable) return t('statusUnreachable', [status.serverUrl]);
-    return t('statusUnpaired', [status.message || status.error || '']);
+    const hint = status.hint ? ' ' + status.hint : '';
+    if (!status.reachable) return t('statusUnreachable', [status.serverUrl]) + hint;
+    return t('statusUnpaired', [status.message || status.error || '']) + hint;
   }
 
   return { translate, ask, t, statusText };

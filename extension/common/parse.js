@@ -174,7 +174,32 @@
     return origin + '/*';
   }
 
+  const VERDICTS = new Set(['pass', 'confirm', 'approve', 'block']);
+
+  function isList(value, each) {
+    return Array.isArray(value) && value.every(each);
+  }
+
+  function isFinding(finding) {
+    return Boolean(finding) && typeof finding === 'object' && typeof finding.code === 'string';
+  }
+
+  /**
+   * Whether a `POST /v1/check` answer has the shape the dialog relies on. Anything else
+   * (a proxy's page, another program on the port, a half-written body) is unreadable:
+   * acting on it could pass a message nobody checked.
+   */
+  function isCheckAnswer(data) {
+    if (!data || typeof data !== 'object' || Array.isArray(data)) return false;
+    if (typeof data.check_id !== 'string' || !data.check_id || !VERDICTS.has(data.verdict)) return false;
+    if (data.findings !== undefined && !isList(data.findings, isFinding)) return false;
+    return isList(data.recipients, (r) => Boolean(r) && typeof r === 'object'
+      && typeof r.address === 'string' && typeof r.field === 'string'
+      && (r.findings === undefined || isList(r.findings, isFinding)));
+  }
+
   const api = {
+    isCheckAnswer,
     cleanText,
     firstAddress,
     splitAddressList,

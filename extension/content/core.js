@@ -27,7 +27,7 @@
 
   async function ask(action, args) {
     const timeout = new Promise((resolve) =>
-      setTimeout(() => resolve({ ok: false, error: 'timeout', message: t('errorTimeout') }), MESSAGE_TIMEOUT_MS),
+      setTimeout(() => resolve({ ok: false, error: 'timeout', message: t('errorTimeout'), hint: t('hintDoctor') }), MESSAGE_TIMEOUT_MS),
     );
     const call = chrome.runtime.sendMessage({ action, args }).then(
       (answer) => answer || { ok: false, error: 'extension_error', message: t('errorExtension') },
@@ -98,16 +98,36 @@
       ensureDialog(state).error(result, request.subject);
       return;
     }
+    if (!P.isCheckAnswer(result)) {
+      // The worker checks the shape too; a pass must never come from an answer nobody could read.
+      ensureDialog(state).error({ error: 'bad_response', message: t('errorBadResponse'), hint: t('hintDoctor') }, request.subject);
+      return;
+    }
     state.response = result;
     if (result.verdict === 'pass') {
       await release(state, null);
       return;
     }
-    ensureDialog(state).check(result, request, notice);
+    try {
+      ensureDialog(state).check(result, request, notice);
+    } catch (error) {
+      // Never leave the user looking at "checking…" or at half a dialog: say it and hold the send.
+      ensureDialog(state).error({ error: 'display_failed', message: t('errorDisplayFailed') + ' (' + String((error && error.message) || error) + ')', hint: t('hintDoctor') }, request.subject);
+    }
   }
 
-  /** The user finished the dialog: approval first when asked, then release. */
+  /** The user finished the dialog; whatever goes wrong on the way ends in the error state, not in silence. */
   async function confirmSend(state, approval) {
+    try {
+      await approveThenRelease(state, approval);
+    } catch (error) {
+      if (active !== state) return;
+      ensureDialog(state).error({ error: 'extension_error', message: t('errorExtension') + ' (' + String((error && error.message) || error) + ')' }, state.request.subject);
+    }
+  }
+
+  /** Approval first when asked, then release. */
+  async function approveThenRelease(state, approval) {
     if (active !== state || !state.response) return;
     if (state.response.verdict === 'approve') {
       const granted = await ask('approve', { check_id: state.response.check_id, checker: approval.checker, code: approval.code });
@@ -169,7 +189,12 @@
   async function changeAndCheck(state, change, done, failed) {
     state.response = null;
     state.dialog.checking(state.request.subject);
-    const changed = await change();
+    let changed = false;
+    try {
+      changed = await change();
+    } catch (error) {
+      changed = false; // the notice says to change it by hand; the re-check below still runs
+    }
     await new Promise((resolve) => setTimeout(resolve, 0)); // let the webmail redraw its chips
     runCheck(state.compose, changed ? done : failed);
   }

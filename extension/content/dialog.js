@@ -59,6 +59,7 @@ globalThis.AtesakiDialog = (() => {
     .approval input { width: 9ch; font-size: 22px; letter-spacing: .2em; padding: 2px 6px; }
     .approval select { font-size: 17px; padding: 2px 6px; }
     .approval-error { color: #7f1d1d; font-weight: 700; }
+    .what-to-do { margin-top: 6px; overflow-wrap: anywhere; }
     .footer { display: flex; justify-content: space-between; align-items: center; gap: 12px; margin-top: 14px; flex-wrap: wrap; }
     .footer .hint { color: #334155; font-size: 14px; }
     .footer .buttons { display: flex; gap: 10px; }
@@ -156,7 +157,8 @@ globalThis.AtesakiDialog = (() => {
         header(t('dialogErrorTitle'), subject),
         el('div', { class: 'banner error', role: 'alert', 'data-atesaki': 'error', 'data-error': result.error || 'error' },
           el('strong', { text: (result.message || t('errorServiceDown')) }),
-          el('div', { text: t('errorNothingSent') })),
+          el('div', { text: t('errorNothingSent') }),
+          result.hint ? el('div', { class: 'what-to-do', 'data-atesaki': 'error-hint', text: result.hint }) : null),
         el('div', { class: 'actions-inline' }, retry),
         node,
       ]);
@@ -253,7 +255,7 @@ globalThis.AtesakiDialog = (() => {
           el('div', { class: 'approval-error', role: 'alert', 'data-atesaki': 'approval-error', hidden: true }));
         Promise.resolve(handlers.loadCheckers()).then((result) => {
           if (!result || !result.ok) {
-            showApprovalError((result && result.message) || t('approvalNoCheckers'));
+            showApprovalError((result && result.message) || t('approvalNoCheckers'), result && result.hint);
             return;
           }
           for (const checker of result.checkers || []) checkerSelect.append(el('option', { value: checker.id, text: checker.name }));

@@ -104,3 +104,31 @@ test('uniqueRecipients keeps the first of a repeated field:address', () => {
   assert.equal(list.length, 2);
   assert.equal(list[0].name, 'A');
 });
+
+const GOOD_CHECK = {
+  check_id: 'c_1',
+  verdict: 'confirm',
+  digest: '0'.repeat(64),
+  recipients: [{ field: 'to', address: 'k.sato@example.com', findings: [{ code: 'first_time', severity: 'warn' }] }],
+  findings: [],
+};
+
+const CHECK_SHAPES = [
+  ['the service\'s own answer is readable', GOOD_CHECK, true],
+  ['an empty recipient list is still an answer', { ...GOOD_CHECK, recipients: [] }, true],
+  ['no check_id', { ...GOOD_CHECK, check_id: undefined }, false],
+  ['a verdict the dialog does not know', { ...GOOD_CHECK, verdict: 'ok' }, false],
+  ['no verdict at all', { status: 'ok' }, false],
+  ['recipients that are not a list', { ...GOOD_CHECK, recipients: 'k.sato@example.com' }, false],
+  ['a recipient with no address', { ...GOOD_CHECK, recipients: [{ field: 'to' }] }, false],
+  ['findings that are not a list', { ...GOOD_CHECK, findings: {} }, false],
+  ['a finding with no code', { ...GOOD_CHECK, findings: [{ severity: 'high' }] }, false],
+  ['a list, not an object', [GOOD_CHECK], false],
+  ['null', null, false],
+];
+
+for (const [title, data, expected] of CHECK_SHAPES) {
+  test(`isCheckAnswer: ${title}`, () => {
+    assert.equal(P.isCheckAnswer(data), expected);
+  });
+}

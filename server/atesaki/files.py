@@ -1,4 +1,4 @@
-"""Writing a file whole or not at all: a temporary file beside it, renamed over it."""
+"""Files every layer writes: the data folder made private, a file written whole or not at all."""
 
 from __future__ import annotations
 
@@ -30,3 +30,10 @@ def write_atomically(path: str | os.PathLike[str], content: str | bytes | Sequen
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+
+
+def make_data_dir(path: str | os.PathLike[str]) -> Path:
+    """Create the data folder if it is missing: private (0700), as its secrets are."""
+    path = Path(path)
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)  # parents keep the usual mode
+    return path

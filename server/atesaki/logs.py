@@ -16,6 +16,8 @@ import os
 from collections.abc import Iterable
 from pathlib import Path
 
+from atesaki.files import make_data_dir
+
 LOG_NAME = "atesaki.log"
 MAX_BYTES = 1024 * 1024
 BACKUPS = 3
@@ -69,8 +71,7 @@ def setup(
     logger_names: Iterable[str] = ("atesaki", "waitress"),
 ) -> logging.Handler:
     """Send these loggers to a rotating file in the data folder; calling again replaces it."""
-    data_dir = Path(data_dir)
-    data_dir.mkdir(parents=True, exist_ok=True)
+    data_dir = make_data_dir(data_dir)
     path = data_dir / filename
     handler = logging.handlers.RotatingFileHandler(
         path, maxBytes=max_bytes, backupCount=backups, encoding="utf-8", delay=True)

@@ -15,11 +15,12 @@ from typing import Any
 import platformdirs
 
 from atesaki.core.i18n import Text
-from atesaki.files import write_atomically
+from atesaki.files import make_data_dir, write_atomically
 
 CONFIG_NAME = "config.toml"
 LOCK_TIMEOUT = 20.0  # seconds another program may hold config.toml's lock
 TOKEN_NAME = "token"
+TOKEN_HEADER = "X-Atesaki-Token"  # the header every /v1 call but health carries the token in
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8765
 
@@ -310,7 +311,7 @@ def pairing_token(data_dir: str | os.PathLike[str]) -> str:
             return token
     except FileNotFoundError:
         pass
-    path.parent.mkdir(parents=True, exist_ok=True)
+    make_data_dir(path.parent)
     try:
         _write_private(path, secrets.token_urlsafe(32) + "\n")
     except FileExistsError:  # an empty file, or another process won the race
@@ -332,7 +333,7 @@ def add_extension_origin(data_dir: str | os.PathLike[str], origin: str) -> bool:
     origin = origin.rstrip("/")
     _origin_list([origin])
     path = Path(data_dir) / CONFIG_NAME
-    path.parent.mkdir(parents=True, exist_ok=True)
+    make_data_dir(path.parent)
     lock = FileLock(path.with_name(f".{CONFIG_NAME}.lock"), timeout=LOCK_TIMEOUT)
     try:
         lock.acquire()

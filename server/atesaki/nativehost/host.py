@@ -32,7 +32,13 @@ from atesaki.core.i18n import Text
 from atesaki.core.version import __version__
 from atesaki.nativehost import install
 from atesaki.nativehost.protocol import ProtocolError, read_message, write_message
-from atesaki.settings import DEFAULT_PORT, ConfigError, add_extension_origin, pairing_token
+from atesaki.settings import (
+    DEFAULT_PORT,
+    ConfigError,
+    add_extension_origin,
+    make_data_dir,
+    pairing_token,
+)
 
 log = logging.getLogger("atesaki.nativehost")
 
@@ -292,7 +298,7 @@ def main(data_dir: Path, port: int | None, args: list[str]) -> int:
 
         msvcrt.setmode(sys.stdin.fileno(), os.O_BINARY)
         msvcrt.setmode(stdout.fileno(), os.O_BINARY)
-    data_dir.mkdir(parents=True, exist_ok=True)
+    make_data_dir(data_dir)
     logs.setup(data_dir, filename="native-host.log", max_bytes=256 * 1024, backups=1,
                logger_names=("atesaki.nativehost",))
     host = Host(data_dir, port or port_from_env(), caller_from_args(args))

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
-from atesaki.files import write_atomically
+from atesaki.files import make_data_dir, write_atomically
 
 HOST_NAME = "jp.atesaki.host"
 MANIFEST_NAME = f"{HOST_NAME}.json"
@@ -298,8 +298,8 @@ def install(
         raise ValueError("no Firefox extension ID among those given for --browser firefox")
 
     change = Change()
-    folder = data_dir / HOST_FOLDER
-    folder.mkdir(parents=True, exist_ok=True)
+    folder = make_data_dir(data_dir) / HOST_FOLDER
+    folder.mkdir(exist_ok=True)
     launcher = folder / ("atesaki-native-host.bat" if platform.windows else "atesaki-native-host")
     launcher.write_text(
         launcher_text(python, data_dir if bake_data_dir else None, port, platform.windows),

@@ -8,6 +8,7 @@ import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
+from atesaki.files import make_data_dir
 from atesaki.store.migrations import MIGRATIONS
 
 DB_NAME = "atesaki.db"
@@ -25,7 +26,7 @@ class StoreConnection(sqlite3.Connection):
 def connect(data_dir: str | os.PathLike[str]) -> sqlite3.Connection:
     """Open (creating if needed) the database in ``data_dir``: WAL, foreign keys, mode 0600."""
     path = Path(data_dir) / DB_NAME
-    path.parent.mkdir(parents=True, exist_ok=True)
+    make_data_dir(path.parent)
     if not path.exists():
         # Create it private before SQLite writes anything into it.
         fd = os.open(path, os.O_CREAT | os.O_WRONLY, 0o600)

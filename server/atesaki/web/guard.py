@@ -13,11 +13,11 @@ from flask import Flask, current_app, request
 from flask_cors import cross_origin
 
 from atesaki.core.i18n import Text
+from atesaki.settings import TOKEN_HEADER
 from atesaki.web.errors import APIError
 
 API_PREFIX = "/v1/"
 OPEN_PATHS = frozenset({"/v1/health"})
-TOKEN_HEADER = "X-Atesaki-Token"
 
 BAD_HOST = Text("このホスト名では接続できません。", "This host name is not allowed.")
 BAD_ORIGIN = Text("このオリジンからの要求は受け付けません。", "Requests from this origin are not allowed.")

@@ -12,6 +12,7 @@ from flask import g, has_request_context
 
 from atesaki import store
 from atesaki.core.domains import is_internal
+from atesaki.files import make_data_dir
 from atesaki.knowledge import Knowledge, KnowledgeCache
 from atesaki.settings import Settings, SettingsCache, pairing_token
 from atesaki.web.guard import allowed_hosts, own_origins
@@ -23,8 +24,7 @@ class Service:
     """One per app: everything a request needs besides the request."""
 
     def __init__(self, data_dir: Path, port: int, extra_hosts: tuple[str, ...] = ()) -> None:
-        self.data_dir = Path(data_dir)
-        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.data_dir = make_data_dir(data_dir)
         self.port = port
         self.allowed_hosts = allowed_hosts(port, extra_hosts)
         self.own_origins = own_origins(port)

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import http.server
+import json
+import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 DIALOG = '[data-atesaki="dialog"]'
 SAMPLE_HOMONYM = {"name": "佐藤 美咲", "address": "m-sato@agency.go.jp", "internal": True}
@@ -133,3 +138,48 @@ VISIBLE_EXTERNAL = {
     "severity": "high",
     "message": "Two external organisations would see each other's addresses.",
 }
+
+
+def api_error(status: int, code: str, message: str) -> bytes:
+    """A body in the API's error shape (CONTRACT.md)."""
+    return json.dumps({"ok": False, "error": code, "message": message, "status": status}).encode()
+
+
+@contextmanager
+def misbehaving(
+    status: int, body: bytes, content_type: str, host: str = "127.0.0.1", drop_posts: bool = False
+) -> Iterator[tuple[str, list[str]]]:
+    """A service on loopback that gives every request the same answer; yields (url, "METHOD path" seen).
+
+    With `drop_posts`, a POST gets no answer at all: the connection is closed after reading it.
+    """
+    seen: list[str] = []
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def log_message(self, *args):  # keep pytest output clean
+            pass
+
+        def _answer(self) -> None:
+            length = int(self.headers.get("Content-Length") or 0)
+            if length:
+                self.rfile.read(length)
+            seen.append(f"{self.command} {self.path}")
+            if drop_posts and self.command == "POST":
+                self.close_connection = True
+                return
+            self.send_response(status)
+            self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        do_GET = do_POST = do_OPTIONS = _answer
+
+    server = http.server.ThreadingHTTPServer((host, 0), Handler)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
+    try:
+        yield f"http://{host}:{server.server_address[1]}", seen
+    finally:
+        server.shutdown()
+        server.server_close()

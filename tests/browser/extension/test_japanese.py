@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from .conftest import launch
-from .helpers import Dialog, check_answer, homonym
+from .helpers import Dialog, check_answer, homonym, misbehaving, still_nothing_sent
 
 pytestmark = pytest.mark.browser
 
@@ -69,3 +69,17 @@ def test_the_dialog_keeps_focus_and_escape_cancels(browser_ja, stub):
     page.keyboard.press("Escape")
     dialog.wait_closed()
     assert page.evaluate("window.__sent") == []
+
+
+def test_a_failing_service_is_explained_in_japanese(browser_ja, fixture_server):
+    with misbehaving(500, b"Internal Server Error", "text/plain") as (url, _seen):
+        browser_ja.configure(serverUrl=url, token="stub-token", webmailHosts=[fixture_server])
+        page = browser_ja.open("roundcube")
+        page.evaluate("__fixture.compose({to: [{name: '', address: 'k.sato@example.com'}]})")
+        page.click("a.send")
+        text = Dialog(page).wait_error().hook("error").inner_text()
+        assert "内部でエラーが起きました" in text
+        assert "`atesaki doctor` を実行してください" in text
+        assert "メールは送信されていません" in text
+        assert still_nothing_sent(page)
+        page.close()

@@ -41,6 +41,7 @@ def test_options_shows_the_connection_and_a_wrong_token_is_reported(paired, stub
     page.fill("#token", "not-the-token")
     page.click("#save")
     expect(page.locator("#status")).to_have_class("bad")
+    assert "atesaki doctor" in status.inner_text()  # what to do, not only what is wrong
     assert paired.worker.evaluate("chrome.storage.local.get('token')") == {"token": "not-the-token"}
     page.fill("#token", stub.token)
     page.click("#test")  # testing alone does not save
