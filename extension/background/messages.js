@@ -44,6 +44,10 @@ const AtesakiMessages = (() => {
       });
       return result;
     },
+    async resolve({ names }) {
+      // Name-only Outlook chips: the service answers only exact, unique staff-directory matches.
+      return afterCall(await AtesakiClient.call('POST', '/v1/resolve', { names: Array.isArray(names) ? names.slice(0, 50) : [] }));
+    },
     async checkers() {
       return afterCall(await AtesakiClient.call('GET', '/v1/checkers'));
     },

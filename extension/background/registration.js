@@ -3,7 +3,7 @@
 
 const AtesakiRegistration = (() => {
   const SCRIPT_ID = 'atesaki-roundcube';
-  const FILES = ['common/parse.js', 'content/dom.js', 'content/adapters/roundcube.js', 'content/dialog.js', 'content/core.js'];
+  const FILES = ['common/parse.js', 'content/dom.js', 'content/profile.js', 'content/adapters/roundcube.js', 'content/dialog.js', 'content/core.js'];
 
   async function permitted(origin) {
     try {

@@ -6,8 +6,7 @@
   globalThis.__atesakiCore = true;
 
   const P = AtesakiParse;
-  const adapter = (globalThis.AtesakiAdapters || []).find((a) => a.matches(location));
-  if (!adapter) return;
+  let adapter = null; // chosen once the administrators' site profiles are loaded (content/profile.js)
 
   // Mouse-side events a webmail may send on; all are held back, the click opens the check.
   const POINTER_EVENTS = ['pointerdown', 'mousedown', 'pointerup', 'mouseup', 'click', 'dblclick'];
@@ -15,6 +14,7 @@
   const SLOW_CHECK_MS = 250; // show "checking…" only when the answer is slower than this
   const MESSAGE_TIMEOUT_MS = 4000; // the worker's own limit is 3 s; this covers a dead worker
   const AFTER_RELEASE_MS = 700; // the second click of a double click must not send twice
+  const EDIT_SETTLE_MS = 1500; // how long a swap or move-to-Bcc may take to show in the compose
 
   let releasing = false; // true only while we replay the user's send
   let active = null; // {compose, dialog, request, response}
@@ -60,33 +60,98 @@
         cancel: () => closeDialog(true),
         retry: () => runCheck(state.compose),
         send: (approval) => confirmSend(state, approval),
-        swap: (recipient, person) => swap(state, recipient, person),
-        moveToBcc: (recipients) => moveToBcc(state, recipients),
+        // Only where the adapter can change recipients as a user would (not on Outlook).
+        swap: adapter.replaceRecipient ? (recipient, person) => swap(state, recipient, person) : null,
+        moveToBcc: adapter.moveToBcc ? (recipients) => moveToBcc(state, recipients) : null,
         loadCheckers: () => ask('checkers', {}),
       });
     }
     return state.dialog;
   }
 
-  /** Read the compose, ask the service, then pass, show the dialog or show why nothing can go. */
-  async function runCheck(compose, notice) {
+  /**
+   * Read a compose as a check request. What cannot be read is reported, never dropped:
+   * a chip with no address, fewer recipients read than the page shows, none read at all.
+   * Name-only chips are resolved by the service (exact, unique match in the staff directory).
+   */
+  async function readCompose(state) {
+    const compose = state.compose;
+    if (!compose.isConnected) throw new Error('compose closed');
+    if (adapter.prepare) await adapter.prepare(compose);
+    const reading = adapter.read(compose);
+    const raw = reading.recipients;
+    const names = state.resolved || (state.resolved = new Map()); // display name -> address, or "" when none
+    const asking = raw.filter((r) => r.unresolved && r.name && !names.has(r.name));
+    if (asking.length && adapter.resolvesNames) {
+      const answer = await ask('resolve', { names: [...new Set(asking.map((r) => r.name))] });
+      for (const item of (answer.ok && answer.resolved) || []) names.set(item.name, item.address || '');
+    }
+    const reports = [];
+    const recipients = [];
+    for (const r of raw) {
+      const address = r.unresolved ? names.get(r.name) || '' : r.address;
+      if (address) recipients.push({ field: r.field, address, name: r.name || '' });
+      else reports.push({ code: 'unreadable_recipient', field: r.field, name: r.name || '', reason: r.unresolved && r.name && adapter.resolvesNames ? 'unresolved' : 'no_address' });
+    }
+    if (!raw.length) reports.push({ code: 'unreadable_recipient', reason: 'none_read', shown: reading.shown || 0, read: 0 });
+    else if (typeof reading.shown === 'number' && reading.shown !== raw.length) {
+      reports.push({ code: 'unreadable_recipient', reason: 'count_mismatch', shown: reading.shown, read: raw.length });
+    }
+    const request = { ...reading, recipients: P.uniqueRecipients(recipients) };
+    delete request.shown;
+    if (reports.length) request.findings = reports;
+    return request;
+  }
+
+  /** The finding the dialog shows for each report, in case the service did not echo them. */
+  function unreadableFindings(reports) {
+    return reports.map((report) => {
+      const who = report.name || '?';
+      const message = {
+        unresolved: t('unreadableUnresolved', [who]),
+        no_address: t('unreadableNoAddress', [who]),
+        count_mismatch: t('unreadableCountMismatch', [String(report.shown), String(report.read)]),
+        none_read: t('unreadableNoneRead'),
+      }[report.reason];
+      return { code: 'unreadable_recipient', severity: 'block', message, related: report.name ? [{ field: report.field, name: report.name }] : [] };
+    });
+  }
+
+  /** A check with unreadable recipients is a block whatever the service said. */
+  function failClosed(result, request) {
+    const reports = request.findings || [];
+    if (!reports.length) return result;
+    const echoed = (result.findings || []).some((f) => f.code === 'unreadable_recipient');
+    return {
+      ...result,
+      verdict: 'block',
+      findings: echoed ? result.findings : [...unreadableFindings(reports), ...(result.findings || [])],
+    };
+  }
+
+  /**
+   * Read the compose, ask the service, then pass, show the dialog or show why nothing can go.
+   * `hold`: the compose changed under a checked send, so even a pass is shown, never sent unseen.
+   */
+  async function runCheck(compose, notice, hold) {
     if (!compose) {
       closeDialog(true);
       return;
     }
     const state = active && active.compose === compose ? active : { compose, dialog: null };
     active = state;
-    let request;
-    try {
-      request = adapter.read(compose);
-    } catch (error) {
-      ensureDialog(state).error({ error: 'read_failed', message: t('errorReadFailed') });
-      return;
-    }
-    state.request = request;
-    state.response = null;
     const token = {};
     state.pending = token;
+    state.response = null;
+    let request;
+    try {
+      request = await readCompose(state);
+    } catch (error) {
+      if (active === state && state.pending === token) ensureDialog(state).error({ error: 'read_failed', message: t('errorReadFailed') });
+      return;
+    }
+    if (active !== state || state.pending !== token) return; // cancelled while reading
+    state.request = request;
     const slow = setTimeout(() => {
       if (state.pending === token && active === state) ensureDialog(state).checking(request.subject);
     }, SLOW_CHECK_MS);
@@ -103,13 +168,13 @@
       ensureDialog(state).error({ error: 'bad_response', message: t('errorBadResponse'), hint: t('hintDoctor') }, request.subject);
       return;
     }
-    state.response = result;
-    if (result.verdict === 'pass') {
+    state.response = failClosed(result, request);
+    if (state.response.verdict === 'pass' && !hold) {
       await release(state, null);
       return;
     }
     try {
-      ensureDialog(state).check(result, request, notice);
+      ensureDialog(state).check(state.response, request, notice);
     } catch (error) {
       // Never leave the user looking at "checking…" or at half a dialog: say it and hold the send.
       ensureDialog(state).error({ error: 'display_failed', message: t('errorDisplayFailed') + ' (' + String((error && error.message) || error) + ')', hint: t('hintDoctor') }, request.subject);
@@ -145,19 +210,25 @@
     await release(state, null);
   }
 
-  /** Send exactly what was checked, once; anything changed since means a new check. */
+  /** Send exactly what was checked, once; anything changed since means a new check, shown. */
   async function release(state, releaseToken) {
     const compose = state.compose;
     let now;
     try {
-      now = adapter.read(compose).recipients;
+      now = await readCompose(state);
     } catch (error) {
       now = null;
     }
-    if (!now || !P.sameRecipients(now, state.request.recipients)) {
-      runCheck(compose, t('noticeRecipientsChanged'));
+    if (active !== state) return;
+    if (!now) {
+      ensureDialog(state).error({ error: 'read_failed', message: t('errorReadFailed') }, state.request.subject);
       return;
     }
+    if (now.findings || !P.sameRecipients(now.recipients, state.request.recipients)) {
+      runCheck(compose, t('noticeRecipientsChanged'), true);
+      return;
+    }
+    now = now.recipients;
     const record = { check_id: state.response.check_id, recipients: now, release_token: releaseToken, subject: state.request.subject };
     if (state.response.verdict === 'approve') {
       // The service checks the release token against these exact recipients before anything leaves.
@@ -169,7 +240,8 @@
       }
     }
     const chosen = pressed.get(compose);
-    const button = chosen && chosen.isConnected ? chosen : adapter.sendButton(compose);
+    // The control the user pressed (Send, Send+Archive, Schedule send); the adapter finds it again if it went.
+    const button = chosen && chosen.isConnected ? chosen : adapter.sendButton(compose, chosen);
     if (!button) {
       ensureDialog(state).error({ error: 'no_send_button', message: t('errorNoSendButton') }, state.request.subject);
       return;
@@ -185,31 +257,54 @@
     if (state.response.verdict !== 'approve') ask('recordSend', record);
   }
 
-  /** Change the compose, then check it again; the old rows go at once so none can be ticked stale. */
-  async function changeAndCheck(state, change, done, failed) {
+  /**
+   * Change the compose, read it again until it shows exactly what was meant, then check it again.
+   * The old rows go at once so none can be ticked stale. If the webmail did not make the change
+   * as meant, nothing can be sent and the dialog says so.
+   */
+  async function changeAndCheck(state, change, expected, done) {
     state.response = null;
     state.dialog.checking(state.request.subject);
     let changed = false;
     try {
       changed = await change();
     } catch (error) {
-      changed = false; // the notice says to change it by hand; the re-check below still runs
+      changed = false; // the error below says to change it by hand
     }
-    await new Promise((resolve) => setTimeout(resolve, 0)); // let the webmail redraw its chips
-    runCheck(state.compose, changed ? done : failed);
+    const deadline = Date.now() + EDIT_SETTLE_MS;
+    let now = null;
+    for (;;) {
+      await new Promise((resolve) => setTimeout(resolve, 50)); // let the webmail redraw its chips
+      if (active !== state) return;
+      try {
+        now = await readCompose(state);
+      } catch (error) {
+        now = null;
+      }
+      if (changed && now && !now.findings && P.sameRecipients(now.recipients, expected)) break;
+      if (!changed || Date.now() > deadline) {
+        state.dialog.error({ error: 'edit_mismatch', message: t('errorEditMismatch') }, state.request.subject);
+        return;
+      }
+    }
+    runCheck(state.compose, done);
   }
 
   function swap(state, recipient, person) {
+    const same = (r) => r.field === recipient.field && r.address.toLowerCase() === recipient.address.toLowerCase();
+    const expected = state.request.recipients.map((r) => (same(r) ? { field: r.field, address: person.address, name: person.name || '' } : r));
     return changeAndCheck(
       state,
       () => adapter.replaceRecipient(state.compose, recipient.field, recipient.address, person),
+      P.uniqueRecipients(expected),
       t('noticeSwapped', [person.address]),
-      t('noticeSwapFailed'),
     );
   }
 
   function moveToBcc(state, recipients) {
-    return changeAndCheck(state, () => adapter.moveToBcc(state.compose, recipients), t('noticeMovedToBcc'), t('noticeMoveFailed'));
+    const moving = new Set(recipients.filter((r) => r.field !== 'bcc').map((r) => r.field + ':' + r.address.toLowerCase()));
+    const expected = state.request.recipients.map((r) => (moving.has(r.field + ':' + r.address.toLowerCase()) ? { ...r, field: 'bcc' } : r));
+    return changeAndCheck(state, () => adapter.moveToBcc(state.compose, recipients), P.uniqueRecipients(expected), t('noticeMovedToBcc'));
   }
 
   /** A send was attempted on this compose: hold it and start the check (once at a time). */
@@ -254,7 +349,15 @@
     if (event.type === 'keydown' && !event.repeat && compose) attempt(compose, onButton || null);
   }
 
-  for (const type of POINTER_EVENTS) window.addEventListener(type, onPointer, true);
-  for (const type of KEY_EVENTS) window.addEventListener(type, onKey, true);
-  document.documentElement.setAttribute('data-atesaki', 'ready');
+  function start() {
+    adapter = (globalThis.AtesakiAdapters || []).find((a) => a.matches(location));
+    if (!adapter) return;
+    for (const type of POINTER_EVENTS) window.addEventListener(type, onPointer, true);
+    for (const type of KEY_EVENTS) window.addEventListener(type, onKey, true);
+    document.documentElement.setAttribute('data-atesaki', 'ready');
+  }
+
+  // Site profiles come from storage (a few milliseconds); the built-in adapters need no wait.
+  if (globalThis.AtesakiProfile) AtesakiProfile.ready.then(start);
+  else start();
 })();

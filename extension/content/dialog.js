@@ -189,6 +189,11 @@ globalThis.AtesakiDialog = (() => {
       }
       const swapButtons = swaps.map((person) => {
         const label = person.name ? `${person.name} <${person.address}>` : person.address;
+        if (!handlers.swap) {
+          // The adapter cannot change recipients reliably here (Outlook): show the address to copy.
+          const copy = el('input', { type: 'text', readonly: true, value: person.address, 'aria-label': person.address, size: String(person.address.length + 2) });
+          return el('span', { 'data-atesaki': 'did-you-mean-copy', 'data-address': person.address }, t('didYouMeanCopy', [label]), ' ', copy);
+        }
         const button = el('button', { type: 'button', 'data-atesaki': 'did-you-mean', 'data-address': person.address, text: t('didYouMean', [label]) });
         button.addEventListener('click', () => handlers.swap(recipient, person));
         return button;
@@ -237,7 +242,7 @@ globalThis.AtesakiDialog = (() => {
       const externals = recipients.filter((r) => !r.internal && r.field !== 'bcc');
       // The service may report it for the message or on each external recipient: either way, one action.
       const everyFinding = [...(response.findings || []), ...recipients.flatMap((r) => r.findings || [])];
-      const moveButton = everyFinding.some((f) => f.code === 'visible_external_recipients') && externals.length
+      const moveButton = handlers.moveToBcc && everyFinding.some((f) => f.code === 'visible_external_recipients') && externals.length
         ? el('button', { type: 'button', 'data-atesaki': 'move-to-bcc', text: t('moveToBcc', [String(externals.length)]) })
         : null;
       if (moveButton) moveButton.addEventListener('click', () => handlers.moveToBcc(externals));

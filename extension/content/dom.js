@@ -10,10 +10,17 @@
  *   sendButtonOf(node)         the Send button a node is (inside), or null
  *   sendButton(compose)        the button the core presses to release a checked send
  *   isSendShortcut(keyEvent)   the webmail's send shortcuts (Ctrl/Cmd+Enter, ...)
- *   read(compose)              {sender, kind, subject, recipients:[{field, address, name}],
- *                               thread_recipients, body, attachments:[{name}]} (a /v1/check request)
- *   replaceRecipient(compose, field, oldAddress, {name, address}) -> Promise<bool>
- *   moveToBcc(compose, recipients) -> Promise<bool>
+ *   prepare(compose)           optional, async: make the fields readable (Outlook's collapsed replies)
+ *   read(compose)              {sender, kind, subject, recipients:[{field, address, name}], shown,
+ *                               thread_recipients, body, attachments:[{name}]} (a /v1/check request);
+ *                               a recipient whose address cannot be read is {field, name, address: '',
+ *                               unresolved: true}; `shown` counts the recipients the page shows, found
+ *                               apart from `recipients`, so the core can refuse when the two differ
+ *   resolvesNames              optional: name-only chips may be resolved by the service (Outlook)
+ *   replaceRecipient(compose, field, oldAddress, {name, address}) -> Promise<bool>   optional
+ *   moveToBcc(compose, recipients) -> Promise<bool>                                  optional
+ * Without the last two the dialog offers no changes (the address to copy instead). No adapter
+ * removes a webmail's own nodes to change recipients: only the webmail's own controls.
  */
 globalThis.AtesakiAdapters = globalThis.AtesakiAdapters || [];
 

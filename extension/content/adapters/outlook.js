@@ -7,6 +7,7 @@
 
   // Outlook changes its DOM often (recipient selectors changed 3 times in a year): ids by pattern,
   // roles and Fluent `fui-*` slot classes only; labels are matched by prefix in both languages.
+  // Sources are cited in tests/fixtures/webmail/outlook.html (Briskine's Outlook plugin, OWA helpers).
   const SEL = {
     COMPOSE: '[data-app-section="Form_Content"], [id^="docking_InitVisiblePart"]',
     // The recipient group for a field: ids like MSG_3_TO / MSG_3_CC / MSG_3_BCC.
@@ -14,9 +15,14 @@
     FIELD_EDITOR: '[contenteditable="true"]',
     // A resolved recipient chip; the address sits in its aria-label or title in some builds only.
     CHIP: '[class*="_EType_RECIPIENT_ENTITY"]',
-    CHIP_REMOVE: 'button[aria-label^="Remove"], button[aria-label*="削除"], [role="button"][aria-label^="Remove"]',
-    SHOW_BCC: 'button[aria-label="Bcc"], button[title*="Bcc"], button[aria-label*="BCC"]',
-    SUBJECT: ['[id$="_SUBJECT"] input', 'input[aria-label="Add a subject"]', 'input[aria-label="件名を追加"]'],
+    CHIP_NAME: '[class*="textContainer"], [class*="individualText"]',
+    // Anything in a well that is not typed text, counted apart from CHIP: a chip we cannot read still counts.
+    CHIP_SHOWN: '[class*="_EType_RECIPIENT_ENTITY"], [contenteditable="false"]',
+    // In a reply the fields may not exist until this summary gets focus (Briskine makeFieldsEditable).
+    COLLAPSED_FIELDS: 'div[tabindex]:nth-child(2):not([role="button"])',
+    // The suggestion list the user picks people from; its options show the address.
+    SUGGESTION: '[role="listbox"] [role="option"]',
+    SUBJECT: ['input[id$="_SUBJECT"]', '[id$="_SUBJECT"] input', 'input[aria-label="Add a subject"]', 'input[aria-label="件名を追加"]'],
     BODY: ['[id^="editorParent_"] [role="textbox"][contenteditable="true"]', '[role="textbox"][contenteditable="true"][aria-label*="body" i]', '[role="textbox"][contenteditable="true"][aria-label*="本文"]'],
     // The quoted message of a reply or forward.
     QUOTE: '#divRplyFwdMsg, #mail-editor-reference-message-container',
@@ -25,12 +31,25 @@
     FROM: '[id$="_FROM"] [aria-label], button[aria-label^="From"], button[aria-label^="差出人"]',
   };
   const FIELDS = ['to', 'cc', 'bcc'];
+  const REVEAL_MS = 1000; // how long revealed reply fields may take to appear
+  // Display name -> address, from suggestions the user picked on this page (name-only chips).
+  const picked = new Map();
+
+  /** A pop-out compose window (an about:blank child of Outlook) is the compose as a whole page. */
+  function isPopout(doc) {
+    return Boolean(doc.location && doc.location.protocol === 'about:');
+  }
 
   function composes(doc) {
     const found = D.outermost([...doc.querySelectorAll(SEL.COMPOSE)]);
-    // A popped-out compose window is a whole document with the fields but no marked root.
-    if (!found.length && doc.querySelector(SEL.FIELD('to'))) return [doc.body];
+    // Only a pop-out may be a compose without a marked root: the reading pane carries MSG_…_TO ids too.
+    if (!found.length && isPopout(doc) && doc.querySelector(SEL.FIELD('to'))) return [doc.body];
     return found;
+  }
+
+  function sendButtonOf(node) {
+    const button = D.closest(node, 'button, [role="button"]');
+    return button && button.matches(SEL.SEND) ? button : null;
   }
 
   function composeOf(node) {
@@ -38,13 +57,10 @@
     if (root) return root;
     const doc = node && (node.ownerDocument || node);
     const all = doc ? composes(doc) : [];
+    if (all.length === 1 && isPopout(doc)) return all[0];
     // The toolbar with Send sits outside the form in some layouts; with one compose, it is that one.
-    return all.length === 1 ? all[0] : null;
-  }
-
-  function sendButtonOf(node) {
-    const button = D.closest(node, 'button, [role="button"]');
-    return button && button.matches(SEL.SEND) ? button : null;
+    // A key pressed anywhere else (the reading pane) is not a send.
+    return all.length === 1 && sendButtonOf(node) ? all[0] : null;
   }
 
   function sendButton(compose) {
@@ -64,16 +80,21 @@
     return group.matches(SEL.FIELD_EDITOR) ? group : group.querySelector(SEL.FIELD_EDITOR) || group;
   }
 
+  /** The address a chip shows: "name@x", "Name name@x" or "Name <name@x>" in its label, title or text. */
   function chipAddress(chip) {
     return P.firstAddress(chip.getAttribute('aria-label')) || P.firstAddress(chip.getAttribute('title')) || P.firstAddress(D.text(chip));
   }
 
   function chipName(chip, address) {
-    // The chip's own text, without its remove button's "×" and without the address.
-    const clone = chip.cloneNode(true);
-    for (const button of clone.querySelectorAll('button, [role="button"]')) button.remove();
-    let name = P.cleanText(clone.textContent).replace(address, '');
-    if (!name.replace(/[<>();,\s]/g, '')) name = P.cleanText(chip.getAttribute('aria-label') || '').replace(address, '');
+    const named = chip.querySelector(SEL.CHIP_NAME);
+    let name = named ? D.text(named) : '';
+    if (!name) {
+      // The chip's own text, without its remove button's "×".
+      const clone = chip.cloneNode(true);
+      for (const button of clone.querySelectorAll('button, [role="button"]')) button.remove();
+      name = P.cleanText(clone.textContent);
+    }
+    if (address) name = name.replace(address, '');
     return name.replace(/[<>();,]/g, ' ').replace(/\s+/g, ' ').trim();
   }
 
@@ -84,19 +105,45 @@
     for (const chip of box.querySelectorAll(SEL.CHIP)) {
       const address = chipAddress(chip);
       const name = chipName(chip, address);
-      // A chip with no address cannot be checked: send its name so the service refuses it.
-      if (address) found.push({ field, address, name });
-      else found.push({ field, address: name || '?', name, unresolved: true });
+      const remembered = address ? '' : picked.get(name) || '';
+      if (address || remembered) found.push({ field, address: address || remembered, name });
+      // Only a name: the core asks the service (exact, unique match in the staff directory).
+      else found.push({ field, address: '', name, unresolved: true });
     }
     // Typed text between chips (not yet resolved) is sent too.
     const clone = box.cloneNode(true);
-    for (const chip of clone.querySelectorAll(SEL.CHIP)) chip.remove();
+    for (const chip of clone.querySelectorAll(SEL.CHIP_SHOWN)) chip.remove();
     for (const item of P.splitAddressList(clone.textContent || '')) found.push({ field, ...item });
     return found;
   }
 
+  function shownCount(compose) {
+    let count = 0;
+    for (const field of FIELDS) {
+      const box = editor(compose, field);
+      if (!box) continue;
+      count += D.outermost([...box.querySelectorAll(SEL.CHIP_SHOWN)]).length;
+      const clone = box.cloneNode(true);
+      for (const chip of clone.querySelectorAll(SEL.CHIP_SHOWN)) chip.remove();
+      count += P.splitAddressList(clone.textContent || '').length;
+    }
+    return count;
+  }
+
+  /** Reply fields that are not drawn yet are revealed first, as Briskine does (a focusin). */
+  async function prepare(compose) {
+    if (compose.querySelector(SEL.FIELD('to'))) return;
+    const summary = compose.querySelector(SEL.COLLAPSED_FIELDS);
+    if (!summary) return;
+    summary.dispatchEvent(new FocusEvent('focusin', { bubbles: true }));
+    const deadline = Date.now() + REVEAL_MS;
+    while (!compose.querySelector(SEL.FIELD('to')) && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+  }
+
   function read(compose) {
-    const recipients = P.uniqueRecipients(FIELDS.flatMap((field) => readField(compose, field)));
+    const recipients = FIELDS.flatMap((field) => readField(compose, field));
     const subjectInput = D.first(compose, SEL.SUBJECT);
     const subject = subjectInput ? P.cleanText(subjectInput.value) : '';
     const bodyEl = D.first(compose, SEL.BODY);
@@ -113,50 +160,31 @@
       kind: P.decideKind(mode, subject),
       subject,
       recipients,
+      shown: shownCount(compose),
       thread_recipients: [],
       body,
       attachments,
     };
   }
 
-  function addTo(compose, field, recipient) {
-    if (!compose.querySelector(SEL.FIELD(field))) {
-      const toggle = compose.ownerDocument.querySelector(SEL.SHOW_BCC);
-      if (field === 'bcc' && toggle) D.click(toggle);
-    }
-    const box = editor(compose, field);
-    if (!box) return false;
-    box.focus();
-    const selection = box.ownerDocument.getSelection();
-    selection.selectAllChildren(box);
-    selection.collapseToEnd();
-    // Outlook resolves typed text into a chip at ';'. insertText keeps its editor state consistent.
-    const inserted = box.ownerDocument.execCommand('insertText', false, recipient.address + ';');
-    if (!inserted) {
-      box.append(recipient.address + ';');
-      box.dispatchEvent(new InputEvent('input', { bubbles: true, inputType: 'insertText', data: ';' }));
-    }
-    return true;
+  /** Remember the address of a person the user picks from the suggestions (the chip may show only the name). */
+  function rememberPick(event) {
+    if (event.type === 'keydown' && event.key !== 'Enter') return;
+    // A click lands on the option; Enter in the well picks the highlighted one (aria-selected).
+    const option = event.type === 'keydown'
+      ? document.querySelector(`${SEL.SUGGESTION}[aria-selected="true"]`)
+      : D.closest(event.composedPath()[0] || event.target, SEL.SUGGESTION);
+    if (!option) return;
+    const label = option.getAttribute('aria-label') || D.text(option);
+    const address = P.firstAddress(label) || P.firstAddress(D.text(option));
+    const nameEl = option.querySelector('[class*="name" i]');
+    const name = P.cleanText(nameEl ? D.text(nameEl) : label.replace(address, '')).replace(/[<>();,]/g, ' ').replace(/\s+/g, ' ').trim();
+    if (address && name) picked.set(name, address);
   }
+  for (const type of ['mousedown', 'click', 'keydown']) document.addEventListener(type, rememberPick, true);
 
-  function removeFrom(compose, field, address) {
-    const box = editor(compose, field);
-    if (!box) return false;
-    for (const chip of box.querySelectorAll(SEL.CHIP)) {
-      if (chipAddress(chip).toLowerCase() !== address.toLowerCase()) continue;
-      const remove = chip.querySelector(SEL.CHIP_REMOVE);
-      if (remove) D.click(remove);
-      else {
-        chip.remove();
-        box.dispatchEvent(new InputEvent('input', { bubbles: true, inputType: 'deleteContentBackward' }));
-      }
-      return true;
-    }
-    return false;
-  }
-
-  const { replaceRecipient, moveToBcc } = D.recipientEdits(removeFrom, addTo);
-
+  // No replaceRecipient / moveToBcc: typing into a well by script makes no chip in Outlook, so the
+  // dialog shows the right address to copy instead of changing the recipients itself.
   AtesakiAdapters.push({
     name: 'outlook',
     matches: (loc) => /(^|\.)outlook\.(office\.com|office365\.com|live\.com|cloud\.microsoft)$/.test(loc.hostname) || loc.protocol === 'about:',
@@ -166,8 +194,8 @@
     sendButtonOf,
     sendButton,
     isSendShortcut,
+    prepare,
     read,
-    replaceRecipient,
-    moveToBcc,
+    resolvesNames: true,
   });
 })();

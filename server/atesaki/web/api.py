@@ -12,6 +12,7 @@ from flask import Blueprint
 from atesaki.approvals import consume_release
 from atesaki.core import policy
 from atesaki.core.checks import CheckContext, CheckRequest, Recipient, run_checks
+from atesaki.core.checks.unreadable import reports_from
 from atesaki.core.content import message_kind
 from atesaki.core.domains import is_internal
 from atesaki.core.i18n import Text
@@ -107,6 +108,7 @@ def build_check_request(data: dict, is_internal) -> CheckRequest:
         thread_recipients=tuple(thread),
         body=string(data, "body", "body", limit=0),
         attachments=tuple(attachments),
+        reported=reports_from(data),
     )
 
 

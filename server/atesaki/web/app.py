@@ -13,7 +13,7 @@ from atesaki.core import clock
 from atesaki.settings import DEFAULT_PORT, resolve_data_dir
 from atesaki.sync import scheduler
 from atesaki.ui import views as review_pages
-from atesaki.web import api, approvals, errors, guard, incidents
+from atesaki.web import api, approvals, errors, guard, incidents, resolve
 from atesaki.web.jsonout import JSONProvider
 from atesaki.web.openapi import spec
 from atesaki.web.service import Service
@@ -53,6 +53,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(api.bp)
     app.register_blueprint(approvals.bp)
     app.register_blueprint(incidents.bp)
+    app.register_blueprint(resolve.bp)
     review_pages.init_app(app)
     scheduler.init_app(app)
     app.add_url_rule("/openapi.json", "openapi", lambda: spec())

@@ -7,6 +7,8 @@ from typing import Any
 from atesaki.approvals.core import MAX_NAME
 from atesaki.core.version import __version__
 from atesaki.web.incidents import FORMATS, RECENT_DEFAULT, RECENT_MAX
+from atesaki.web.resolve import MAX_NAME as MAX_RESOLVE_NAME
+from atesaki.web.resolve import MAX_NAMES as MAX_RESOLVE_NAMES
 
 
 def error(description: str) -> dict[str, Any]:
@@ -83,6 +85,23 @@ SCHEMAS: dict[str, Any] = {
                 "items": {"type": "string", "maxLength": 2000},
             },
             "body": {"type": ["string", "null"]},
+            "findings": {
+                "type": ["array", "null"], "maxItems": 500,
+                "description": "What the extension could not read; always makes the verdict block.",
+                "items": {
+                    "type": "object",
+                    "required": ["code"],
+                    "properties": {
+                        "code": {"const": "unreadable_recipient"},
+                        "field": {"enum": ["to", "cc", "bcc", None]},
+                        "name": {"type": ["string", "null"]},
+                        "reason": {"enum": ["no_address", "unresolved", "count_mismatch",
+                                            "none_read"]},
+                        "shown": {"type": ["integer", "null"], "minimum": 0},
+                        "read": {"type": ["integer", "null"], "minimum": 0},
+                    },
+                },
+            },
             "attachments": {
                 "type": ["array", "null"], "maxItems": 200,
                 "items": {
@@ -406,10 +425,54 @@ INCIDENT_PATHS: dict[str, Any] = {
 }
 
 
+# --- name-only recipients (atesaki.web.resolve) ------------------------------------------
+
+RESOLVE_SCHEMAS = {
+    "ResolveRequest": {
+        "type": "object",
+        "required": ["names"],
+        "properties": {
+            "names": {"type": "array", "maxItems": MAX_RESOLVE_NAMES,
+                      "items": {"type": "string", "maxLength": MAX_RESOLVE_NAME}},
+        },
+    },
+    "ResolveResponse": {
+        "type": "object",
+        "required": ["resolved"],
+        "properties": {
+            "resolved": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["name", "address"],
+                    "properties": {"name": {"type": "string"},
+                                   "address": {"type": ["string", "null"]}},
+                },
+            },
+        },
+    },
+}
+
+RESOLVE_PATHS = {
+    "/v1/resolve": {
+        "post": {
+            "summary": "The address of a name-only recipient: an exact, unique staff-directory "
+                       "match, else null. Never lists the directory.",
+            "requestBody": request_body("ResolveRequest"),
+            "responses": {
+                "200": ok_json("One answer per name, in order.", "ResolveResponse"),
+                **GUARDED,
+                "400": error("`names` is missing or wrong."),
+            },
+        }
+    },
+}
+
+
 def spec() -> dict[str, Any]:
     """The whole OpenAPI document, with the contributing modules' paths merged in."""
-    paths = {**PATHS, **APPROVAL_PATHS, **INCIDENT_PATHS}
-    schemas = {**SCHEMAS, **APPROVAL_SCHEMAS, **INCIDENT_SCHEMAS}
+    paths = {**PATHS, **APPROVAL_PATHS, **INCIDENT_PATHS, **RESOLVE_PATHS}
+    schemas = {**SCHEMAS, **APPROVAL_SCHEMAS, **INCIDENT_SCHEMAS, **RESOLVE_SCHEMAS}
     return {
         "openapi": "3.1.0",
         "info": {

@@ -170,8 +170,20 @@ class RoundcubeUser:
         self.send_button().click()
 
     def wait_until_sent(self, timeout: float = 15.0) -> None:
-        """Wait for Roundcube's "message sent" confirmation."""
-        self.page.locator(SENT_TOAST).first.wait_for(state="visible", timeout=timeout * 1000)
+        """Wait until Roundcube has sent: its "message sent" toast, or the compose left for the list.
+
+        The toast shows for a few seconds only; on a loaded machine it can come and go between
+        two looks, while leaving the compose is lasting. On a timeout, Roundcube's own error
+        messages are shown in the failure.
+        """
+        try:
+            self.page.wait_for_function(
+                "sel => document.querySelector(sel) !== null"
+                " || (window.rcmail && rcmail.env.action !== 'compose')",
+                arg=SENT_TOAST, timeout=timeout * 1000)
+        except Exception as exc:
+            errors = self.page.locator("#messagestack div.error").all_inner_texts()
+            raise AssertionError(f"Roundcube did not send; its messages: {errors}") from exc
 
 
 class AtesakiDialog:

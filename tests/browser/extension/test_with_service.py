@@ -140,3 +140,20 @@ def test_half_an_emoji_in_the_draft_is_still_checked(real, service):
     dialog = Dialog(page).wait_rows()
     assert dialog.addresses() == ["k.sato@example.com"]
     assert still_nothing_sent(page)
+
+
+def test_outlook_name_only_chips_resolve_against_the_staff_directory_or_block(real, service):
+    page = real.open("outlook", "chip=name")
+    page.evaluate("m => __fixture.compose(m)", {"to": [
+        {"name": "佐藤 美咲", "address": "m-sato@agency.go.jp"},
+        {"name": "山田 花子", "address": "yamada@partner.example"}]})
+    page.click("button[aria-label=Send]")
+    dialog = Dialog(page)
+    finding = dialog.root.locator('[data-atesaki="finding"][data-code="unreadable_recipient"]')
+    finding.wait_for(state="visible", timeout=5000)
+    # The service's own words: the colleague was found, the outsider's name alone is not an address.
+    assert "山田 花子" in finding.inner_text()
+    assert dialog.addresses() == ["m-sato@agency.go.jp"]
+    dialog.tick_all()
+    assert not dialog.send_enabled()
+    assert still_nothing_sent(page)

@@ -1,12 +1,19 @@
 """The checks: the registry (``registry``) and one module per finding family.
 
 Importing this package registers every family, in this order: basic, names,
-domains, content (``run_checks`` runs them in registration order).
+domains, content, unreadable (``run_checks`` runs them in registration order).
 """
 
 from __future__ import annotations
 
-from atesaki.core.checks import basic, content, domains, names
+# Registration order is run order (and the order of findings of one severity): keep it.
+# isort: off
+from atesaki.core.checks import basic
+from atesaki.core.checks import names
+from atesaki.core.checks import domains
+from atesaki.core.checks import content
+from atesaki.core.checks import unreadable
+# isort: on
 from atesaki.core.checks.registry import (
     KINDS,
     SEVERITIES,
@@ -37,4 +44,5 @@ __all__ = [
     "register",
     "registry",
     "run_checks",
+    "unreadable",
 ]

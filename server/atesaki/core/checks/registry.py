@@ -65,6 +65,8 @@ class CheckRequest:
     thread_recipients: tuple[str, ...] = ()  # normalised, lower-case addresses
     body: str = ""
     attachments: tuple[dict[str, Any], ...] = ()
+    # What the extension reported it could not read (checks/unreadable.py): never a pass.
+    reported: tuple[dict[str, Any], ...] = ()
 
     @cached_property  # several checks ask; a frozen dataclass still takes it
     def external(self) -> tuple[Recipient, ...]:
