@@ -1,20 +1,39 @@
-"""Precision and recall of the lookalike-domain check on the labelled set in tests/data.
+"""Precision and recall of the lookalike-domain check on labelled sets, and its alarms on real domains.
 
-    python bench/eval_domains.py [--cases tests/data/domain_cases.tsv] [--verbose]
+    python bench/eval_domains.py [--cases FILE ...] [--baseline REF] [--no-real]
 
-An attack counts as caught only when the finding names the right real domain;
-a finding that names another one counts as a false alarm and a miss. Benign
-cases, and the "alarm" cases that fire by design, count as false alarms when flagged.
-Targets (issue 3): recall >= 0.97 and precision >= 0.95.
+Labelled sets (tests/data): domain_cases.tsv (ours) and domain_cases_mailcheck.tsv
+(mailcheck's own test suite). An attack counts as caught only when the finding names
+the right real domain; a finding that names another one counts as a false alarm and a
+miss. Benign cases, and the "alarm" cases that fire by design, count as false alarms
+when flagged. Recall is also printed per class (the note's first word: typo, split,
+run, ...). Targets (issue 3): recall >= 0.97 and precision >= 0.95.
+
+Real domains (bench/data, OpenDNS's public-domain top and random lists, 10,000 each):
+every domain of one list checked with the other list as the known domains, and the top
+list with only the built-in mail providers known. All are real, so every alarm is a
+false one or one "by design" (the same name under another suffix).
+
+``--baseline REF`` prints the same figures for the detector as it is at git REF
+(today's data files), next to the working tree's: the before/after of a change.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
+import subprocess
+import sys
+import tempfile
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-CASES = Path(__file__).resolve().parent.parent / "tests" / "data" / "domain_cases.tsv"
+ROOT = Path(__file__).resolve().parent.parent
+CASES = ROOT / "tests" / "data" / "domain_cases.tsv"
+MAILCHECK_CASES = ROOT / "tests" / "data" / "domain_cases_mailcheck.tsv"
+REAL_TOP = ROOT / "bench" / "data" / "opendns-top-domains.txt"
+REAL_RANDOM = ROOT / "bench" / "data" / "opendns-random-domains.txt"
 TARGET_RECALL = 0.97
 TARGET_PRECISION = 0.95
 
@@ -40,6 +59,7 @@ class Result:
     quiet: int = 0  # benign cases with no finding
     benign_flagged: int = 0
     wrong: list[str] = field(default_factory=list)
+    by_class: Counter = field(default_factory=Counter)  # (class, caught) -> attacks
 
     @property
     def precision(self) -> float:
@@ -69,24 +89,31 @@ def read_cases(path: Path = CASES) -> list[Case]:
     return cases
 
 
-def detector_for(cases: list[Case]):
+def case_class(case: Case) -> str:
+    """The kind of trick a case shows: its note's first word (typo, split, run+typo, ...)."""
+    return case.note.split(":")[0].split(" ")[0]
+
+
+def detector_for(cases: list[Case], module=None):
     """The detector over the set's known domains and allow-list (plus the mail providers)."""
-    from atesaki.core.domains import LookalikeDetector
+    if module is None:
+        from atesaki.core import domains as module
 
     known = [c.domain for c in cases if c.label == "known"]
     allow = [[c.domain, c.real] if c.real else c.domain for c in cases if c.label == "allow"]
-    return LookalikeDetector(known, allow)
+    return module.LookalikeDetector(known, allow)
 
 
-def evaluate(cases: list[Case]) -> Result:
+def evaluate(cases: list[Case], module=None) -> Result:
     """Check every attack and benign case and count the outcomes."""
-    detector = detector_for(cases)
+    detector = detector_for(cases, module)
     result = Result()
     for case in cases:
         if case.label not in ("attack", "benign", "alarm"):
             continue
         reals = [found.real for found in detector.check(case.domain)]
         if case.label == "attack":
+            result.by_class[case_class(case), case.real in reals] += 1
             if case.real in reals:
                 result.caught += 1
                 continue
@@ -103,18 +130,101 @@ def evaluate(cases: list[Case]) -> Result:
     return result
 
 
+def real_alarms(module=None) -> list[tuple[str, int, int, list[str]]]:
+    """Alarms on real domains: (what was checked, flagged, checked, the flagged domains)."""
+    if module is None:
+        from atesaki.core import domains as module
+
+    top = REAL_TOP.read_text(encoding="utf-8").split()
+    random = REAL_RANDOM.read_text(encoding="utf-8").split()
+    rows = []
+    for what, known, typed in (
+        ("top 10k checked, mail providers known", [], top),
+        ("random 10k checked, top 10k known", top, random),
+        ("top 10k checked, random 10k known", random, top),
+    ):
+        detector = module.LookalikeDetector(known)
+        flagged = [domain for domain in typed if detector.check(domain)]
+        rows.append((what, len(flagged), len(typed), flagged))
+    return rows
+
+
+def baseline_module(ref: str):
+    """atesaki's domains module as it is at git ``ref`` (it reads today's data files)."""
+    paths = subprocess.run(
+        ["git", "ls-tree", "-r", "--name-only", ref, "server/atesaki"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    path = next(p for p in paths if p.endswith("/domains.py") and "/checks/" not in p)
+    source = subprocess.run(
+        ["git", "show", f"{ref}:{path}"], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout
+    target = Path(tempfile.mkdtemp()) / "baseline_domains.py"
+    target.write_text(source, encoding="utf-8")
+    spec = importlib.util.spec_from_file_location("baseline_domains", target)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["baseline_domains"] = module
+    spec.loader.exec_module(module)
+    return module
+
+
 def main() -> None:
-    """Print precision, recall and every wrong answer."""
+    """Print recall and precision per labelled set and per class, and alarms on real domains."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--cases", type=Path, default=CASES, help="labelled cases (TSV)")
+    parser.add_argument(
+        "--cases",
+        type=Path,
+        nargs="+",
+        default=[CASES, MAILCHECK_CASES],
+        help="labelled cases (TSV)",
+    )
+    parser.add_argument("--baseline", metavar="REF", help="also evaluate the detector at git REF")
+    parser.add_argument("--no-real", action="store_true", help="skip the real-domain lists")
     args = parser.parse_args()
-    result = evaluate(read_cases(args.cases))
-    print(f"attacks caught   {result.caught:>4} / {result.caught + result.missed}")
-    print(f"benign quiet     {result.quiet:>4} / {result.quiet + result.benign_flagged}")
-    print(f"precision        {result.precision:.3f}  (target >= {TARGET_PRECISION})")
-    print(f"recall           {result.recall:.3f}  (target >= {TARGET_RECALL})")
-    for line in result.wrong:
-        print("  wrong:", line)
+    columns = [("now", None)]
+    if args.baseline:
+        columns.insert(0, (args.baseline, baseline_module(args.baseline)))
+
+    def row(label: str, values: list[str]) -> None:
+        print(f"  {label:<40}" + "".join(f"{v:>14}" for v in values))
+
+    for path in args.cases:
+        cases = read_cases(path)
+        results = [evaluate(cases, module) for _, module in columns]
+        print(f"{path.name}")
+        row("", [name for name, _ in columns])
+        row("attacks caught", [f"{r.caught}/{r.caught + r.missed}" for r in results])
+        row("benign quiet", [f"{r.quiet}/{r.quiet + r.benign_flagged}" for r in results])
+        row("false alarms (benign, alarm, wrong real)", [str(r.false_alarms) for r in results])
+        row(f"precision (target >= {TARGET_PRECISION})", [f"{r.precision:.3f}" for r in results])
+        row(f"recall (target >= {TARGET_RECALL})", [f"{r.recall:.3f}" for r in results])
+        classes = sorted({kind for r in results for kind, _ in r.by_class})
+        for kind in classes:
+            row(
+                f"  caught: {kind}",
+                [
+                    f"{r.by_class[kind, True]}/{r.by_class[kind, True] + r.by_class[kind, False]}"
+                    for r in results
+                ],
+            )
+        for line in results[-1].wrong:
+            print("    wrong:", line)
+    if args.no_real:
+        return
+    print("real domains (OpenDNS lists): flagged / checked")
+    row("", [name for name, _ in columns])
+    tables = [real_alarms(module) for _, module in columns]
+    for i, (what, *_rest) in enumerate(tables[-1]):
+        row(what, [f"{t[i][1]}/{t[i][2]}" for t in tables])
+    if len(tables) == 2:
+        for (what, _, _, old), (_, _, _, new) in zip(*tables, strict=True):
+            for domain in sorted(set(new) - set(old)):
+                print(f"    new alarm ({what}): {domain}")
+            for domain in sorted(set(old) - set(new)):
+                print(f"    alarm gone ({what}): {domain}")
 
 
 if __name__ == "__main__":

@@ -16,7 +16,7 @@ CONTRACT_CODES = [
     "invalid_address", "blocked_domain", "external", "first_time", "not_in_address_book",
     "name_mismatch", "surname_homonym", "lookalike_domain", "visible_external_recipients",
     "new_domain_in_reply", "forward_external", "personal_data", "attachment_external",
-    "large_audience",
+    "large_audience", "attention_domain", "approval_rule",
 ]
 
 

@@ -84,6 +84,27 @@ def _int_at_least(low: int) -> Callable[[Any], int]:
     return check
 
 
+def _attention_list(value: Any) -> list[dict]:
+    """[[attention_domains]] tables: domain (or domains) and the administrator's note."""
+    if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+        raise ValueError('must be [[attention_domains]] tables with domain = "…" and note = "…"')
+    entries = []
+    for index, v in enumerate(value):
+        unknown = set(v) - {"domain", "domains", "note"}
+        if unknown:
+            raise ValueError(f"[{index}] has unknown keys {sorted(unknown)} (domain, domains, note)")
+        named = [v["domain"]] if "domain" in v else v.get("domains")
+        note = v.get("note")
+        if not isinstance(note, str) or not note.strip():
+            raise ValueError(f'[{index}] needs note = "…", the text shown on the recipient\'s row')
+        try:
+            domains = _domain_list(named)
+        except ValueError:
+            raise ValueError(f'[{index}] needs domain = "…" or domains = ["…"]') from None
+        entries.append({"domains": domains, "note": note.strip()})
+    return entries
+
+
 def _sync_list(value: Any) -> list[dict]:
     if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
         raise ValueError("must be [[sync]] tables")
@@ -144,6 +165,33 @@ SETTINGS: tuple[Setting, ...] = (
         "policy.visible_external_orgs", 2, _int_at_least(2),
         Text("To/Cc で互いに見える社外組織の数がこれ以上なら警告します。",
              "This many external organisations visible to each other in To/Cc is a finding."),
+    ),
+    Setting(
+        "policy.visible_external_action", "finding", _choice("finding", "bcc"),
+        Text("To/Cc に社外組織が並んだとき: finding（既定: 重大な指摘）/ bcc（Bcc に移すまで送信不可）。",
+             "When external organisations see each other in To/Cc: finding (default: a high "
+             "finding) / bcc (cannot be sent until they are moved to Bcc)."),
+    ),
+    Setting(
+        "policy.approve_domains", [], _domain_list,
+        Text("宛先に含まれると必ず第二確認者の承認が必要になるドメイン（サブドメインも）。",
+             "Domains (and subdomains) whose recipients always need a second checker."),
+    ),
+    Setting(
+        "policy.approve_external_orgs", 0, _int_at_least(0),
+        Text("社外組織がこの数以上なら承認が必要（0 は無効）。",
+             "This many external organisations or more need approval (0: off)."),
+    ),
+    Setting(
+        "policy.approve_recipients", 0, _int_at_least(0),
+        Text("宛先がこの数以上なら承認が必要（0 は無効）。",
+             "This many recipients or more need approval (0: off)."),
+    ),
+    Setting(
+        "attention_domains", [], _attention_list,
+        Text("注意が必要なドメインと、宛先の行に表示する管理者のメモ（[[attention_domains]]）。",
+             "Domains needing care, with the administrator's note shown on the recipient's row "
+             "([[attention_domains]] tables)."),
     ),
     Setting(
         "names.rare_sent_count", 2, _int_at_least(0),

@@ -105,7 +105,7 @@ def test_the_message_shows_an_idn_as_read_and_as_sent():
 
 
 def test_the_allow_list_silences_a_pair_from_settings():
-    allow = [["mail.com", "gmail.com"]]
+    allow = [["mail.com", "gmail.com"], ["mail.com", "ymail.com"]]
     assert lookalikes(context("user@mail.com"))  # the FACTS false alarm
     assert lookalikes(context("user@mail.com", lookalike_allow=allow)) == []
     assert lookalikes(context("k@gmial.com", lookalike_allow=allow))

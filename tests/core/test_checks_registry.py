@@ -143,7 +143,7 @@ def test_a_recipient_is_rare_again_a_year_after_the_last_send(days, rare):
 def test_the_families_run_in_their_order():
     """Registration order is run order, and the order of findings of one severity."""
     assert list(registry()) == [
-        "address", "recipient", "audience",  # basic
+        "address", "recipient", "audience", "attention", "approval_rules",  # basic
         "names_homonym", "names_mismatch",  # names
         "lookalike_domain",  # domains
         "forward_external", "new_domain_in_reply", "attachment_external", "personal_data",

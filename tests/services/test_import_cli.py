@@ -40,8 +40,8 @@ def test_import_prints_counts_and_every_skipped_record(runner):
     result = runner("import", "contacts", str(BOOKS / "vcard30_apple.vcf"))
     assert result.exit_code == 0, result.output
     assert "vcard30_apple.vcf: imported 2, updated 0, skipped 2" in result.stdout
-    assert "vcard30_apple.vcf:20: card has a line without ':'" in result.stderr
-    assert "vcard30_apple.vcf:30: no e-mail address" in result.stderr
+    assert "vcard30_apple.vcf:21: card has a line without ':'" in result.stderr
+    assert "vcard30_apple.vcf:31: no e-mail address" in result.stderr
 
 
 def test_second_import_of_the_same_file_reports_nothing_new(runner):
@@ -85,7 +85,7 @@ def test_bad_overrides_exit_2_with_a_reason(runner, args, message):
 def test_japanese_locale_gets_japanese_output(runner, monkeypatch):
     monkeypatch.setenv("LC_ALL", "ja_JP.UTF-8")
     result = runner("import", "contacts", str(BOOKS / "google_new.csv"))
-    assert "取り込み 2 件" in result.stdout
+    assert "取り込み 3 件" in result.stdout
     assert "メールアドレスがありません" in result.stderr
 
 

@@ -52,6 +52,10 @@ EXPECTED = [
      "Schmidt GmbH"),
     ("thunderbird_ja.csv", "yoko.kimura@example.jp", "木村 陽子", "木村", "陽子", "", "",
      "木村事務所"),
+    ("thunderbird_ja_cp932.csv", "takashi@takagi.example", "髙木 髙志", "髙木", "髙志", "", "",
+     "髙木工務店"),
+    ("thunderbird.vcf", "ryo.yamada@example.co.jp", "山田 亮", "山田", "亮", "", "", "山田商事"),
+    ("thunderbird.ldif", "ken.kato@example.org", "加藤 健", "加藤", "健", "", "", ""),
     ("thunderbird.ldif", "o.saito@mail.example", "斎藤 修", "斎藤", "修", "", "", "斎藤設計"),
 ]  # fmt: skip
 
@@ -71,28 +75,61 @@ def test_each_format_yields_the_persons_name_reading_and_organisation(
     assert person.organization == org
 
 
-@pytest.mark.parametrize(
-    ("file", "addresses"),
-    [
-        ("google_new.csv", ["k.sato@example.com", "kenji@example.com", "ksato@gmail.com"]),
-        ("vcard30_apple.vcf", ["k.sato@example.com", "kenji.sato@example.net"]),
-        ("vcard21_sjis_qp.vcf", ["t-takahashi@example.co.jp", "taro.t@docomo.ne.jp"]),
-        ("outlook_ja_cp932.csv", ["hanako.suzuki@takashimaya.example", "hanako@home.example"]),
-        ("thunderbird.ldif", ["osamu@saito.example", "o.saito@mail.example"]),
-    ],
-    ids=["google ' ::: ' multi-value", "vcard several EMAIL lines", "vcard 2.1 two EMAILs",
-         "outlook ja second address", "ldif mozillaSecondEmail"],
-)
+# Every export format the importers read, with the second and third addresses it can hold
+# (Thunderbird's CSV and LDIF hold two: PrimaryEmail and SecondEmail).
+EVERY_ADDRESS = [
+    ("Google: ' ::: ' in one cell and E-mail 2", "google_new.csv",
+     ["k.sato@example.com", "kenji@example.com", "ksato@gmail.com"]),
+    ("Google: E-mail 1, 2 and 3", "google_new.csv",
+     ["naoki.mori@example.co.jp", "naoki@mori-home.example", "mori.naoki@docomo.ne.jp"]),
+    ("Outlook English: E-mail, E-mail 2 and E-mail 3 Address", "outlook_en.csv",
+     ["john.smith@contoso.com", "jsmith@gmail.com", "john@smith-family.example"]),
+    ("Outlook Japanese: 電子メール アドレス, 2 and 3", "outlook_ja_cp932.csv",
+     ["hanako.suzuki@takashimaya.example", "hanako@home.example", "suzuki.hanako@docomo.ne.jp"]),
+    ("Outlook on the web: E-mail, E-mail 2 and E-mail 3 Address", "outlook_web.csv",
+     ["makoto.ono@example.jp", "ono@onoshoten.example", "makoto.ono@outlook.jp"]),
+    ("Thunderbird English CSV: Secondary Email", "thunderbird_en.csv",
+     ["anna@schmidt.example", "anna.s@mail.example"]),
+    ("Thunderbird Japanese CSV: 別のメールアドレス", "thunderbird_ja.csv",
+     ["yoko.kimura@example.jp", "yoko@kimura-home.example"]),
+    ("Thunderbird Japanese CSV in Shift_JIS: 別のメールアドレス", "thunderbird_ja_cp932.csv",
+     ["yoko.kimura@example.jp", "yoko@kimura-home.example"]),
+    ("Thunderbird LDIF: mozillaSecondEmail", "thunderbird.ldif",
+     ["osamu@saito.example", "o.saito@mail.example"]),
+    ("LDIF from a directory server: three mail values", "thunderbird.ldif",
+     ["ken.kato@example.org", "kato@lab.example.org", "k.kato@example.net"]),
+    ("Thunderbird vCard: three EMAILs, the preferred first", "thunderbird.vcf",
+     ["ryo.yamada@example.co.jp", "ryo@yamada-home.example", "yamada.ryo@ezweb.ne.jp"]),
+    ("vCard 3.0 (Apple): three grouped EMAILs, one folded", "vcard30_apple.vcf",
+     ["k.sato@example.com", "kenji.sato@example.net", "kenji@sato-home.example"]),
+    ("vCard 2.1: two EMAILs", "vcard21_sjis_qp.vcf",
+     ["t-takahashi@example.co.jp", "taro.t@docomo.ne.jp"]),
+    ("vCard 4.0: two EMAILs", "vcard40.vcf", ["makoto@nakamura.example", "m.nakamura@example.jp"]),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("file", "addresses"), [c[1:] for c in EVERY_ADDRESS],
+                         ids=[c[0] for c in EVERY_ADDRESS])
 def test_every_address_of_a_person_is_kept(file, addresses):
     records, _ = read(file)
     assert by_address(records)[addresses[0]].emails == addresses
 
 
 @pytest.mark.parametrize(
+    ("file", "department"),
+    [("thunderbird_ja.csv", "広報課"), ("thunderbird_en.csv", "R&D")],
+    ids=["Thunderbird Japanese: 部門", "Thunderbird English: Department"],
+)
+def test_thunderbird_department_is_read(file, department):
+    records, _ = read(file)
+    assert records[0].department == department
+
+
+@pytest.mark.parametrize(
     ("file", "line", "reason"),
     [
-        ("vcard30_apple.vcf", 20, "without ':'"),
-        ("vcard30_apple.vcf", 30, "no e-mail address"),
+        ("vcard30_apple.vcf", 21, "without ':'"),
+        ("vcard30_apple.vcf", 31, "no e-mail address"),
         ("broken_unclosed.vcf", 6, "no END:VCARD"),
         ("google_new.csv", 5, "no e-mail address"),
         ("outlook_en.csv", 3, "Exchange address not imported"),

@@ -182,13 +182,40 @@ def skeleton(text: str) -> str:
     """The TR39 confusable skeleton, lower-cased and without accents: ``gmаil`` -> ``grnail``.
 
     Two strings that look alike get the same skeleton; ``m`` and ``rn``, ``0`` and
-    ``o``, ``1`` and ``l``, ``w`` and ``vv``, ``d`` and ``cl`` included.
+    ``o``, ``1`` and ``l``, ``w`` and ``vv``, ``d`` and ``cl`` included, and the other
+    runs of ``data/letter_runs.tsv`` (``nn`` and ``m``, ``lc`` and ``k``).
     """
+    # Runs are read as their letter before the TR39 table spreads letters into runs
+    # (d -> cl): afterwards, kddi's "clcl" would hold an "lc" that no one typed.
     if text.isascii():  # the usual case; NFD changes nothing and no accents can appear
-        return text.lower().translate(_confusables()).lower()
-    mapped = unicodedata.normalize("NFD", text.lower()).translate(_confusables()).lower()
+        return letters_shown(text.lower()).translate(_confusables()).lower()
+    text = letters_shown(unicodedata.normalize("NFD", text.lower()))
+    mapped = text.translate(_confusables()).lower()
     # Combining accents (U+0300-036F) are dropped so that gmàil.com meets gmail.com.
     return "".join(c for c in unicodedata.normalize("NFD", mapped) if not "\u0300" <= c <= "\u036f")
+
+
+@functools.lru_cache(maxsize=1)
+def _letter_runs() -> tuple[dict[str, str], re.Pattern[str]]:
+    """``data/letter_runs.tsv`` as {run shown: letter it reads as}, and a pattern finding them."""
+    runs: dict[str, str] = {}
+    text = resources.files("atesaki").joinpath("data/letter_runs.tsv").read_text("utf-8")
+    for line in text.splitlines():
+        if line and not line.startswith("#"):
+            shown, letter, *_ = line.split("\t")
+            runs[shown] = letter
+    longest_first = sorted(runs, key=len, reverse=True)
+    return runs, re.compile("|".join(re.escape(run) for run in longest_first))
+
+
+def letters_shown(domain: str) -> str:
+    """An ASCII domain as the letters it shows: ``rnicrosoft.co`` -> ``microsoft.co``.
+
+    Each run of ``data/letter_runs.tsv`` (``rn``, ``nn``, ``rr``, ``vv``, ``cl``, ``lc``,
+    ``0``, ``1``) becomes the letter it reads as; other text is left as it is.
+    """
+    runs, pattern = _letter_runs()
+    return pattern.sub(lambda m: runs[m.group()], domain)
 
 
 def warm_up() -> None:
@@ -199,6 +226,7 @@ def warm_up() -> None:
     """
     registrable_domain("warm.example.co.jp")
     skeleton("warm")
+    letters_shown("warm")
     mail_providers()
 
 
@@ -365,6 +393,7 @@ class LookalikeDetector:
         self._names: dict[str, str | list[str]] = {}
         self._deletes: dict[str, str | list[str]] = {}  # names of 4-8 letters
         self._parts: dict[tuple[str, int, int, str], str | list[str]] = {}  # longer names
+        self._suffixes: dict[str, str | list[str]] = {}  # known suffixes by single deletions
         self.add(mail_providers() if providers else ())
         self.add(known_domains)
 
@@ -390,6 +419,8 @@ class LookalikeDetector:
         if registrable in self.registrable:
             return
         self.registrable.add(registrable)
+        for key in _deletions(suffix):
+            _put(self._suffixes, key, suffix)
         _put(self._skeletons, skeleton(unicode_domain(registrable)), registrable)
         _put(self._dotted, registrable.replace("-", "."), registrable)
         if len(name) >= 3:
@@ -428,20 +459,51 @@ class LookalikeDetector:
             return []
         name, suffix = _split(ascii_form)
         own = f"{name}.{suffix}" if name and suffix else ascii_form
-        found: dict[str, str] = {}
+        found: dict[str, tuple[int, int]] = {}  # real -> (rank of reason, rank of the trick)
 
-        def hit(real: str, reason: str) -> None:
+        def hit(real: str, reason: str, trick: str = "") -> None:
             if real == own or (own, real) in self.allowed_pairs:
                 return
             if any((allowed, real) in self.allowed_pairs for allowed in _parents(ascii_form)):
                 return
-            if real not in found or _RANK[reason] < _RANK[found[real]]:
-                found[real] = reason
+            rank = (_RANK[reason], _RANK[trick or reason])
+            if real not in found or rank < found[real]:
+                found[real] = rank
 
         self._confusable(ascii_form, hit)
-        self._embedded(ascii_form, hit)
+        homoglyph_only = bool(found)
+        self._tricks(ascii_form, name, suffix, hit)
+        shown = letters_shown(ascii_form)
+        if shown != ascii_form and not homoglyph_only:
+            # Runs such as rn (m) or cl (d) plus another trick (rnircosoft.com,
+            # rnicrosoft.co, arnazon.co.jq): every trick again on the letters it shows.
+            # Not when the runs alone already imitate a known domain (hotmai1.co.jp is
+            # hotmail.co.jp; hotmail.de under another ending would only be noise).
+            shown_name, shown_suffix = _split(shown)
+
+            # The trick orders them after the plain homoglyphs.
+            def shown_hit(real: str, trick: str) -> None:
+                if real not in found:  # what the domain as typed imitates keeps its reason
+                    hit(real, "confusable", trick)
+
+            self._tricks(shown, shown_name, shown_suffix, shown_hit)
+
+        # Among equals, the real ending nearest the typed one first, and of those one that
+        # only lost its end (the commonest slip): hotmail.co names hotmail.com before
+        # hotmail.ca.
+        def nearest(item: tuple[str, tuple[int, int]]) -> tuple:
+            real_suffix = item[0].partition(".")[2]
+            cut_short = real_suffix.startswith(suffix)
+            return (item[1], _edit_distance(real_suffix, suffix), not cut_short, item[0])
+
+        ranked = sorted(found.items(), key=nearest)
+        return [Lookalike(real, REASONS[rank[0]]) for real, rank in ranked]
+
+    def _tricks(self, domain: str, name: str, suffix: str, hit) -> None:
+        """Every check but the skeleton's, on ``domain`` split as ``name``, ``suffix``."""
+        self._embedded(domain, hit)
         if name and suffix:
-            self._punctuation(own, name, hit)
+            self._punctuation(f"{name}.{suffix}", name, hit)
             if suffix not in RESTRICTED_SUFFIXES:
                 self._other_suffix(name, hit)
             if name.startswith("xn--"):
@@ -451,9 +513,7 @@ class LookalikeDetector:
                     self._typo(folded, suffix, lambda real, _: hit(real, "confusable"))
             else:
                 self._typo(name, suffix, hit)
-        self._suffix_typo(ascii_form, hit)
-        ranked = sorted(found.items(), key=lambda item: (_RANK[item[1]], item[0]))
-        return [Lookalike(real, reason) for real, reason in ranked]
+        self._suffix_typo(domain, _public_labels(suffix), hit)
 
     def _confusable(self, domain: str, hit) -> None:
         labels = skeleton(unicode_domain(domain)).split(".")
@@ -490,16 +550,33 @@ class LookalikeDetector:
         for real in _get(self._names, name):
             hit(real, "other_suffix")
 
-    def _suffix_typo(self, domain: str, hit) -> None:
+    def _suffix_typo(self, domain: str, public: int, hit) -> None:
         # A typo in the ending often makes an unknown suffix (docomo.ne.jq), which the
-        # suffix list cannot split, so try each split of the last labels.
+        # suffix list cannot split, so try each split of the last labels. ``public`` is
+        # how many end labels are a public suffix the list knows: those are never a name
+        # (24h.com.vn is not "com" under "vn").
         labels = domain.split(".")
-        for size in range(1, min(3, len(labels) - 1) + 1):
+        for size in range(max(1, public), min(3, len(labels) - 1) + 1):
             name, suffix = labels[-size - 1], ".".join(labels[-size:])
             for real in _get(self._names, name):
                 real_suffix = real[len(name) + 1 :]
                 if _edit_distance(suffix, real_suffix) == 1:
                     hit(real, "typo")
+            if size > public:
+                # An ending that is no public suffix is a slip for sure (no real domain
+                # ends so), which pays for a slip in the name as well: gnail.con,
+                # agnecy.go.jq. A real ending (line.me next to live.be) is left alone:
+                # two-letter country codes are all one letter apart.
+                for real_suffix in self._near_suffixes(suffix):
+                    self._typo(name, real_suffix, hit)
+
+    def _near_suffixes(self, suffix: str) -> set[str]:
+        """Suffixes of known domains one edit (a swap counts one) from ``suffix``, not itself."""
+        near: set[str] = set()
+        for key in _deletions(suffix):
+            near.update(_get(self._suffixes, key))
+        near.discard(suffix)
+        return {real for real in near if _edit_distance(suffix, real) == 1}
 
     def _typo(self, name: str, suffix: str, hit) -> None:
         candidates: set[str] = set()
@@ -542,6 +619,14 @@ class LookalikeDetector:
                 for group in itertools.combinations(found_by_segment, _MIN_HITS)
             )
         )
+
+
+@functools.lru_cache(maxsize=1024)
+def _public_labels(suffix: str) -> int:
+    """How many labels of ``suffix`` (as ``_split`` gives it) are a known public suffix: 0 or all."""
+    if not suffix:
+        return 0
+    return suffix.count(".") + 1 if _extractor()(f"x.{suffix}").suffix == suffix else 0
 
 
 def _parents(domain: str) -> list[str]:

@@ -12,7 +12,11 @@ VERDICTS = ("pass", "confirm", "approve", "block")
 def needs_approval(request: CheckRequest, findings: Iterable[Finding], mode: str) -> bool:
     """Whether a second checker's code is required under approval mode ``mode``."""
     findings = list(findings)
-    if mode == "never" or not request.recipients:
+    if not request.recipients:
+        return False
+    if any(f.code == "approval_rule" for f in findings):
+        return True  # the administrator's rule, whatever the approval mode
+    if mode == "never":
         return False
     if mode == "always":
         return True

@@ -39,13 +39,15 @@ _COLUMNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("given", r"^(first name|given name|名)$"),
         ("display", r"^(name|display name|full name|表示名|氏名|名前|フルネーム)$"),
         ("email_display", r"^(e-?mail( \d+)? display name|電子メール( \d+)? ?表示名)$"),
+        # Thunderbird's Japanese export says 組織 and 部門 (importMsgs.properties 2125, 2124).
         ("organization", r"^(organization name|organization \d+ - name|organization|company"
-                         r"|会社名|会社|勤務先|所属)$"),
+                         r"|会社名|会社|勤務先|所属|組織)$"),
         ("department", r"^(organization department|organization \d+ - department|department"
-                       r"|部署|部署名)$"),
+                       r"|部署|部署名|部門)$"),
+        # 別のメールアドレス is Thunderbird's Japanese "Secondary Email" (importMsgs 2105).
         ("email", r"^(e-?mail( \d+)? - value|e-?mail( \d+)? address|e-?mail|email address"
                   r"|(primary|secondary) e-?mail|電子メール( \d+)? ?アドレス|電子メール"
-                  r"|(第 ?\d+ ?)?メール ?アドレス( \d+)?|(追加の)?メール ?アドレス|メール)$"),
+                  r"|(第 ?\d+ ?)?メール ?アドレス( \d+)?|(追加の|別の)?メール ?アドレス|メール)$"),
     )
 )  # fmt: skip
 

@@ -247,17 +247,25 @@ def test_keyboard_send_is_intercepted_like_the_button(protected_user, sink, chec
     assert assert_exactly_one(sink).rcpt_tos == ["k.sato@example.com"]
 
 
+def send_to_a_colleague_and_two_outsiders(
+    user: RoundcubeUser, subject: str, outsider: str
+) -> AtesakiDialog:
+    """A new message to a colleague and `outsider` in To and 伊藤 of beta-kogyo in Cc; Send."""
+    new_message(user, subject=subject)
+    user.add_recipient("to", "kacho@agency.go.jp")
+    user.add_recipient("to", outsider)
+    user.add_recipient("cc", "伊藤 <ito@beta-kogyo.co.jp>")
+    user.click_send()
+    return AtesakiDialog(user.page).wait_open()
+
+
 def test_move_to_bcc_hides_two_outside_organisations_from_each_other(
     protected_user, sink, checker, screenshots
 ):
     user = protected_user
-    new_message(user, subject="合同説明会のご案内")
-    user.add_recipient("to", "kacho@agency.go.jp")
-    user.add_recipient("to", "小林 <kobayashi@alpha-shoji.co.jp>")
-    user.add_recipient("cc", "伊藤 <ito@beta-kogyo.co.jp>")
-
-    user.click_send()
-    dialog = AtesakiDialog(user.page).wait_open()
+    dialog = send_to_a_colleague_and_two_outsiders(
+        user, "合同説明会のご案内", "小林 <kobayashi@alpha-shoji.co.jp>"
+    )
     expect(dialog.finding("visible_external_recipients").first).to_be_visible()
     dialog.screenshot(str(screenshots / "roundcube-move-to-bcc-ja.png"))
     dialog.root.locator(MOVE_TO_BCC).first.click()
@@ -277,6 +285,39 @@ def test_move_to_bcc_hides_two_outside_organisations_from_each_other(
     assert sent.recipient_headers() == {"to": ["kacho@agency.go.jp"], "cc": [], "bcc": []}
     assert "kobayashi@alpha-shoji.co.jp" not in sent.header_addresses()
     assert "ito@beta-kogyo.co.jp" not in sent.header_addresses()
+
+
+def test_administrators_rules_show_the_note_and_hold_outsiders_until_they_are_in_bcc(
+    protected_user, sink, checker, atesaki
+):
+    # The administrator adds rules while the service runs: it follows config.toml.
+    note = "学校宛て: 児童生徒の個人情報は送らないこと"
+    config = atesaki.data_dir / "config.toml"
+    config.write_text(
+        config.read_text(encoding="utf-8")
+        + f'\n[policy]\nvisible_external_action = "bcc"\n\n'
+        f'[[attention_domains]]\ndomain = "ed.jp"\nnote = "{note}"\n',
+        encoding="utf-8",
+    )
+    user = protected_user
+    dialog = send_to_a_colleague_and_two_outsiders(
+        user, "見学会のご案内", "山本 <yamamoto@east.school.ed.jp>"
+    )
+    expect(dialog.finding("attention_domain")).to_contain_text(note)
+    dialog.tick_all()
+    expect(dialog.send_button()).to_be_disabled()  # block: two outsiders see each other
+    assert_nothing_sent(sink)
+    dialog.root.locator(MOVE_TO_BCC).first.click()
+
+    expect(user.page.locator("#compose_bcc li.recipient")).to_have_count(2)
+    finish_after_change(user, dialog, "ito@beta-kogyo.co.jp", checker)
+    sent = assert_exactly_one(sink)
+    assert sorted(sent.rcpt_tos) == [
+        "ito@beta-kogyo.co.jp",
+        "kacho@agency.go.jp",
+        "yamamoto@east.school.ed.jp",
+    ]
+    assert sent.recipient_headers() == {"to": ["kacho@agency.go.jp"], "cc": [], "bcc": []}
 
 
 def test_roundcube_no_subject_prompt_after_the_check_sends_once(protected_user, sink, checker):

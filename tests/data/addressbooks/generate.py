@@ -62,6 +62,7 @@ vcard30 = (
     "ORG:株式会社エグザンプル;総務部\n"
     "item1.EMAIL;type=INTERNET;type=pref:k.sato@example.com\n"
     "item2.EMAIL;type=INTERNET:kenji.sato@\n example.net\n"
+    "item3.EMAIL;type=INTERNET;type=HOME:kenji@sato-home.example\n"
     "NOTE:folded note that goes on\n  and on\nUID:5F1B2C3D-0000-4000-8000-000000000001\n"
     "END:VCARD\n"
     "BEGIN:VCARD\nVERSION:3.0\nN:Suzuki;Ichiro;;;\nFN:Suzuki Ichiro\n"
@@ -84,18 +85,31 @@ vcard40 = (
 )
 write("vcard40.vcf", vcard40, newline="\n")
 
+# Thunderbird's vCard export (115; cards are vCard 4.0 inside): every address of a card,
+# the preferred one with PREF=1, properties in the order Thunderbird writes them.
+thunderbird_vcf = (
+    "BEGIN:VCARD\nVERSION:4.0\nEMAIL;PREF=1:ryo.yamada@example.co.jp\n"
+    "EMAIL:ryo@yamada-home.example\nEMAIL:yamada.ryo@ezweb.ne.jp\nFN:山田 亮\n"
+    "N:山田;亮;;;\nORG:山田商事;営業部\nUID:8f1c9a4e-2b1d-4c55-9e3a-0d6f7b8a9c01\n"
+    "END:VCARD\n"
+)
+write("thunderbird.vcf", thunderbird_vcf)
+
 # Google Contacts, current export (UTF-8 with BOM), ' ::: ' multi-values.
 google_new = (
     "First Name,Middle Name,Last Name,Phonetic First Name,Phonetic Middle Name,"
     "Phonetic Last Name,Name Prefix,Name Suffix,Nickname,File As,Organization Name,"
     "Organization Title,Organization Department,Birthday,Notes,Photo,Labels,"
-    "E-mail 1 - Label,E-mail 1 - Value,E-mail 2 - Label,E-mail 2 - Value,Phone 1 - Label,"
-    "Phone 1 - Value\n"
+    "E-mail 1 - Label,E-mail 1 - Value,E-mail 2 - Label,E-mail 2 - Value,E-mail 3 - Label,"
+    "E-mail 3 - Value,Phone 1 - Label,Phone 1 - Value\n"
     "健二,,佐藤,けんじ,,さとう,,,,,株式会社エグザンプル,,総務部,,,,* myContacts,"
-    "* Work,k.sato@example.com ::: kenji@example.com,Home,ksato@gmail.com,Mobile,090-0000-0000\n"
+    "* Work,k.sato@example.com ::: kenji@example.com,Home,ksato@gmail.com,,,"
+    "Mobile,090-0000-0000\n"
     "美咲,,佐藤,みさき,,さとう,,,,,,,,,\"複数行の\nメモ\",,* myContacts,* Work,"
-    "m-sato@agency.go.jp,,,,\n"
-    "No,,Email,,,,,,,,,,,,,,* myContacts,,,,,Mobile,090-1111-1111\n"
+    "m-sato@agency.go.jp,,,,,,\n"
+    "No,,Email,,,,,,,,,,,,,,* myContacts,,,,,,,Mobile,090-1111-1111\n"
+    "直樹,,森,なおき,,もり,,,,,,,,,,,* myContacts,* Work,naoki.mori@example.co.jp,"
+    "Home,naoki@mori-home.example,Other,mori.naoki@docomo.ne.jp,,\n"
 )
 write("google_new.csv", google_new, "utf-8-sig")
 
@@ -118,7 +132,7 @@ outlook_en = (
     '"E-mail 2 Display Name","E-mail 3 Address","Birthday","Notes"\n'
     '"","John","Q","Smith","","Contoso Ltd","Sales","Manager","1 Main St","Seattle",'
     '"","john.smith@contoso.com","SMTP","John Smith (john.smith@contoso.com)",'
-    '"jsmith@gmail.com","SMTP","","","0/0/00",""\n'
+    '"jsmith@gmail.com","SMTP","","john@smith-family.example","0/0/00",""\n'
     '"","Exchange","","Only","","Contoso Ltd","","","","","",'
     '"/o=ExchangeLabs/ou=Exchange Administrative Group/cn=Recipients/cn=only","EX",'
     '"Exchange Only","","","","","0/0/00",""\n'
@@ -172,6 +186,7 @@ outlook_ja = "\n".join(
             "電子メール アドレス": "hanako.suzuki@takashimaya.example", "電子メールの種類": "SMTP",
             "電子メール表示名": "鈴木 花子 (hanako.suzuki@takashimaya.example)",
             "電子メール 2 アドレス": "hanako@home.example", "電子メール 2 の種類": "SMTP",
+            "電子メール 3 アドレス": "suzuki.hanako@docomo.ne.jp", "電子メール 3 の種類": "SMTP",
         })),
         csv_line(outlook_ja_row(**{
             "名": "次郎", "姓": "髙橋", "部署": "指定なし",
@@ -187,24 +202,72 @@ write("outlook_ja_cp932.csv", outlook_ja, "cp932")
 outlook_web = (
     "First Name,Middle Name,Last Name,Title,Suffix,Nickname,Given Yomi,Surname Yomi,"
     "E-mail Address,E-mail 2 Address,E-mail 3 Address,Home Phone,Company,Department,Job Title\n"
-    "誠,,小野,,,,まこと,おの,makoto.ono@example.jp,,,,小野商店,,\n"
+    "誠,,小野,,,,まこと,おの,makoto.ono@example.jp,ono@onoshoten.example,"
+    "makoto.ono@outlook.jp,,小野商店,,\n"
     "誠,,大野,,,,まこと,おおの,makoto.ohno@example.jp,,,,大野工業,,\n"
 )
 write("outlook_web.csv", outlook_web, "utf-8-sig")
 
-# Thunderbird CSV, English and Japanese headers (no readings).
-thunderbird_en = (
-    "First Name,Last Name,Display Name,Nickname,Primary Email,Secondary Email,Screen Name,"
-    "Work Phone,Home Phone,Job Title,Department,Organization,Web Page 1,Notes\n"
-    "Anna,Schmidt,Anna Schmidt,,anna@schmidt.example,anna.s@mail.example,,,,,R&D,Schmidt GmbH,,\n"
-)
+# Thunderbird CSV as its exportDirectoryToDelimitedText writes it: the columns of
+# AddrBookUtils' exportAttributes whose string id is not 0, headed by the strings 2100-2136
+# of importMsgs.properties in the user's language; no readings; CRLF; UTF-8 without BOM,
+# or the system charset (Shift_JIS on Japanese Windows) when the user picks that filter.
+# Only two addresses: PrimaryEmail and SecondEmail.
+THUNDERBIRD_EN_HEADER = [
+    "First Name", "Last Name", "Display Name", "Nickname", "Primary Email", "Secondary Email",
+    "Screen Name", "Work Phone", "Home Phone", "Fax Number", "Pager Number", "Mobile Number",
+    "Home Address", "Home Address 2", "Home City", "Home State", "Home ZipCode", "Home Country",
+    "Work Address", "Work Address 2", "Work City", "Work State", "Work ZipCode", "Work Country",
+    "Job Title", "Department", "Organization", "Web Page 1", "Web Page 2", "Birth Year",
+    "Birth Month", "Birth Day", "Custom 1", "Custom 2", "Custom 3", "Custom 4", "Notes",
+]  # fmt: skip
+THUNDERBIRD_JA_HEADER = [
+    "名", "姓", "表示名", "ニックネーム", "メールアドレス", "別のメールアドレス", "スクリーンネーム",
+    "勤務先の電話番号", "自宅の電話番号", "FAX 番号", "ポケットベル番号", "携帯電話番号",
+    "番地 (自宅)", "番地 (自宅) 2", "市区町村 (自宅)", "都道府県 (自宅)", "郵便番号 (自宅)",
+    "国 (自宅)", "番地 (勤務先)", "番地 (勤務先) 2", "市区町村 (勤務先)", "都道府県 (勤務先)",
+    "郵便番号 (勤務先)", "国 (勤務先)", "役職", "部門", "組織", "ウェブページ 1", "ウェブページ 2",
+    "誕生年", "誕生月", "誕生日", "追加情報 1", "追加情報 2", "追加情報 3", "追加情報 4", "メモ",
+]  # fmt: skip
+assert len(THUNDERBIRD_EN_HEADER) == len(THUNDERBIRD_JA_HEADER) == 37
+
+
+def thunderbird_row(header: list[str], **values: str) -> str:
+    """One row as Thunderbird writes it: quotes only around a value that needs them."""
+    cells = [""] * len(header)
+    for key, value in values.items():
+        cells[header.index(key)] = value
+    return ",".join(
+        f'"{cell.replace(chr(34), chr(34) * 2)}"' if any(c in cell for c in ',"\r\n\t') else cell
+        for cell in cells
+    )
+
+
+thunderbird_en = "\n".join([
+    ",".join(THUNDERBIRD_EN_HEADER),
+    thunderbird_row(THUNDERBIRD_EN_HEADER, **{
+        "First Name": "Anna", "Last Name": "Schmidt", "Display Name": "Anna Schmidt",
+        "Primary Email": "anna@schmidt.example", "Secondary Email": "anna.s@mail.example",
+        "Department": "R&D", "Organization": "Schmidt GmbH", "Notes": "met in Berlin, 2024",
+    }),
+    "",
+])  # fmt: skip
 write("thunderbird_en.csv", thunderbird_en, "utf-8")
-thunderbird_ja = (
-    "名,姓,表示名,ニックネーム,メールアドレス,第 2 メールアドレス,スクリーンネーム,勤務先電話番号,"
-    "自宅電話番号,役職,部署,勤務先,Web ページ 1,メモ\n"
-    "陽子,木村,木村 陽子,,yoko.kimura@example.jp,,,,,,広報課,木村事務所,,\n"
-)
-write("thunderbird_ja.csv", thunderbird_ja, "utf-8")
+thunderbird_ja_rows = [
+    ",".join(THUNDERBIRD_JA_HEADER),
+    thunderbird_row(THUNDERBIRD_JA_HEADER, **{
+        "名": "陽子", "姓": "木村", "表示名": "木村 陽子",
+        "メールアドレス": "yoko.kimura@example.jp", "別のメールアドレス": "yoko@kimura-home.example",
+        "部門": "広報課", "組織": "木村事務所", "役職": "所長",
+    }),
+    thunderbird_row(THUNDERBIRD_JA_HEADER, **{
+        "名": "髙志", "姓": "髙木", "表示名": "髙木 髙志", "メールアドレス": "takashi@takagi.example",
+        "組織": "髙木工務店",
+    }),
+    "",
+]  # fmt: skip
+write("thunderbird_ja.csv", "\n".join(thunderbird_ja_rows), "utf-8")
+write("thunderbird_ja_cp932.csv", "\n".join(thunderbird_ja_rows), "cp932")
 
 # Thunderbird LDIF: base64 for non-ASCII values.
 def b64(text: str) -> str:
@@ -221,7 +284,10 @@ ldif = (
     "dn: cn=Mailing list,mail=list@example.org\nobjectclass: top\nobjectclass: groupOfNames\n"
     "cn: Mailing list\n\n"
     "dn: cn=Plain Ascii,mail=plain@example.org\nobjectclass: person\ncn: Plain Ascii\n"
-    "sn: Ascii\ngivenName: Plain\nmail: plain@example.org\n"
+    "sn: Ascii\ngivenName: Plain\nmail: plain@example.org\n\n"
+    "dn: uid=kato,ou=people,dc=example,dc=org\nobjectclass: inetOrgPerson\n"
+    f"cn:: {b64('加藤 健')}\nsn:: {b64('加藤')}\ngivenName:: {b64('健')}\n"
+    "mail: ken.kato@example.org\nmail: kato@lab.example.org\nmail: k.kato@example.net\n"
 )
 write("thunderbird.ldif", ldif, "utf-8", newline="\n")
 

@@ -20,6 +20,11 @@ def organisation(address: str, domain: str) -> str:
     return address.lower() if registrable in FREEMAIL else registrable
 
 
+def domain_in(domain: str, domains) -> str | None:
+    """The entry of ``domains`` that ``domain`` is, or is a subdomain of; None if none."""
+    return next((d for d in domains if within(domain, d)), None)
+
+
 @register("address", per_recipient=True)
 def check_addresses(ctx: CheckContext) -> Iterator[Finding]:
     """invalid_address and blocked_domain: messages that cannot be sent at all."""
@@ -33,7 +38,7 @@ def check_addresses(ctx: CheckContext) -> Iterator[Finding]:
                 recipient=r.index,
             )
             continue
-        hit = next((b for b in blocked if within(r.domain, b)), None)
+        hit = domain_in(r.domain, blocked)
         if hit:
             yield Finding(
                 "blocked_domain", "block",
@@ -89,9 +94,12 @@ def check_audience(ctx: CheckContext) -> Iterator[Finding]:
             n=len(orgs), o=", ".join(orgs[:5]) + (" …" if len(orgs) > 5 else "")
         )
         related = [{"domain": o} for o in orgs]
+        # The administrator's "bcc" rule: no sending until they are in Bcc (the dialog
+        # offers the move, and the check after it passes).
+        severity = "block" if settings.policy_visible_external_action == "bcc" else "high"
         for group in visible.values():
             for r in group:
-                yield Finding("visible_external_recipients", "high", message,
+                yield Finding("visible_external_recipients", severity, message,
                               related=related, recipient=r.index)
     count = len(request.recipients)
     if count > settings.policy_large_audience:
@@ -101,4 +109,60 @@ def check_audience(ctx: CheckContext) -> Iterator[Finding]:
                  "{n} recipients (more than {m}). For a mass mailing use Bcc or a list.").format(
                 n=count, m=settings.policy_large_audience
             ),
+        )
+
+
+ATTENTION = Text("管理者からの注意（{d}）: {note}", "Note from your administrator ({d}): {note}")
+
+
+@register("attention", per_recipient=True)
+def check_attention(ctx: CheckContext) -> Iterator[Finding]:
+    """attention_domain: the administrator's note on each recipient of an attention domain."""
+    rules = ctx.settings.attention_domains
+    if not rules:
+        return
+    for r in ctx.request.recipients:
+        if not r.valid:
+            continue
+        for rule in rules:
+            hit = domain_in(r.domain, rule["domains"])
+            if hit:
+                yield Finding(
+                    "attention_domain", "warn", ATTENTION.format(d=hit, note=rule["note"]),
+                    related=[{"domain": hit, "note": rule["note"]}], recipient=r.index,
+                )
+
+
+@register("approval_rules")
+def check_approval_rules(ctx: CheckContext) -> Iterator[Finding]:
+    """approval_rule: the administrator's rules that make a message need a second checker."""
+    request, settings = ctx.request, ctx.settings
+    if settings.policy_approve_domains:
+        for r in request.recipients:
+            hit = r.valid and domain_in(r.domain, settings.policy_approve_domains)
+            if hit:
+                yield Finding(
+                    "approval_rule", "warn",
+                    Text("{d} 宛てのメールは、管理者の規則により第二確認者の承認が必要です。",
+                         "Mail to {d} needs a second checker's approval (your administrator's "
+                         "rule).").format(d=hit),
+                    related=[{"domain": hit}], recipient=r.index,
+                )
+    limit = settings.policy_approve_external_orgs
+    if limit:
+        orgs = {organisation(r.address, r.domain) for r in request.external}
+        if len(orgs) >= limit:
+            yield Finding(
+                "approval_rule", "warn",
+                Text("社外の {n} 組織に送ります。管理者の規則（{m} 組織以上）により第二確認者の承認が必要です。",
+                     "This goes to {n} external organisations: {m} or more need a second "
+                     "checker's approval (your administrator's rule).").format(n=len(orgs), m=limit),
+            )
+    limit = settings.policy_approve_recipients
+    if limit and len(request.recipients) >= limit:
+        yield Finding(
+            "approval_rule", "warn",
+            Text("宛先が {n} 件あります。管理者の規則（{m} 件以上）により第二確認者の承認が必要です。",
+                 "{n} recipients: {m} or more need a second checker's approval (your "
+                 "administrator's rule).").format(n=len(request.recipients), m=limit),
         )

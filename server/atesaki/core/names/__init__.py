@@ -9,8 +9,8 @@ A ``NameProfile`` holds keys of four kinds, each a prefixed string:
 
 Two names match when they share a ``k:`` key; when both have kana readings the
 readings decide (小野 おの is not 大野 おおの even though both are "Ono");
-otherwise a shared ``l:`` key, or a Western name with the same phonetic code and
-Jaro-Winkler similarity >= 0.80. ``SurnameIndex`` answers the same question with
+otherwise a shared ``l:`` key, or a Western name with the same phonetic code,
+Jaro-Winkler similarity >= 0.80 and the same vowel in its first syllable. ``SurnameIndex`` answers the same question with
 dictionary lookups only.
 """
 
@@ -361,6 +361,13 @@ def _cjk_keys(name: _Name, surnames: set[str], fulls: set[str]) -> None:
 
 
 _WESTERN_SPELLING = (
+    # Letters that NFKD leaves alone: Jørgensen/Jorgensen, Weiß/Weiss, Łukasz/Lukasz
+    ("ø", "o"),
+    ("æ", "ae"),
+    ("œ", "oe"),
+    ("ß", "ss"),
+    ("ł", "l"),
+    ("sch", "sh"),  # German sch, English sh: Fischer/Fisher
     ("ph", "f"),
     ("mps", "ms"),
     ("dt", "t"),
@@ -368,19 +375,38 @@ _WESTERN_SPELLING = (
     ("ey", "ai"),
     ("ei", "ai"),
     ("ay", "ai"),
-    ("ue", "u"),
+    ("ue", "u"),  # umlauts written out: Mueller/Müller, Schroeder/Schröder, Jaeger/Jäger
+    ("oe", "o"),
+    ("ae", "a"),
+    ("ie", "i"),  # Nielsen/Nilsen, Friedman/Fridman
 )
+_MAC = re.compile(r"^mac(?=[^aeiou])")  # MacDonald/McDonald
+_FIRST_VOWELS = re.compile(r"[aeiou]+")
+
+
+def _western_spelling(word: str) -> str:
+    """The word with common spelling variants folded: Meyer/Meier, Schmidt/Schmitt, Smith/Smyth."""
+    word = _MAC.sub("mc", word)
+    for old, new in _WESTERN_SPELLING:
+        word = word.replace(old, new)
+    # y after the first letter is a vowel written as i (Smyth, Pryce, Wynn, Kowalsky)
+    return re.sub(r"(.)\1", r"\1", word[:1] + word[1:].replace("y", "i"))
 
 
 def _western_code(word: str) -> str:
     """Metaphone after folding common spelling variants (Meyer/Meier, Schmidt/Schmitt)."""
-    for old, new in _WESTERN_SPELLING:
-        word = word.replace(old, new)
-    word = re.sub(r"(.)\1", r"\1", word)
+    word = _western_spelling(word)
     try:
         return jellyfish.metaphone(word) or word
     except Exception:  # odd letters give no code, never an error
         return word
+
+
+@lru_cache(maxsize=65536)
+def _first_vowel(word: str) -> str:
+    """The vowels of the first syllable, spelling variants folded: Bell -> e, Ahmed -> a."""
+    found = _FIRST_VOWELS.search(_western_spelling(word))
+    return found.group() if found else ""
 
 
 def _western_keys(name: _Name, surnames: set[str], fulls: set[str]) -> None:
@@ -552,9 +578,14 @@ def _keys_match(a: frozenset[str], b: frozenset[str]) -> bool:
 
 
 def _similar(a: str, b: str) -> bool:
-    # full names ("john smith") are compared word by word: Jane Smith is not John Smith
+    # full names ("john smith") are compared word by word: Jane Smith is not John Smith.
+    # Metaphone keeps no vowel but the first letter, so Bell, Ball and Bill share a code
+    # and are close by Jaro-Winkler: the first syllable's vowel must agree as well.
+    # Spelling variants differ later in the name (Andersen/Anderson, Miller/Millar,
+    # Ahmed/Ahmad) or in letters folded above (Smith/Smyth, Meyer/Meier).
     return all(
         jellyfish.jaro_winkler_similarity(x, y) >= WESTERN_SIMILARITY
+        and _first_vowel(x) == _first_vowel(y)
         for x, y in zip(a.split(" "), b.split(" "), strict=False)
     )
 

@@ -77,6 +77,7 @@ _JA_SUFFIXES = ("さま", "様", "さん", "殿", "氏", "先生", "くん", "�
 _EN_TITLES = frozenset("mr mrs ms miss dr prof sir madam mx herr frau san sama kun".split())
 _COMPANY = re.compile(r"株式会社|有限会社|合同会社|\(株\)|\(有\)|㈱|㈲|inc\.?$|ltd\.?$|co\.,?$")
 _BRACKETS = re.compile(r"[\(\[\{【「『〔<〈《][^\)\]\}】」』〕>〉》]*[\)\]\}】」』〕>〉》]?")
+_APOSTROPHE = re.compile(r"(?<=[^\W\d_])[’ʼ](?=[^\W\d_])")
 _SEPARATORS = re.compile(r"[\s,、，・･/／|｜:：;；\"`“”‘’_.]+")
 
 
@@ -145,6 +146,8 @@ def strip_decorations(text: str) -> str:
     """Drop bracketed notes, company words, titles and honorifics around a name."""
     text = _BRACKETS.sub(" ", text)
     text = _COMPANY.sub(" ", text)
+    # A typographic apostrophe inside a word is an apostrophe (O’Neill), not a quote.
+    text = _APOSTROPHE.sub("'", text)
     words = []
     for word in _SEPARATORS.split(text):
         word = word.strip(".-")
