@@ -23,7 +23,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
                   "atesaki.importers", "atesaki.sync", "atesaki.approvals")),
     ("web", ("atesaki.web", "atesaki.ui")),
     ("faces", ("atesaki.cli", "atesaki.__main__", "atesaki.server", "atesaki.autostart", "atesaki.doctor",
-               "atesaki.nativehost", "atesaki")),
+               "atesaki.nativehost", "atesaki.central", "atesaki.link", "atesaki")),
 )
 
 # Libraries a layer must not import: the core is pure; only the web layer speaks HTTP.

@@ -15,6 +15,9 @@
 #   slapd ldap-utils              a real LDAP directory for the LDAP sync tests
 #   systemd                       systemd-analyze, to verify the generated autostart unit
 #   python3-venv                  venv for tools/test.sh and tools/install.sh (not in a stock Debian)
+#   postgresql                    the central service's database; the tests run their own
+#                                 initdb cluster in a temporary folder on a free port
+#   openssl                       makes the central service's test certificate
 set -euo pipefail
 
 PACKAGES=(
@@ -29,6 +32,8 @@ PACKAGES=(
   ldap-utils
   systemd
   python3-venv
+  postgresql
+  openssl
 )
 
 missing=()
@@ -59,8 +64,8 @@ roundcube-core roundcube/database-type select sqlite3
 slapd slapd/no_configuration boolean true
 SEL
 
-# Keep postinst scripts from starting system daemons: a system dovecot or slapd
-# would hold ports 143/389 and the tests start their own on free ports anyway.
+# Keep postinst scripts from starting system daemons: a system dovecot, slapd or PostgreSQL
+# would hold ports 143/389/5432 and the tests start their own on free ports anyway.
 # Only a policy file we created is removed again.
 policy=/usr/sbin/policy-rc.d
 if [[ ! -e "$policy" ]]; then

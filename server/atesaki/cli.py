@@ -12,10 +12,12 @@ import click
 
 from atesaki.approvals.commands import checker_group
 from atesaki.autostart import autostart_group
+from atesaki.central import central_group
 from atesaki.core.version import __version__
 from atesaki.doctor import doctor_command
 from atesaki.exits import BadInput, ExitStatus
 from atesaki.importers.commands import import_group
+from atesaki.link import join_command, link_group
 from atesaki.nativehost import native_host_group
 from atesaki.settings import (
     DEFAULT_HOST,
@@ -165,5 +167,6 @@ def check(env: Env, file) -> None:
 # of these modules imports only what its --help needs; Flask and the checks load when
 # a command runs.
 for _command in (import_group, sync_group, checker_group, audit_group, ui_command,
-                 native_host_group, autostart_group, doctor_command):
+                 native_host_group, autostart_group, doctor_command, central_group,
+                 join_command, link_group):
     main.add_command(_command)

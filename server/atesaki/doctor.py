@@ -38,7 +38,7 @@ TIMEOUT = 3.0  # seconds per request: a healthy local service answers in millise
 # Files that hold secrets or the user's mail history; the database's WAL and shared
 # memory files hold the same rows as the database itself.
 SECRET_FILES = (TOKEN_NAME, AUDIT_KEY_NAME, SNAPSHOT_KEY_NAME, SNAPSHOT_NAME,
-                DB_NAME, f"{DB_NAME}-wal", f"{DB_NAME}-shm")
+                DB_NAME, f"{DB_NAME}-wal", f"{DB_NAME}-shm", "central.json")
 # Flask's own dependency is where request handling lives: worth naming beside ours.
 EXTRA_PACKAGES = ("werkzeug",)
 # Where each browser keeps its user data on Windows (the other systems: the parent of
@@ -522,6 +522,9 @@ def run_checks(data_dir: Path, port: int | None = None) -> list[Check]:
     results.append(check_autostart(data_dir, port))
     results.append(check_file_modes(data_dir))
     results.append(check_database(data_dir))
+    from atesaki import link  # the central service, once this PC has joined one
+
+    results += link.doctor_checks(data_dir, Check)
     return results
 
 

@@ -28,6 +28,9 @@ def run(data_dir: Path, host: str, port: int, *, threads: int = 4,
     service = app.extensions["atesaki"]
     service.knowledge()  # load the indexes now, not on the first check
     threading.Thread(target=service.warm_up, name="atesaki-warm-up", daemon=True).start()
+    from atesaki import link  # the central service, once this PC has joined one
+
+    forwarder = link.start_background(data_dir)
     server = create_server(app, host=host, port=port, threads=threads,
                            ident="atesaki", clear_untrusted_proxy_headers=True)
     conn = service.conn()
@@ -47,6 +50,8 @@ def run(data_dir: Path, host: str, port: int, *, threads: int = 4,
         pass
     finally:
         server.close()
+        if forwarder:
+            forwarder.stop()
         with store.transaction(conn):
             audit.append(conn, "service_stop", {"host": host, "port": port})
         print("atesaki stopped", file=sys.stderr, flush=True)
