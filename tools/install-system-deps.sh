@@ -13,6 +13,9 @@
 #                                 the tests serve Roundcube with `php -S`
 #   dovecot-imapd                 IMAP server Roundcube logs into (started per test session)
 #   slapd ldap-utils              a real LDAP directory for the LDAP sync tests
+#   sogo memcached postgresql     a second real webmail (SOGo), covered by a site profile only;
+#                                 the tests run sogod, memcached and a PostgreSQL cluster of
+#                                 their own on free ports (tests/browser/e2e/sogo.py)
 #   systemd                       systemd-analyze, to verify the generated autostart unit
 #   python3-venv                  venv for tools/test.sh and tools/install.sh (not in a stock Debian)
 #   postgresql                    the central service's database; the tests run their own
@@ -30,9 +33,11 @@ PACKAGES=(
   dovecot-imapd
   slapd
   ldap-utils
+  sogo
+  memcached
+  postgresql
   systemd
   python3-venv
-  postgresql
   openssl
 )
 
@@ -64,8 +69,9 @@ roundcube-core roundcube/database-type select sqlite3
 slapd slapd/no_configuration boolean true
 SEL
 
-# Keep postinst scripts from starting system daemons: a system dovecot, slapd or PostgreSQL
-# would hold ports 143/389/5432 and the tests start their own on free ports anyway.
+# Keep postinst scripts from starting system daemons: a system dovecot, slapd, sogo,
+# memcached or postgresql would hold ports 143/389/20000/11211/5432, and the tests
+# start their own on free ports anyway.
 # Only a policy file we created is removed again.
 policy=/usr/sbin/policy-rc.d
 if [[ ! -e "$policy" ]]; then

@@ -46,7 +46,7 @@ for run in "${runs[@]}"; do
   if [[ $run == lock ]]; then
     "$venv/bin/python" -m pip install "${pip_quiet[@]}" --require-hashes -r requirements/test.lock
     "$venv/bin/python" -m pip install "${pip_quiet[@]}" --no-deps -e .
-    marks=(-m "not browser and not roundcube and not install")
+    marks=(-m "not browser and not roundcube and not sogo and not install")
   else
     "$venv/bin/python" -m pip install "${pip_quiet[@]}" --upgrade --upgrade-strategy eager -e '.[test]'
     marks=()

@@ -44,6 +44,10 @@ const AtesakiMessages = (() => {
       });
       return result;
     },
+    async profile(args, sender) {
+      // The page's own URL as the browser reports it, never one the page could claim.
+      return AtesakiSiteProfiles.forPage((sender && (sender.url || (sender.tab && sender.tab.url))) || '');
+    },
     async resolve({ names }) {
       // Name-only Outlook chips: the service answers only exact, unique staff-directory matches.
       return afterCall(await AtesakiClient.call('POST', '/v1/resolve', { names: Array.isArray(names) ? names.slice(0, 50) : [] }));
@@ -116,6 +120,18 @@ const AtesakiMessages = (() => {
     async reportIncident({ check_id, address, note }) {
       return afterCall(await AtesakiClient.call('POST', '/v1/incidents', { check_id: check_id || null, address, note }));
     },
+    async getProfiles() {
+      const { settings, managedProfiles } = await AtesakiSettings.load();
+      return { ok: true, local: settings.siteProfiles, managed: managedProfiles, builtin: AtesakiProfiles.BUILTIN };
+    },
+    async saveProfiles({ profiles }) {
+      // The options page validated them with the browser's selector parser; check the shape again here.
+      const list = Array.isArray(profiles) ? profiles : [];
+      const problems = list.flatMap((p, i) => AtesakiProfiles.validate(p).map((q) => ({ ...q, path: `[${i}].${q.path}` })));
+      if (problems.length) return { ok: false, error: 'bad_profile', problems };
+      await chrome.storage.local.set({ siteProfiles: list });
+      return { ok: true, patterns: await AtesakiRegistration.sync() };
+    },
     async syncHosts() {
       return { ok: true, patterns: await AtesakiRegistration.sync() };
     },
@@ -136,7 +152,7 @@ const AtesakiMessages = (() => {
       return { ok: false, error: 'unknown_action', message: 'unknown or forbidden action: ' + action };
     }
     try {
-      return await table[action](args);
+      return await table[action](args, sender);
     } catch (error) {
       return { ok: false, error: 'extension_error', message: String((error && error.message) || error) };
     }

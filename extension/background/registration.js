@@ -1,13 +1,14 @@
-/* Roundcube hosts: register the content scripts at run time so a new host works without a browser restart. */
+/* Roundcube hosts and site profiles: register the content scripts at run time so a new host works without a browser restart. */
 'use strict';
 
 const AtesakiRegistration = (() => {
   const SCRIPT_ID = 'atesaki-roundcube';
-  const FILES = ['common/parse.js', 'content/dom.js', 'content/profile.js', 'content/adapters/roundcube.js', 'content/dialog.js', 'content/core.js'];
+  // Roundcube is a site profile too (content/profiles/roundcube.json): one generic adapter reads them all.
+  const FILES = ['common/parse.js', 'common/profiles.js', 'content/dom.js', 'content/adapters/profile.js', 'content/dialog.js', 'content/core.js'];
 
-  async function permitted(origin) {
+  async function permitted(pattern) {
     try {
-      return await chrome.permissions.contains({ origins: [AtesakiParse.matchPattern(origin)] });
+      return await chrome.permissions.contains({ origins: [pattern] });
     } catch (error) {
       return false;
     }
@@ -15,7 +16,7 @@ const AtesakiRegistration = (() => {
 
   let queue = Promise.resolve([]);
 
-  /** Re-register the Roundcube content scripts for every host we may run on; returns the patterns. */
+  /** Re-register the content scripts for every Roundcube host and site profile host we may run on; returns the patterns. */
   function sync() {
     // Storage changes, permission grants and start-up can all ask at once: one at a time.
     queue = queue.catch(() => []).then(syncNow);
@@ -24,11 +25,14 @@ const AtesakiRegistration = (() => {
 
   async function syncNow() {
     const { settings } = await AtesakiSettings.load();
-    const patterns = [];
+    const wanted = [];
     for (const host of settings.webmailHosts) {
       const origin = AtesakiParse.normaliseOrigin(host);
-      if (origin && (await permitted(origin))) patterns.push(AtesakiParse.matchPattern(origin));
+      if (origin) wanted.push(AtesakiParse.matchPattern(origin));
     }
+    wanted.push(...(await AtesakiSiteProfiles.hostPatterns()));
+    const patterns = [];
+    for (const pattern of new Set(wanted)) if (await permitted(pattern)) patterns.push(pattern);
     try {
       await chrome.scripting.unregisterContentScripts({ ids: [SCRIPT_ID] });
     } catch (error) {

@@ -3,7 +3,7 @@
 
 if (typeof importScripts === 'function') {
   // Chrome's worker loads its parts here; Firefox lists the same files in manifest.firefox.json.
-  importScripts('../common/parse.js', 'settings.js', 'client.js', 'native.js', 'registration.js', 'messages.js');
+  importScripts('../common/parse.js', '../common/profiles.js', 'settings.js', 'client.js', 'native.js', 'profiles.js', 'registration.js', 'messages.js');
 }
 
 chrome.runtime.onMessage.addListener((message, sender, sendResponse) => {
@@ -13,16 +13,16 @@ chrome.runtime.onMessage.addListener((message, sender, sendResponse) => {
   return true; // answer asynchronously
 });
 
-/** Re-register the Roundcube content scripts; a failure is logged, never left unhandled. */
+/** Re-register the site-profile content scripts; a failure is logged, never left unhandled. */
 function syncRegistration() {
   return AtesakiRegistration.sync().catch((error) => {
-    console.warn('Atesaki: registering the Roundcube content scripts failed', error);
+    console.warn('Atesaki: registering the site-profile content scripts failed', error);
     return [];
   });
 }
 
 chrome.storage.onChanged.addListener((changes, area) => {
-  if ('webmailHosts' in changes && area === 'local') syncRegistration();
+  if (('webmailHosts' in changes || 'siteProfiles' in changes) && area === 'local') syncRegistration();
 });
 // Managed hosts arrive late after start-up (see settings.js) and on policy changes.
 AtesakiSettings.onManagedLoaded(syncRegistration);

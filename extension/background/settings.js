@@ -7,6 +7,7 @@ const AtesakiSettings = (() => {
     serverUrl: 'http://127.0.0.1:8765', // the local service
     token: '', // pairing token from `atesaki token` or native messaging
     webmailHosts: [], // extra origins where the Roundcube adapter runs
+    siteProfiles: [], // site profiles for other webmails (docs/site-profiles.md)
   });
   const KEYS = Object.keys(DEFAULTS);
 
@@ -72,7 +73,10 @@ const AtesakiSettings = (() => {
     const managedHosts = Array.isArray(managed.webmailHosts) ? managed.webmailHosts : [];
     settings.webmailHosts = [...new Set([...managedHosts, ...localHosts])];
     settings.serverUrl = String(settings.serverUrl).replace(/\/+$/, '');
-    return { settings, managed, managedHosts };
+    // Profiles are not merged: the administrator's come first and cannot be edited by the user.
+    settings.siteProfiles = Array.isArray(local.siteProfiles) ? local.siteProfiles : [];
+    const managedProfiles = Array.isArray(managed.siteProfiles) ? managed.siteProfiles : [];
+    return { settings, managed, managedHosts, managedProfiles };
   }
 
   return { DEFAULTS, KEYS, load, onManagedLoaded };

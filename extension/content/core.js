@@ -6,7 +6,7 @@
   globalThis.__atesakiCore = true;
 
   const P = AtesakiParse;
-  let adapter = null; // chosen once the administrators' site profiles are loaded (content/profile.js)
+  let adapter = null; // the first adapter that matches this page, chosen in start()
 
   // Mouse-side events a webmail may send on; all are held back, the click opens the check.
   const POINTER_EVENTS = ['pointerdown', 'mousedown', 'pointerup', 'mouseup', 'click', 'dblclick'];
@@ -147,7 +147,8 @@
     try {
       request = await readCompose(state);
     } catch (error) {
-      if (active === state && state.pending === token) ensureDialog(state).error({ error: 'read_failed', message: t('errorReadFailed') });
+      // An adapter may say why (e.g. a broken site profile); the reason goes under the message.
+      if (active === state && state.pending === token) ensureDialog(state).error({ error: 'read_failed', message: t('errorReadFailed'), hint: error && error.hint });
       return;
     }
     if (active !== state || state.pending !== token) return; // cancelled while reading
@@ -357,7 +358,7 @@
     document.documentElement.setAttribute('data-atesaki', 'ready');
   }
 
-  // Site profiles come from storage (a few milliseconds); the built-in adapters need no wait.
-  if (globalThis.AtesakiProfile) AtesakiProfile.ready.then(start);
-  else start();
+  // At once: the site-profile adapter (content/adapters/profile.js) holds anything that looks like
+  // Send until its profile has arrived from the worker, so no send slips through meanwhile.
+  start();
 })();

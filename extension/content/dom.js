@@ -3,7 +3,7 @@
 
 /*
  * Every adapter (content/adapters/*.js) pushes one object onto AtesakiAdapters:
- *   name                       'gmail' | 'outlook' | 'roundcube'
+ *   name                       'gmail' | 'outlook' | 'profile' (site profiles, Roundcube's included)
  *   matches(location)          true on the pages it serves
  *   composes(document)         every open compose root
  *   composeOf(node)            the compose a node (e.g. a Send button) belongs to, or null

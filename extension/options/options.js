@@ -1,4 +1,4 @@
-/* The options page: service URL, pairing token, connection test and the Roundcube hosts. */
+/* The options page: service URL, pairing token, connection test, the Roundcube hosts and site profiles. */
 'use strict';
 
 (() => {
@@ -111,6 +111,69 @@
     await saveHosts([...new Set([...(current.settings.webmailHosts || []), origin])]);
   });
 
+  // --- Site profiles (docs/site-profiles.md) ---
+
+  /** The browser's own CSS parser: throws on a selector the page could not use. */
+  function checkSelector(css) {
+    document.createDocumentFragment().querySelector(css);
+  }
+
+  function showProblems(problems) {
+    const box = document.getElementById('profile-errors');
+    const list = box.querySelector('ul');
+    list.replaceChildren(...problems.map((problem) => {
+      const item = document.createElement('li');
+      item.dataset.path = problem.path;
+      item.dataset.code = problem.code;
+      item.textContent = AtesakiProfiles.describe(problem, t);
+      return item;
+    }));
+    box.hidden = !problems.length;
+  }
+
+  async function loadProfiles() {
+    const answer = await ask('getProfiles');
+    const local = answer.local || [];
+    document.getElementById('profiles').value = local.length ? JSON.stringify(local, null, 2) : '';
+    const managed = (answer.managed || []).map((p) => (p && p.id) || '?');
+    const note = document.getElementById('managed-profiles');
+    note.textContent = t('optionsProfilesManaged', [managed.join(', ')]);
+    note.hidden = !managed.length;
+  }
+
+  document.getElementById('site-profiles').addEventListener('submit', async (event) => {
+    event.preventDefault();
+    document.getElementById('profiles-saved').hidden = true;
+    const text = event.target.profiles.value.trim();
+    const { profiles, problems } = text ? AtesakiProfiles.parseList(text, { checkSelector }) : { profiles: [], problems: [] };
+    showProblems(problems);
+    if (problems.length) return;
+    // Hosts other than loopback need the user's grant, asked here (a user gesture).
+    const patterns = [...new Set(profiles.flatMap((p) => p.hosts.map(AtesakiProfiles.hostPattern)))]
+      .filter((pattern) => !/^https?:\/\/(127\.0\.0\.1|localhost)\//.test(pattern));
+    if (patterns.length) {
+      let granted = false;
+      try {
+        granted = await chrome.permissions.request({ origins: patterns });
+      } catch (e) {
+        granted = false;
+      }
+      if (!granted) {
+        showProblems([{ path: 'hosts', code: 'permission', detail: patterns.join(' ') }]);
+        document.querySelector('#profile-errors li').textContent = t('optionsPermissionDenied', [patterns.join(', ')]);
+        return;
+      }
+    }
+    const saved = await ask('saveProfiles', { profiles });
+    if (!saved.ok) {
+      showProblems(saved.problems || [{ path: '', code: 'json', detail: saved.message || saved.error }]);
+      return;
+    }
+    document.getElementById('profiles-saved').hidden = false;
+    await loadProfiles();
+  });
+
   AtesakiPage.translate();
   load().then(showStatus);
+  loadProfiles();
 })();

@@ -162,7 +162,8 @@ def _extension_missing() -> str | None:
         "manifest.json",
         "content/core.js",
         "content/dialog.js",
-        "content/adapters/roundcube.js",
+        "content/adapters/profile.js",
+        "content/profiles/roundcube.json",
     ]
     absent = [name for name in needed if not (EXTENSION_DIR / name).exists()]
     if absent:
@@ -245,10 +246,12 @@ def checker(enrol_checker) -> Checker:
     return enrol_checker("鈴木 花子")
 
 
-@pytest.fixture
-def protected_user(mail_stack: MailStack, launch_chromium, atesaki) -> RoundcubeUser:
-    """A person logged into Roundcube in Chromium with the extension loaded and paired."""
-    context = launch_chromium(extension=EXTENSION_DIR)
+def start_extension(context, settings: dict, *, registered: bool = True):
+    """The extension's service worker in `context`, with `settings` stored.
+
+    With `registered`, also wait until it has registered the webmail content scripts
+    (settings naming a webmail host or a site profile make it do so).
+    """
     worker = context.service_workers[0] if context.service_workers else None
     if worker is None:
         try:
@@ -260,15 +263,10 @@ def protected_user(mail_stack: MailStack, launch_chromium, atesaki) -> Roundcube
                 "manifest names is missing or the manifest is invalid; open "
                 "chrome://extensions-internals in a profile that loads it to see why"
             ) from exc
-    worker.evaluate(
-        "settings => chrome.storage.local.set(settings)",
-        {
-            "serverUrl": atesaki.url,
-            "token": atesaki.token,
-            "webmailHosts": [mail_stack.roundcube.origin],
-        },
-    )
-    # The worker registers the Roundcube content scripts when webmailHosts changes.
+    worker.evaluate("settings => chrome.storage.local.set(settings)", settings)
+    if not registered:
+        return worker
+    # The worker registers the webmail content scripts when webmailHosts or siteProfiles change.
     with _timed("content scripts registered"):
         worker.evaluate(
             """async () => {
@@ -277,9 +275,24 @@ def protected_user(mail_stack: MailStack, launch_chromium, atesaki) -> Roundcube
                     if (found.length) return;
                     await new Promise(r => setTimeout(r, 50));
                 }
-                throw new Error('the Roundcube content scripts were never registered');
+                throw new Error('the webmail content scripts were never registered');
             }"""
         )
+    return worker
+
+
+@pytest.fixture
+def protected_user(mail_stack: MailStack, launch_chromium, atesaki) -> RoundcubeUser:
+    """A person logged into Roundcube in Chromium with the extension loaded and paired."""
+    context = launch_chromium(extension=EXTENSION_DIR)
+    worker = start_extension(
+        context,
+        {
+            "serverUrl": atesaki.url,
+            "token": atesaki.token,
+            "webmailHosts": [mail_stack.roundcube.origin],
+        },
+    )
     page = context.pages[0] if context.pages else context.new_page()
     user = RoundcubeUser(page, mail_stack.roundcube)
     user.extension_worker = worker

@@ -123,7 +123,13 @@ def test_the_key_gives_the_documented_extension_id():
 
 def test_the_managed_schema_covers_the_settings_administrators_set():
     schema = load("managed_schema.json")
-    assert set(schema["properties"]) == {"serverUrl", "token", "webmailHosts"}
+    assert set(schema["properties"]) == {"serverUrl", "token", "webmailHosts", "siteProfiles"}
+    # Every key of a site profile is in the schema, or Chrome drops it from the policy.
+    profile = schema["properties"]["siteProfiles"]["items"]["properties"]
+    roundcube = json.loads((EXTENSION_DIR / "content" / "profiles" / "roundcube.json").read_text(encoding="utf-8"))
+    assert set(roundcube) <= set(profile)
+    for field in ("to", "cc", "bcc"):
+        assert set(roundcube["recipients"][field]) <= set(profile["recipients"]["properties"][field]["properties"])
 
 
 def test_firefox_variant_runs_background_scripts_and_names_its_gecko_id():
