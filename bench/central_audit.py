@@ -31,9 +31,9 @@ sys.path.insert(0, str(ROOT))
 import psutil  # noqa: E402
 import requests  # noqa: E402
 
-from atesaki.audit import GENESIS, canonical, entry_hash  # noqa: E402
 from atesaki.central import db  # noqa: E402
 from atesaki.central.service import _hash  # noqa: E402
+from atesaki.store.audit import GENESIS, canonical, entry_hash  # noqa: E402
 from tests.servers.central import CentralService, make_certificate  # noqa: E402
 from tests.servers.fixtures import free_port  # noqa: E402
 from tests.servers.postgres import postgres_bin, start_postgres  # noqa: E402

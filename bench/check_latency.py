@@ -29,7 +29,7 @@ from pathlib import Path
 import psutil
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from atesaki.domains import is_internal
+from atesaki.core.domains import is_internal
 from atesaki.knowledge import SNAPSHOT_NAME, refresh_snapshot
 from bench.synthetic import build, sample_addresses
 from tests.conftest import LiveService, free_port

@@ -11,7 +11,7 @@ import random
 import time
 from pathlib import Path
 
-from atesaki.content import Circle, NameMatcher, scan_personal_data
+from atesaki.core.content import Circle, NameMatcher, scan_personal_data
 
 MAILS = Path(__file__).resolve().parent.parent / "tests" / "data" / "mails"
 CIRCLE = Circle.of(["tanaka@agency.go.jp", "k.sato@example.com"], ["田中 一郎", "佐藤 健二"])

@@ -84,7 +84,7 @@ def main() -> None:
     args = parser.parse_args()
 
     started = time.perf_counter()
-    from atesaki import domains
+    from atesaki.core import domains
 
     domains.registrable_domain("warm.example.co.jp")  # tldextract and its suffix list
     domains.skeleton("warm")  # the confusables table

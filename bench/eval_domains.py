@@ -1,17 +1,19 @@
 """Precision and recall of the lookalike-domain check on labelled sets, and its alarms on real domains.
 
-    python bench/eval_domains.py [--cases FILE ...] [--baseline REF] [--no-real]
+    python bench/eval_domains.py [--cases FILE ...] [--baseline REF]
+                                 [--real-top FILE --real-random FILE]
 
-Labelled sets (tests/data): domain_cases.tsv (ours) and domain_cases_mailcheck.tsv
-(mailcheck's own test suite). An attack counts as caught only when the finding names
+Labelled set (tests/data): domain_cases.tsv (ours; its classes include those of
+mailcheck's typo suite, a slip in the name together with one in the ending). An attack counts as caught only when the finding names
 the right real domain; a finding that names another one counts as a false alarm and a
 miss. Benign cases, and the "alarm" cases that fire by design, count as false alarms
 when flagged. Recall is also printed per class (the note's first word: typo, split,
 run, ...). Targets (issue 3): recall >= 0.97 and precision >= 0.95.
 
-Real domains (bench/data, OpenDNS's public-domain top and random lists, 10,000 each):
-every domain of one list checked with the other list as the known domains, and the top
-list with only the built-in mail providers known. All are real, so every alarm is a
+Real domains (``--real-top`` and ``--real-random``: two lists of real domains, one a line,
+e.g. OpenDNS's public-domain top and random lists of 10,000 each; they are not shipped
+here): every domain of one list checked with the other list as the known domains, and the
+top list with only the built-in mail providers known. All are real, so every alarm is a
 false one or one "by design" (the same name under another suffix).
 
 ``--baseline REF`` prints the same figures for the detector as it is at git REF
@@ -31,9 +33,6 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 CASES = ROOT / "tests" / "data" / "domain_cases.tsv"
-MAILCHECK_CASES = ROOT / "tests" / "data" / "domain_cases_mailcheck.tsv"
-REAL_TOP = ROOT / "bench" / "data" / "opendns-top-domains.txt"
-REAL_RANDOM = ROOT / "bench" / "data" / "opendns-random-domains.txt"
 TARGET_RECALL = 0.97
 TARGET_PRECISION = 0.95
 
@@ -97,7 +96,7 @@ def case_class(case: Case) -> str:
 def detector_for(cases: list[Case], module=None):
     """The detector over the set's known domains and allow-list (plus the mail providers)."""
     if module is None:
-        from atesaki import domains as module
+        from atesaki.core import domains as module
 
     known = [c.domain for c in cases if c.label == "known"]
     allow = [[c.domain, c.real] if c.real else c.domain for c in cases if c.label == "allow"]
@@ -130,13 +129,14 @@ def evaluate(cases: list[Case], module=None) -> Result:
     return result
 
 
-def real_alarms(module=None) -> list[tuple[str, int, int, list[str]]]:
+def real_alarms(top_file: Path, random_file: Path,
+                module=None) -> list[tuple[str, int, int, list[str]]]:
     """Alarms on real domains: (what was checked, flagged, checked, the flagged domains)."""
     if module is None:
-        from atesaki import domains as module
+        from atesaki.core import domains as module
 
-    top = REAL_TOP.read_text(encoding="utf-8").split()
-    random = REAL_RANDOM.read_text(encoding="utf-8").split()
+    top = top_file.read_text(encoding="utf-8").split()
+    random = random_file.read_text(encoding="utf-8").split()
     rows = []
     for what, known, typed in (
         ("top 10k checked, mail providers known", [], top),
@@ -178,11 +178,12 @@ def main() -> None:
         "--cases",
         type=Path,
         nargs="+",
-        default=[CASES, MAILCHECK_CASES],
+        default=[CASES],
         help="labelled cases (TSV)",
     )
     parser.add_argument("--baseline", metavar="REF", help="also evaluate the detector at git REF")
-    parser.add_argument("--no-real", action="store_true", help="skip the real-domain lists")
+    parser.add_argument("--real-top", type=Path, help="real domains, one a line (a top list)")
+    parser.add_argument("--real-random", type=Path, help="real domains, one a line (a sample)")
     args = parser.parse_args()
     columns = [("now", None)]
     if args.baseline:
@@ -212,11 +213,12 @@ def main() -> None:
             )
         for line in results[-1].wrong:
             print("    wrong:", line)
-    if args.no_real:
+    if not (args.real_top and args.real_random):
+        print("real domains: skipped (give --real-top and --real-random)")
         return
-    print("real domains (OpenDNS lists): flagged / checked")
+    print("real domains: flagged / checked")
     row("", [name for name, _ in columns])
-    tables = [real_alarms(module) for _, module in columns]
+    tables = [real_alarms(args.real_top, args.real_random, module) for _, module in columns]
     for i, (what, *_rest) in enumerate(tables[-1]):
         row(what, [f"{t[i][1]}/{t[i][2]}" for t in tables])
     if len(tables) == 2:

@@ -14,7 +14,7 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from atesaki.names import person_profile, same_surname
+from atesaki.core.names import person_profile, same_surname
 
 DEFAULT_PAIRS = Path(__file__).resolve().parent.parent / "tests" / "data" / "name_pairs.tsv"
 WESTERN_PAIRS = DEFAULT_PAIRS.with_name("western_surname_pairs.tsv")

@@ -19,13 +19,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from atesaki import policy  # noqa: E402
-from atesaki.checks import run_checks  # noqa: E402
-from atesaki.checks.paste import parse_pastes  # noqa: E402
-from tests import test_checks_addressee as greeting  # noqa: E402
-from tests import test_checks_paste as paste  # noqa: E402
-from tests import test_checks_sender as sender  # noqa: E402
-from tests.checkbook import context  # noqa: E402
+from atesaki.core import policy  # noqa: E402
+from atesaki.core.checks import run_checks  # noqa: E402
+from atesaki.core.checks.paste import parse_pastes  # noqa: E402
+from tests.core import test_checks_addressee as greeting  # noqa: E402
+from tests.core import test_checks_paste as paste  # noqa: E402
+from tests.core import test_checks_sender as sender  # noqa: E402
+from tests.core.checkbook import context  # noqa: E402
 
 NEW_CODES = {"sender_identity", "addressee_not_recipient", "attachment_names_other_org",
              "pasted_text"}

@@ -87,7 +87,7 @@ def write_google_csv(path: Path, count: int, distinct: bool = False) -> None:
 CHILD = """
 import json, resource, sys, time
 from atesaki import store
-from atesaki.people import import_file
+from atesaki.importers import import_file
 conn = store.open_store(sys.argv[1])
 start, cpu = time.perf_counter(), time.process_time()
 result = import_file(conn, sys.argv[2], "contacts")

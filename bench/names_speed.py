@@ -27,13 +27,13 @@ import tracemalloc
 import jellyfish
 import psutil
 
-from atesaki import names
-from atesaki.checks import CheckContext, CheckRequest, Recipient
-from atesaki.checks import names as names_checks
-from atesaki.checks.names import check_name_mismatch, check_surname_homonym
+from atesaki.core import names
+from atesaki.core.checks import CheckContext, CheckRequest, Recipient
+from atesaki.core.checks import names as names_checks
+from atesaki.core.checks.names import check_name_mismatch, check_surname_homonym
+from atesaki.core.names import NameProfile, SurnameIndex, lexicon, person_profile
+from atesaki.core.names.romaji import kana_to_romaji
 from atesaki.knowledge import HistoryEntry, Knowledge, Person
-from atesaki.names import NameProfile, SurnameIndex, lexicon, person_profile
-from atesaki.names.romaji import kana_to_romaji
 from atesaki.settings import Settings
 
 GIVEN_KANJI = (
@@ -210,7 +210,7 @@ def main() -> None:
             recipient = Recipient(i, "to", address, name, address.partition("@")[2], True, False)
             ctx = CheckContext(CheckRequest((recipient,), kind="new"), kb, settings)
             if case == "cold":
-                names_checks._rankings.get(kb, {}).clear()  # a miss in the running cache
+                names_checks._cache_of(names_checks.RANKINGS, kb).clear()  # a miss in the running cache
             else:  # a draft is checked again, or another message to the same surname
                 list(check_surname_homonym(ctx))
             if case == "send":  # the user sent a message meanwhile: ranks moved

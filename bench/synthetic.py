@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from atesaki import store
-from atesaki.names import person_profile
+from atesaki.core.names import person_profile
 
 # (kanji, kana reading, romaji) of common surnames, with a few variant forms.
 SURNAMES = [

@@ -18,6 +18,10 @@ from click.testing import CliRunner
 
 from atesaki import create_app, store
 
+TESTS = Path(__file__).resolve().parent
+ROOT = TESTS.parent  # the repository
+DATA = TESTS / "data"  # address books, mail, labelled pairs
+
 PORT = 8765
 HOST = f"127.0.0.1:{PORT}"
 INTERNAL = ["agency.go.jp"]

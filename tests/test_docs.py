@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from atesaki.cli import main
-from atesaki.openapi import spec
 from atesaki.settings import SETTINGS
+from atesaki.web.openapi import spec
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 CONTRACT_CODES = [

@@ -27,7 +27,7 @@ def documented_profiles() -> dict[str, dict]:
 
 
 def test_the_in_house_example_is_the_one_the_tests_use():
-    from tests.extension.test_site_profiles import PLAINMAIL
+    from tests.browser.extension.test_site_profiles import PLAINMAIL
 
     documented = documented_profiles()["plainmail"]
     assert {k: v for k, v in documented.items() if k != "hosts"} == PLAINMAIL

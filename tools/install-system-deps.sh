@@ -8,14 +8,14 @@
 #   chromium-l10n                 its UI languages: without it chrome.i18n is always en-US and
 #                                 the extension's Japanese dialog cannot be seen or tested
 #   fonts-ipafont-gothic          Japanese glyphs, so screenshots of the dialog are legible
-#   roundcube roundcube-sqlite3   the real webmail for tests/e2e (sqlite, no database server)
+#   roundcube roundcube-sqlite3   the real webmail for tests/browser/e2e (sqlite, no database server)
 #   php8.2-cgi                    satisfies Roundcube's web-server dependency without Apache;
 #                                 the tests serve Roundcube with `php -S`
 #   dovecot-imapd                 IMAP server Roundcube logs into (started per test session)
 #   slapd ldap-utils              a real LDAP directory for the LDAP sync tests
 #   sogo memcached postgresql     a second real webmail (SOGo), covered by a site profile only;
 #                                 the tests run sogod, memcached and a PostgreSQL cluster of
-#                                 their own on free ports (tests/e2e/sogo.py)
+#                                 their own on free ports (tests/browser/e2e/sogo.py)
 #   systemd                       systemd-analyze, to verify the generated autostart unit
 #   python3-venv                  venv for tools/test.sh and tools/install.sh (not in a stock Debian)
 #   postgresql                    the central service's database; the tests run their own

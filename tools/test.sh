@@ -5,7 +5,7 @@
 #   bash tools/test.sh            both runs below (what CI does)
 #   bash tools/test.sh --lock     only the locked versions (requirements/test.lock)
 #   bash tools/test.sh --newest   only the newest versions pyproject.toml allows
-#   bash tools/test.sh -- ARGS    ARGS go to pytest (e.g. -- -x tests/test_api.py)
+#   bash tools/test.sh -- ARGS    ARGS go to pytest (e.g. -- -x tests/web/test_api.py)
 #
 # Each run makes its own virtual environment from scratch (never the machine's Python
 # packages), so a dependency's new release that breaks Atesaki fails here, not for users.

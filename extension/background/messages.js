@@ -12,7 +12,17 @@ const AtesakiMessages = (() => {
     return result;
   }
 
-  async function remember(key, value, limit) {
+  // One write at a time per key: two tabs sending at once would otherwise both read the
+  // same list and the second write would drop the first tab's entry.
+  const writing = {};
+
+  function remember(key, value, limit) {
+    const next = (writing[key] || Promise.resolve()).catch(() => {}).then(() => rememberNow(key, value, limit));
+    writing[key] = next;
+    return next;
+  }
+
+  async function rememberNow(key, value, limit) {
     if (!limit) return chrome.storage.local.set({ [key]: value });
     const stored = (await chrome.storage.local.get(key))[key];
     const list = Array.isArray(stored) ? stored : [];

@@ -13,19 +13,27 @@ chrome.runtime.onMessage.addListener((message, sender, sendResponse) => {
   return true; // answer asynchronously
 });
 
+/** Re-register the site-profile content scripts; a failure is logged, never left unhandled. */
+function syncRegistration() {
+  return AtesakiRegistration.sync().catch((error) => {
+    console.warn('Atesaki: registering the site-profile content scripts failed', error);
+    return [];
+  });
+}
+
 chrome.storage.onChanged.addListener((changes, area) => {
-  if (('webmailHosts' in changes || 'siteProfiles' in changes) && area === 'local') AtesakiRegistration.sync();
+  if (('webmailHosts' in changes || 'siteProfiles' in changes) && area === 'local') syncRegistration();
 });
 // Managed hosts arrive late after start-up (see settings.js) and on policy changes.
-AtesakiSettings.onManagedLoaded(() => AtesakiRegistration.sync());
+AtesakiSettings.onManagedLoaded(syncRegistration);
 
 if (chrome.permissions && chrome.permissions.onAdded) {
-  chrome.permissions.onAdded.addListener(() => AtesakiRegistration.sync());
-  chrome.permissions.onRemoved.addListener(() => AtesakiRegistration.sync());
+  chrome.permissions.onAdded.addListener(syncRegistration);
+  chrome.permissions.onRemoved.addListener(syncRegistration);
 }
 
 // The worker can be evicted at any time; each start re-registers and says hello to the native host.
-chrome.runtime.onInstalled.addListener(() => AtesakiRegistration.sync());
-chrome.runtime.onStartup.addListener(() => AtesakiRegistration.sync());
-AtesakiRegistration.sync().catch(() => {});
+chrome.runtime.onInstalled.addListener(syncRegistration);
+chrome.runtime.onStartup.addListener(syncRegistration);
+syncRegistration();
 AtesakiNative.hello();

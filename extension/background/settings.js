@@ -79,16 +79,5 @@ const AtesakiSettings = (() => {
     return { settings, managed, managedHosts, managedProfiles };
   }
 
-  /** Store the user's own values; keys outside DEFAULTS are refused. */
-  async function save(values) {
-    const clean = {};
-    for (const [key, value] of Object.entries(values || {})) {
-      if (!KEYS.includes(key)) throw new Error('unknown setting: ' + key);
-      clean[key] = value;
-    }
-    await chrome.storage.local.set(clean);
-    return load();
-  }
-
-  return { DEFAULTS, KEYS, load, save, onManagedLoaded };
+  return { DEFAULTS, KEYS, load, onManagedLoaded };
 })();

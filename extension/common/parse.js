@@ -7,8 +7,10 @@
   const ADDRESS_RE = /[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]+@[^\s<>()[\]\\,;:"@\u3000]+/;
 
   // Subject prefixes, in the languages our users meet. "Re" is matched case-insensitively.
-  const REPLY_PREFIXES = ['re', 'aw', 'sv', '返信', '返'];
-  const FORWARD_PREFIXES = ['fwd', 'fw', 'wg', 'tr', '転送', '転'];
+  // The service's list (server/atesaki/data/subject_prefixes.json), word for word: a test
+  // holds the two equal, so a subject is a reply or a forward to both or to neither.
+  const REPLY_PREFIXES = ['re', 'aw', 'sv', 'antw', 'rif', 'res', 'odp', '返信', '返', '回复', '回覆', '答复'];
+  const FORWARD_PREFIXES = ['fwd', 'fw', '転送', '転', 'wg', 'tr', 'rv', 'enc', 'doorst', '转发', '轉寄'];
 
   /** Remove invisible marks and trim. */
   function cleanText(text) {

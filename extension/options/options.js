@@ -53,7 +53,12 @@
 
   async function saveHosts(hosts) {
     const own = hosts.filter((h) => !current.managedHosts.includes(h));
-    await ask('saveSettings', { values: { webmailHosts: own } });
+    const answer = await ask('saveSettings', { values: { webmailHosts: own } });
+    if (!answer.ok) {
+      const error = document.getElementById('host-error');
+      error.textContent = t('optionsSaveFailed', [answer.message || answer.error || '']);
+      error.hidden = false;
+    }
     await load();
   }
 
@@ -63,8 +68,13 @@
     const values = {};
     if (!form.serverUrl.disabled) values.serverUrl = form.serverUrl.value;
     if (!form.token.disabled) values.token = form.token.value;
-    await ask('saveSettings', { values });
-    document.getElementById('saved').hidden = false;
+    const answer = await ask('saveSettings', { values });
+    // "Saved" only when the worker says so: a failed write must not look like a saved one.
+    const saved = document.getElementById('saved');
+    saved.textContent = answer.ok ? t('optionsSaved') : t('optionsSaveFailed', [answer.message || answer.error || '']);
+    saved.className = answer.ok ? 'ok' : 'bad';
+    saved.setAttribute('role', answer.ok ? 'status' : 'alert');
+    saved.hidden = false;
     await load();
     showStatus();
   });

@@ -27,8 +27,9 @@ from xml.etree import ElementTree as ET
 
 import click
 
+from atesaki.core.i18n import Text
 from atesaki.exits import BadInput
-from atesaki.i18n import Text
+from atesaki.files import write_atomically
 from atesaki.settings import DEFAULT_PORT
 
 UNIT_NAME = "atesaki.service"
@@ -385,14 +386,7 @@ class WindowsBackend(Backend):
         return Status(done.returncode == 0, "task", f"Task Scheduler \\{TASK_NAME}")
 
 
-def _write(path: Path, content: str | bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    if isinstance(content, bytes):
-        tmp.write_bytes(content)
-    else:
-        tmp.write_text(content, encoding="utf-8")
-    os.replace(tmp, path)
+_write = write_atomically
 
 
 def backend_for(data_dir: Path, port: int = DEFAULT_PORT, *, system: str = sys.platform,
@@ -430,7 +424,7 @@ NOT_RUNNING = Text("サービスは動作していません。", "The service is
 
 
 def _lang() -> str:
-    from atesaki.i18n import output_language
+    from atesaki.core.i18n import output_language
 
     return output_language()
 

@@ -10,9 +10,15 @@ from pathlib import Path
 
 import click
 
-from atesaki import __version__
+from atesaki.approvals.commands import checker_group
+from atesaki.autostart import autostart_group
+from atesaki.central import central_group
+from atesaki.core.version import __version__
+from atesaki.doctor import doctor_command
 from atesaki.exits import BadInput, ExitStatus
-from atesaki.plugins import optional_module
+from atesaki.importers.commands import import_group
+from atesaki.link import join_command, link_group
+from atesaki.nativehost import native_host_group
 from atesaki.settings import (
     DEFAULT_HOST,
     DEFAULT_PORT,
@@ -22,6 +28,9 @@ from atesaki.settings import (
     pairing_token,
     resolve_data_dir,
 )
+from atesaki.store.audit import audit_group
+from atesaki.sync.commands import sync_group
+from atesaki.ui.commands import ui_command
 
 
 @dataclass
@@ -38,7 +47,7 @@ class Env:
 
     def refresh_snapshot(self) -> None:
         """Build the service's indexes after an import, so its next start is fast."""
-        from atesaki.domains import is_internal
+        from atesaki.core.domains import is_internal
         from atesaki.knowledge import refresh_snapshot
 
         try:
@@ -154,22 +163,10 @@ def check(env: Env, file) -> None:
         sys.exit(ExitStatus.BAD_INPUT)
 
 
-# Commands that live with the module they drive ("each module registers itself").
-COMMAND_MODULES = (
-    ("atesaki.importers.commands", "import_group"),
-    ("atesaki.sync.commands", "sync_group"),
-    ("atesaki.approvals", "checker_group"),
-    ("atesaki.audit", "audit_group"),
-    ("atesaki.ui", "ui_command"),
-    ("atesaki.nativehost", "native_host_group"),
-    ("atesaki.autostart", "autostart_group"),
-    ("atesaki.doctor", "doctor_command"),
-    ("atesaki.central", "central_group"),
-    ("atesaki.link", "join_command"),
-    ("atesaki.link", "link_group"),
-)
-
-for _module, _attr in COMMAND_MODULES:
-    _command = getattr(optional_module(_module), _attr, None)
-    if _command is not None:
-        main.add_command(_command)
+# Commands that live with the module they drive ("each module registers itself"). Each
+# of these modules imports only what its --help needs; Flask and the checks load when
+# a command runs.
+for _command in (import_group, sync_group, checker_group, audit_group, ui_command,
+                 native_host_group, autostart_group, doctor_command, central_group,
+                 join_command, link_group):
+    main.add_command(_command)

@@ -25,16 +25,14 @@ from pathlib import Path
 
 import click
 
-from atesaki import __version__
-from atesaki.audit import KEY_NAME as AUDIT_KEY_NAME
-from atesaki.guard import TOKEN_HEADER
-from atesaki.i18n import Text, output_language
+from atesaki.core.i18n import Text, output_language
+from atesaki.core.version import __version__
 from atesaki.knowledge import SNAPSHOT_KEY_NAME, SNAPSHOT_NAME
 from atesaki.nativehost import install
 from atesaki.nativehost.host import port_from_env, service_state
-from atesaki.plugins import optional_module
-from atesaki.settings import CONFIG_NAME, TOKEN_NAME, ConfigError, load_settings
+from atesaki.settings import CONFIG_NAME, TOKEN_HEADER, TOKEN_NAME, ConfigError, load_settings
 from atesaki.store import DB_NAME
+from atesaki.store.audit import KEY_NAME as AUDIT_KEY_NAME
 
 TIMEOUT = 3.0  # seconds per request: a healthy local service answers in milliseconds
 # Files that hold secrets or the user's mail history; the database's WAL and shared
@@ -524,8 +522,9 @@ def run_checks(data_dir: Path, port: int | None = None) -> list[Check]:
     results.append(check_autostart(data_dir, port))
     results.append(check_file_modes(data_dir))
     results.append(check_database(data_dir))
-    link = optional_module("atesaki.link")  # the central service, once this PC has joined one
-    results += link.doctor_checks(data_dir) if link else []
+    from atesaki import link  # the central service, once this PC has joined one
+
+    results += link.doctor_checks(data_dir, Check)
     return results
 
 

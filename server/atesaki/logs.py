@@ -13,11 +13,10 @@ from __future__ import annotations
 import logging
 import logging.handlers
 import os
-import time
 from collections.abc import Iterable
 from pathlib import Path
 
-from atesaki.settings import make_data_dir
+from atesaki.files import make_data_dir
 
 LOG_NAME = "atesaki.log"
 MAX_BYTES = 1024 * 1024
@@ -89,20 +88,3 @@ def setup(
         if logger.level == logging.NOTSET or logger.level > level:
             logger.setLevel(level)
     return handler
-
-
-def init_app(app) -> None:
-    """Log one line per request: method, route pattern, status, milliseconds."""
-    from flask import g, request
-
-    @app.before_request
-    def _start_clock():
-        g.atesaki_started = time.perf_counter()
-
-    @app.after_request
-    def _log_request(response):
-        started = g.get("atesaki_started")
-        elapsed = (time.perf_counter() - started) * 1000 if started else 0.0
-        rule = request.url_rule.rule if request.url_rule is not None else "(no route)"
-        log.info("%s %s %s %.1f ms", request.method, rule, response.status_code, elapsed)
-        return response

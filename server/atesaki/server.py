@@ -12,8 +12,8 @@ from pathlib import Path
 import waitress
 from waitress.server import create_server
 
-from atesaki import audit, create_app, logs, store
-from atesaki.plugins import optional_module
+from atesaki import create_app, logs, store
+from atesaki.store import audit
 
 log = logging.getLogger("atesaki")
 
@@ -28,8 +28,9 @@ def run(data_dir: Path, host: str, port: int, *, threads: int = 4,
     service = app.extensions["atesaki"]
     service.knowledge()  # load the indexes now, not on the first check
     threading.Thread(target=service.warm_up, name="atesaki-warm-up", daemon=True).start()
-    link = optional_module("atesaki.link")  # forwards the audit when joined to a central service
-    forwarder = link.start_background(data_dir) if link else None
+    from atesaki import link  # the central service, once this PC has joined one
+
+    forwarder = link.start_background(data_dir)
     server = create_server(app, host=host, port=port, threads=threads,
                            ident="atesaki", clear_untrusted_proxy_headers=True)
     conn = service.conn()

@@ -14,10 +14,13 @@ from typing import Any
 
 import platformdirs
 
-from atesaki.i18n import Text
+from atesaki.core.i18n import Text
+from atesaki.files import make_data_dir, write_atomically
 
 CONFIG_NAME = "config.toml"
+LOCK_TIMEOUT = 20.0  # seconds another program may hold config.toml's lock
 TOKEN_NAME = "token"
+TOKEN_HEADER = "X-Atesaki-Token"  # the header every /v1 call but health carries the token in
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8765
 
@@ -57,7 +60,7 @@ def _allow_list(value: Any) -> list:
         pair_ok = isinstance(v, list) and len(v) == 2 and all(isinstance(x, str) for x in v)
         if not (isinstance(v, str) or pair_ok):
             raise ValueError(f"{v!r} must be a domain or a [domain, real_domain] pair")
-    from atesaki.domains import parse_allow
+    from atesaki.core.domains import parse_allow
 
     parse_allow(value, strict=True)  # names lookalike_allow[i] when a domain is not one
     return value
@@ -390,13 +393,6 @@ def resolve_data_dir(option: str | os.PathLike[str] | None = None) -> Path:
     return Path(platformdirs.user_data_dir("atesaki", appauthor=False))
 
 
-def make_data_dir(path: str | os.PathLike[str]) -> Path:
-    """Create the data folder if it is missing: private (0700), as its secrets are."""
-    path = Path(path)
-    path.mkdir(parents=True, exist_ok=True, mode=0o700)  # parents keep the usual mode
-    return path
-
-
 def _write_private(path: Path, text: str) -> None:
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as fh:
@@ -429,16 +425,18 @@ def add_extension_origin(data_dir: str | os.PathLike[str], origin: str) -> bool:
     lock beside the file, and the new text replaces the old one atomically.
     """
     import tomlkit
-
-    from atesaki.locks import file_lock
+    from filelock import FileLock, Timeout
 
     origin = origin.rstrip("/")
     _origin_list([origin])
     path = Path(data_dir) / CONFIG_NAME
     make_data_dir(path.parent)
-    with file_lock(path.with_name(f".{CONFIG_NAME}.lock")) as locked:
-        if not locked:
-            raise ConfigError(f"{path}: another program keeps it locked; try again")
+    lock = FileLock(path.with_name(f".{CONFIG_NAME}.lock"), timeout=LOCK_TIMEOUT)
+    try:
+        lock.acquire()
+    except Timeout:
+        raise ConfigError(f"{path}: another program keeps it locked; try again") from None
+    try:
         text = path.read_text(encoding="utf-8") if path.exists() else ""
         parse_settings(text, str(path))  # refuse to edit a file that is already broken
         doc = tomlkit.parse(text)
@@ -449,7 +447,7 @@ def add_extension_origin(data_dir: str | os.PathLike[str], origin: str) -> bool:
         if origin in list(origins):
             return False
         origins.append(origin)
-        tmp = path.with_name(f".{CONFIG_NAME}.{os.getpid()}.tmp")
-        tmp.write_text(tomlkit.dumps(doc), encoding="utf-8")
-        os.replace(tmp, path)
+        write_atomically(path, tomlkit.dumps(doc))
+    finally:
+        lock.release()
     return True

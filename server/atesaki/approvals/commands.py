@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import io
 import json
-from datetime import UTC, datetime
 
 import click
 import segno
 
 from atesaki.approvals import core
-from atesaki.i18n import Text, output_language
+from atesaki.core import clock
+from atesaki.core.i18n import Text, output_language
 from atesaki.settings import DEFAULT_PORT
 
 ENROLLED = Text("第二確認者「{name}」({id}) を登録しました。",
@@ -67,7 +67,7 @@ def add(env, name: str, email: str | None, as_json: bool, port: int) -> None:
         click.echo(json.dumps({"id": checker.id, "name": checker.name, "otpauth_uri": uri},
                               ensure_ascii=False))
         return
-    token = core.issue_enrol_link(conn, checker.id, datetime.now(UTC))
+    token = core.issue_enrol_link(conn, checker.id, clock.now())
     qr = io.StringIO()
     segno.make(uri, error="m").terminal(out=qr, compact=True)
     click.echo(ENROLLED.format(name=checker.name, id=checker.id).get(lang))

@@ -19,10 +19,12 @@ from typing import Any
 
 import pyotp
 
-from atesaki import audit, store
-from atesaki.errors import APIError
-from atesaki.i18n import Text
-from atesaki.recipients import parse_address
+from atesaki import store
+from atesaki.core import clock
+from atesaki.core.errors import APIError, bad_request
+from atesaki.core.i18n import Text
+from atesaki.core.recipients import parse_address
+from atesaki.store import audit
 
 ISSUER = "Atesaki"
 DIGITS = 6
@@ -34,45 +36,6 @@ LOCK_TIME = timedelta(minutes=15)
 RELEASE_TTL = timedelta(minutes=5)
 ENROL_TTL = timedelta(minutes=10)
 MAX_NAME = 100
-
-MIGRATIONS = [
-    (
-        "approvals/0001",
-        """
-        CREATE TABLE IF NOT EXISTS checkers (
-            id TEXT PRIMARY KEY,
-            name TEXT NOT NULL,
-            name_key TEXT NOT NULL UNIQUE,
-            email TEXT NOT NULL DEFAULT '',
-            secret TEXT NOT NULL,
-            created TEXT NOT NULL,
-            last_step INTEGER NOT NULL DEFAULT -1,
-            locked_until INTEGER NOT NULL DEFAULT 0
-        );
-        CREATE TABLE IF NOT EXISTS approval_failures (
-            checker_id TEXT NOT NULL REFERENCES checkers(id) ON DELETE CASCADE,
-            at INTEGER NOT NULL
-        );
-        CREATE INDEX IF NOT EXISTS approval_failures_checker
-            ON approval_failures(checker_id, at);
-        CREATE TABLE IF NOT EXISTS releases (
-            token_hash TEXT PRIMARY KEY,
-            check_id TEXT NOT NULL,
-            digest TEXT NOT NULL,
-            checker_id TEXT NOT NULL REFERENCES checkers(id) ON DELETE CASCADE,
-            created INTEGER NOT NULL,
-            expires INTEGER NOT NULL,
-            used_at INTEGER
-        );
-        CREATE TABLE IF NOT EXISTS enrol_links (
-            token_hash TEXT PRIMARY KEY,
-            checker_id TEXT NOT NULL REFERENCES checkers(id) ON DELETE CASCADE,
-            expires INTEGER NOT NULL,
-            used_at INTEGER
-        );
-        """,
-    ),
-]
 
 # --- messages ------------------------------------------------------------------------------
 
@@ -105,10 +68,6 @@ BLOCKED = Text("このメールは送信できないため、承認できませ�
                "This message cannot be sent, so it cannot be approved.")
 ALREADY_SENT = Text("このメールは送信済みとして記録されています。",
                     "This message was already recorded as sent.")
-
-
-def _bad(where: str, ja: str, en: str) -> APIError:
-    return APIError(400, "bad_request", Text(f"{where}: {ja}", f"{where}: {en}"), field=where)
 
 
 # --- time ----------------------------------------------------------------------------------
@@ -201,7 +160,7 @@ def add_checker(conn: sqlite3.Connection, name: str, email: str | None = None,
     """Enrol a checker with a fresh secret; returns it and its otpauth URI. ValueError on bad input."""
     name = clean_name(name)
     email = clean_email(email)
-    when = now or datetime.now(UTC)
+    when = now or clock.now()
     secret = pyotp.random_base32()  # 32 base32 characters: 160 bits, RFC 4226's recommendation
     checker_id = "k_" + secrets.token_hex(6)
     with store.transaction(conn):
@@ -293,10 +252,10 @@ def open_enrol_link(conn: sqlite3.Connection, token: str, now: datetime) -> tupl
 def normalise_code(code: Any) -> str:
     """The six digits of a typed code (full-width digits and spaces allowed), or 400."""
     if not isinstance(code, str):
-        raise _bad("code", "6 桁の数字の文字列が必要です。", "must be a string of 6 digits")
+        raise bad_request("code", "6 桁の数字の文字列が必要です。", "must be a string of 6 digits")
     digits = re.sub(r"[\s\-]", "", unicodedata.normalize("NFKC", code))
     if not re.fullmatch(rf"[0-9]{{{DIGITS}}}", digits):
-        raise _bad("code", "6 桁の数字を入力してください。", "type the 6 digits")
+        raise bad_request("code", "6 桁の数字を入力してください。", "type the 6 digits")
     return digits
 
 

@@ -22,8 +22,8 @@ from psycopg_pool import ConnectionPool
 from atesaki.central.db import transaction
 from atesaki.central.notify import Hub, announce
 from atesaki.central.service import PC, log_event
-from atesaki.errors import APIError
-from atesaki.i18n import Text
+from atesaki.core.i18n import Text
+from atesaki.web.errors import APIError
 
 RELEASE_TTL = timedelta(minutes=5)
 MAX_WAIT = 30.0

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import click
 
+from atesaki.core.i18n import Text, output_language
 from atesaki.exits import BadInput
-from atesaki.i18n import Text, output_language
 
 ENROL_CODE = Text(
     "「{name}」の登録コード: {code}\n有効期限: {expires}（1 回だけ使えます）\n"

@@ -18,7 +18,7 @@ from psycopg_pool import ConnectionPool
 from atesaki.central.db import transaction
 from atesaki.central.service import log_event
 from atesaki.importers import Problem, Record
-from atesaki.people import record_uid
+from atesaki.store.people import record_uid
 
 
 @dataclasses.dataclass

@@ -22,7 +22,7 @@ from psycopg_pool import ConnectionPool
 from atesaki.central.db import transaction
 from atesaki.central.notify import Hub
 from atesaki.central.service import log_event
-from atesaki.i18n import Text
+from atesaki.core.i18n import Text
 
 log = logging.getLogger("atesaki.central")
 MAX_ATTEMPTS = 20

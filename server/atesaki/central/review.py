@@ -19,8 +19,9 @@ from psycopg_pool import ConnectionPool
 
 from atesaki.central.db import transaction
 from atesaki.central.service import log_event
-from atesaki.errors import APIError
-from atesaki.i18n import Text, pick_language
+from atesaki.core.i18n import Text
+from atesaki.web.errors import APIError
+from atesaki.web.http import language
 
 LINK_TTL = timedelta(minutes=15)
 SESSION_TTL = timedelta(hours=8)
@@ -161,7 +162,7 @@ def page():
     """The review page with the filters in the query string."""
     if not _signed_in(_pool()):
         raise APIError(401, "sign_in", SIGN_IN)
-    lang = pick_language(request.headers.get("Accept-Language"))
+    lang = language()
     values = {name: request.args.get(name, "").strip()[:200] for name in FILTERS}
     rows = search(_pool(), values)
     texts: dict[str, Any] = {k: v.get(lang) for k, v in LABELS.items()}

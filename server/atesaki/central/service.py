@@ -17,11 +17,11 @@ from typing import Any
 
 from psycopg_pool import ConnectionPool
 
-from atesaki.audit import GENESIS, canonical, entry_hash, scrub
 from atesaki.central.db import transaction
 from atesaki.central.notify import announce
-from atesaki.errors import APIError
-from atesaki.i18n import Text
+from atesaki.core.i18n import Text
+from atesaki.store.audit import GENESIS, canonical, entry_hash, scrub
+from atesaki.web.errors import APIError
 
 ENROL_TTL = timedelta(hours=72)
 # Codes are read aloud and typed: no 0/O, 1/I/L.

@@ -13,12 +13,13 @@ import psycopg
 from flask import Blueprint, Flask, current_app, g, request
 from psycopg_pool import ConnectionPool, PoolTimeout
 
-from atesaki import __version__, errors
 from atesaki.central import approvals, directory, policy, review, service
 from atesaki.central.incidents import Mailer
 from atesaki.central.notify import Hub, Listener
-from atesaki.errors import APIError
-from atesaki.i18n import Text
+from atesaki.core.i18n import Text
+from atesaki.core.version import __version__
+from atesaki.web import errors
+from atesaki.web.errors import APIError
 
 NOT_JSON = Text("JSON の本文が必要です。", "A JSON body is required.")
 DB_DOWN = Text("中央サービスのデータベースに接続できません。しばらくしてから再試行してください。",

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from atesaki.i18n import Text, output_language
+from atesaki.core.i18n import Text, output_language
 from atesaki.importers import FORMATS, ReadError
 
 FAILED = Text(
@@ -75,7 +75,7 @@ def _each(ctx: click.Context, items: Iterable[str], run: Callable) -> None:
 def _import_people(
     ctx: click.Context, source: str, files: tuple[str, ...], fmt: str | None, encoding: str | None
 ) -> None:
-    from atesaki.people import import_file
+    from atesaki.importers import import_file
 
     def run(conn, file: str):
         size = Path(file).stat().st_size if Path(file).is_file() else 0

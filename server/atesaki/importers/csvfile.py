@@ -13,11 +13,10 @@ import sys
 import unicodedata
 from collections.abc import Iterable, Iterator
 
-from atesaki.i18n import Text
-from atesaki.importers import (
-    Problem,
+from atesaki.core.i18n import Text
+from atesaki.core.records import Problem, Record
+from atesaki.importers.common import (
     ReadError,
-    Record,
     add_email,
     clean,
     compose_name,

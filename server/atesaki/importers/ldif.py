@@ -6,8 +6,9 @@ import base64
 import binascii
 from collections.abc import Iterable, Iterator
 
-from atesaki.i18n import Text
-from atesaki.importers import Problem, Record, add_email, clean, finish, reading
+from atesaki.core.i18n import Text
+from atesaki.core.records import Problem, Record
+from atesaki.importers.common import add_email, clean, finish, reading
 
 BAD_LINE = Text("「:」のない行です: {text}", "line without ':': {text}")
 BAD_BASE64 = Text("{attr} の base64 が読めません", "cannot decode the base64 value of {attr}")

@@ -17,9 +17,11 @@ from email.parser import BytesHeaderParser
 from email.utils import getaddresses, parsedate_to_datetime
 from pathlib import Path
 
-from atesaki import senders, store
-from atesaki.i18n import Text
-from atesaki.importers import _EMAIL, Problem, ReadError
+from atesaki import store
+from atesaki.core.i18n import Text
+from atesaki.core.records import Problem
+from atesaki.importers.common import _EMAIL, ReadError
+from atesaki.store import senders
 
 _PARSER = BytesHeaderParser(policy=policy.compat32)
 
@@ -213,7 +215,7 @@ def import_history(
     on_message: Callable[[], None] | None = None,
 ) -> HistoryResult:
     """Count one mail source into history in one transaction (all or nothing)."""
-    from atesaki.people import add_history
+    from atesaki.store.people import add_history
 
     messages = iter_source(path)
     result = HistoryResult(file=str(path))

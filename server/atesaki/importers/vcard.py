@@ -12,10 +12,9 @@ import binascii
 import re
 from collections.abc import Iterable, Iterator
 
-from atesaki.i18n import Text
-from atesaki.importers import (
-    Problem,
-    Record,
+from atesaki.core.i18n import Text
+from atesaki.core.records import Problem, Record
+from atesaki.importers.common import (
     add_email,
     clean,
     finish,

@@ -17,7 +17,7 @@ from typing import Any
 
 import requests
 
-from atesaki.i18n import Text
+from atesaki.core.i18n import Text
 
 CREDENTIAL_NAME = "central.json"
 CA_NAME = "central-ca.pem"
@@ -129,3 +129,26 @@ def join(data_dir: str | os.PathLike[str], url: str, code: str,
         "name": answer.get("name", ""),
     }, ensure_ascii=False, indent=2) + "\n")
     return load_link(data_dir)
+
+
+# --- what has been forwarded and pulled (the forwarder and the policy share it) -----------
+
+STATE_NAME = "central-state.json"
+
+
+def state_path(data_dir: Path) -> Path:
+    """Where forwarding remembers the last acknowledged entry."""
+    return Path(data_dir) / STATE_NAME
+
+
+def load_state(data_dir: Path) -> dict[str, Any]:
+    """The forwarding state (empty when nothing was ever acknowledged)."""
+    try:
+        return json.loads(state_path(data_dir).read_text(encoding="utf-8"))
+    except (FileNotFoundError, ValueError):
+        return {}
+
+
+def save_state(data_dir: Path, state: dict[str, Any]) -> None:
+    """Replace the forwarding state atomically."""
+    write_private(state_path(data_dir), json.dumps(state, ensure_ascii=False) + "\n")

@@ -9,8 +9,8 @@ from typing import Any
 
 import click
 
+from atesaki.core.i18n import Text, output_language
 from atesaki.exits import BadInput
-from atesaki.i18n import Text, output_language
 from atesaki.link import client, forward
 
 JOINED = Text("中央サービス {url} に「{name}」({id}) として参加しました。資格情報: {path}",
@@ -57,10 +57,12 @@ FIX_UNREACHABLE = Text(
     "once it answers.")
 
 
-def doctor_checks(data_dir: Path) -> list:
-    """``atesaki doctor``'s ``central`` line when this PC has joined (none otherwise)."""
-    from atesaki.doctor import Check
+def doctor_checks(data_dir: Path, Check) -> list:
+    """``atesaki doctor``'s ``central`` line when this PC has joined (none otherwise).
 
+    ``Check`` is the doctor's result type, handed in so that this module does not import
+    the doctor, which imports it.
+    """
     result = status(data_dir)
     if not result["joined"]:
         return []

@@ -10,7 +10,6 @@ while the central service is away: the outbox only grows until it answers.
 from __future__ import annotations
 
 import contextlib
-import json
 import logging
 import sqlite3
 import threading
@@ -20,34 +19,24 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from atesaki.i18n import Text
-from atesaki.link.client import Link, LinkError, load_link, write_private
+from atesaki.core.i18n import Text
+from atesaki.link.client import (  # noqa: F401 - the state's readers, as before
+    STATE_NAME,
+    Link,
+    LinkError,
+    load_link,
+    load_state,
+    save_state,
+    state_path,
+    write_private,
+)
 
-STATE_NAME = "central-state.json"
 BATCH = 500
 INCIDENT_POLL = 2.0  # seconds between looks for an incident to send at once
 log = logging.getLogger("atesaki.link")
 
 REWOUND = Text("中央サービスの記録が {seq} までしかないため、そこから送り直します。",
                "The central service holds entries up to {seq} only; sending again from there.")
-
-
-def state_path(data_dir: Path) -> Path:
-    """Where forwarding remembers the last acknowledged entry."""
-    return Path(data_dir) / STATE_NAME
-
-
-def load_state(data_dir: Path) -> dict[str, Any]:
-    """The forwarding state (empty when nothing was ever acknowledged)."""
-    try:
-        return json.loads(state_path(data_dir).read_text(encoding="utf-8"))
-    except (FileNotFoundError, ValueError):
-        return {}
-
-
-def save_state(data_dir: Path, state: dict[str, Any]) -> None:
-    """Replace the forwarding state atomically."""
-    write_private(state_path(data_dir), json.dumps(state, ensure_ascii=False) + "\n")
 
 
 def _read(data_dir: Path, sql: str, args: tuple = ()) -> list[tuple]:

@@ -13,8 +13,7 @@ from typing import Any
 
 import tomlkit
 
-from atesaki.link.client import Link, load_link, write_private
-from atesaki.link.forward import load_state, save_state
+from atesaki.link.client import Link, load_link, load_state, save_state, write_private
 from atesaki.settings import CONFIG_NAME, parse_settings
 
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import click
 
+from atesaki.core.i18n import Text, output_language
 from atesaki.exits import BadInput
-from atesaki.i18n import Text, output_language
 from atesaki.nativehost import install as installer
 from atesaki.settings import resolve_data_dir
 

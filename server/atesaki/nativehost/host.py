@@ -26,9 +26,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from atesaki import __version__
-from atesaki.i18n import Text
-from atesaki.locks import file_lock
+from filelock import FileLock, Timeout
+
+from atesaki.core.i18n import Text
+from atesaki.core.version import __version__
 from atesaki.nativehost import install
 from atesaki.nativehost.protocol import ProtocolError, read_message, write_message
 from atesaki.settings import (
@@ -42,6 +43,7 @@ from atesaki.settings import (
 log = logging.getLogger("atesaki.nativehost")
 
 LOCK_NAME = "service.lock"
+LOCK_TIMEOUT = 20.0  # seconds another host may hold it while it starts the service
 PID_NAME = "service.pid"
 SERVE_OUTPUT = "serve-output.log"  # the background service's own stdout/stderr
 START_TIMEOUT = 10.0
@@ -188,9 +190,12 @@ class Host:
         state = service_state(self.port, token)
         if state == "ours":
             return None
-        with file_lock(self.data_dir / LOCK_NAME) as locked:
-            if not locked:
-                log.warning("could not take %s; checking the service anyway", LOCK_NAME)
+        lock = FileLock(self.data_dir / LOCK_NAME, timeout=LOCK_TIMEOUT)
+        try:
+            lock.acquire()
+        except Timeout:
+            log.warning("could not take %s; checking the service anyway", LOCK_NAME)
+        try:
             state = service_state(self.port, token)  # another host may have started it
             if state == "down":
                 output = self.data_dir / SERVE_OUTPUT
@@ -199,6 +204,9 @@ class Host:
                 (self.data_dir / PID_NAME).write_text(f"{pid}\n", encoding="utf-8")
                 log.info("started the service on port %s (pid %s)", self.port, pid)
                 state = self._wait(proc, token)
+        finally:
+            if lock.is_locked:
+                lock.release()
         if state == "ours":
             return None
         if state == "foreign":

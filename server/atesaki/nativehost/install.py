@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
-from atesaki.settings import make_data_dir
+from atesaki.files import make_data_dir, write_atomically
 
 HOST_NAME = "jp.atesaki.host"
 MANIFEST_NAME = f"{HOST_NAME}.json"
@@ -232,10 +232,7 @@ def _write_record(data_dir: Path, record: dict) -> None:
     if not record["manifests"]:
         path.unlink(missing_ok=True)
         return
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(record, indent=2, ensure_ascii=False), encoding="utf-8")
-    os.replace(tmp, path)
+    write_atomically(path, json.dumps(record, indent=2, ensure_ascii=False))
 
 
 def allowed_callers(data_dir: Path) -> tuple[set[str], set[str]]:
@@ -259,10 +256,7 @@ class Change:
 
 
 def _write_json(path: Path, data: dict) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    os.replace(tmp, path)
+    write_atomically(path, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
 
 
 def _browsers(choice: str) -> tuple[str, ...]:

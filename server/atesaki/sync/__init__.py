@@ -11,33 +11,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from atesaki import store
-from atesaki.i18n import Text
+from atesaki.core.i18n import Text
 from atesaki.importers import Problem, Record
-from atesaki.people import ImportResult, apply_records, delete_people, now, origin_uids
-
-MIGRATIONS = [
-    (
-        "sync/0001",
-        """
-        CREATE TABLE IF NOT EXISTS sync_source (
-            source TEXT NOT NULL,
-            origin TEXT NOT NULL,
-            token TEXT NOT NULL DEFAULT '',
-            last_run TEXT,
-            last_ok TEXT,
-            last_error TEXT NOT NULL DEFAULT '',
-            PRIMARY KEY (source, origin)
-        );
-        CREATE TABLE IF NOT EXISTS sync_item (
-            source TEXT NOT NULL,
-            origin TEXT NOT NULL,
-            href TEXT NOT NULL,
-            etag TEXT NOT NULL DEFAULT '',
-            PRIMARY KEY (source, origin, href)
-        );
-        """,
-    ),
-]
+from atesaki.store.people import ImportResult, apply_records, delete_people, now, origin_uids
 
 EMPTY_RESULT = Text(
     "{origin} から 1 件も届きませんでした。前回のデータ({count} 件)を残します。",

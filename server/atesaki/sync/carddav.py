@@ -16,7 +16,7 @@ from xml.sax.saxutils import escape
 
 import requests
 
-from atesaki.i18n import Text
+from atesaki.core.i18n import Text
 from atesaki.importers import Problem, Record
 from atesaki.importers import vcard as vcard_parser
 from atesaki.sync import (

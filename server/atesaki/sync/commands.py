@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from atesaki.i18n import Text, output_language
+from atesaki.core.i18n import Text, output_language
 from atesaki.importers.commands import _env, report
 
 NEEDS_PASSWORD = Text("--bind-dn には --password-file も指定してください",

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sqlite3
 
-from atesaki.i18n import Text
+from atesaki.core.i18n import Text
 from atesaki.importers import Problem, Record
 from atesaki.importers.ldif import record_from_attributes
 from atesaki.sync import SyncError, SyncResult, apply_sync, record_failure, redact_url

@@ -46,7 +46,7 @@ def job_key(job: dict[str, Any]) -> str:
 
 def run_job(data_dir: str | Path, job: dict[str, Any]) -> dict[str, Any]:
     """Run one configured sync now and record it in the audit log; returns what was recorded."""
-    from atesaki import audit
+    from atesaki.store import audit
     from atesaki.sync import SyncError, read_password_file, redact_url
 
     entry: dict[str, Any] = {"kind": job.get("kind"), "url": redact_url(str(job.get("url", ""))),

@@ -20,7 +20,8 @@ from typing import Any
 from flask import current_app, g, make_response, render_template, request
 
 from atesaki import store
-from atesaki.i18n import Text
+from atesaki.core import clock
+from atesaki.core.i18n import Text
 
 LOGIN_TTL = timedelta(minutes=5)
 SESSION_TTL = timedelta(hours=8)
@@ -48,7 +49,7 @@ BAD_CSRF = Text(
 
 def utcnow() -> datetime:
     """The real current time: sign-in lifetimes never follow a test clock by accident."""
-    return datetime.now(UTC)
+    return clock.real_now()
 
 
 def _hash(secret: str) -> str:

@@ -8,7 +8,6 @@ import webbrowser
 import click
 
 from atesaki.settings import DEFAULT_PORT
-from atesaki.ui.auth import LOGIN_TTL, create_login_token
 
 
 def login_url(port: int, token: str) -> str:
@@ -32,6 +31,8 @@ def service_running(port: int) -> bool:
 @click.pass_obj
 def ui_command(env, port: int, no_browser: bool) -> None:
     """Open the review page: prints a sign-in link that works once, for 5 minutes."""
+    from atesaki.ui.auth import LOGIN_TTL, create_login_token  # Flask only when it runs
+
     token = create_login_token(env.open_store())
     url = login_url(port, token)
     minutes = int(LOGIN_TTL.total_seconds() // 60)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from flask import request
 
-from atesaki.i18n import LANGUAGES, pick_language
+from atesaki.core.i18n import LANGUAGES
+from atesaki.web.http import language
 
 
 def page_language() -> str:
@@ -12,4 +13,4 @@ def page_language() -> str:
     chosen = request.args.get("lang", "")
     if chosen in LANGUAGES:
         return chosen
-    return pick_language(request.headers.get("Accept-Language"))
+    return language()

@@ -11,7 +11,7 @@ import sqlite3
 from collections.abc import Callable
 from typing import Any
 
-from atesaki.i18n import Text
+from atesaki.core.i18n import Text
 from atesaki.ui.review import local_time
 
 # The steps to take now, in the order they matter.

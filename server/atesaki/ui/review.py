@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from atesaki import audit
-from atesaki.i18n import Text
+from atesaki.core.i18n import Text
+from atesaki.store import audit
 
 # Short labels for the finding codes of the contract (the checks table keeps codes only).
 CODE_LABELS: dict[str, Text] = {

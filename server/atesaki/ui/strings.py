@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from atesaki.i18n import Text
+from atesaki.core.i18n import Text
 
 STRINGS: dict[str, Text] = {
     "title": Text("宛先 — 送信の確認記録", "Atesaki — review of sent mail"),

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from urllib.parse import urlencode
 
 from flask import (
     Blueprint,
+    Flask,
     current_app,
     g,
     make_response,
@@ -15,9 +16,9 @@ from flask import (
     request,
 )
 
-from atesaki import audit
-from atesaki.errors import APIError
-from atesaki.i18n import Text
+from atesaki.core import clock
+from atesaki.core.i18n import Text
+from atesaki.store import audit
 from atesaki.ui import report, review
 from atesaki.ui.auth import (
     CROSS_SITE,
@@ -30,8 +31,9 @@ from atesaki.ui.auth import (
     redeem_login_token,
 )
 from atesaki.ui.i18n import page_language
-from atesaki.ui.incidents import render_report
 from atesaki.ui.strings import KINDS, STRINGS, VERDICTS
+from atesaki.web.errors import APIError
+from atesaki.web.incidents import render_report
 
 bp = Blueprint("ui", __name__, template_folder="templates", static_folder="static",
                static_url_path="/ui/static")
@@ -44,8 +46,7 @@ def _service():
 
 
 def _now() -> datetime:
-    clock = current_app.config.get("CLOCK")
-    return clock() if clock else datetime.now(UTC)
+    return clock.now()
 
 
 def _url(path: str, **params: object) -> str:
@@ -145,3 +146,23 @@ def incident_report(incident_id: str):
     lang = request.args.get("lang", "")
     langs = (lang,) if lang in ("ja", "en") else ("ja", "en")
     return render_report(ctx, fmt if fmt in ("md", "html") else "html", langs)
+
+
+# No scripts at all, styles only from our own file, nothing may frame us, forms post home.
+PAGE_CSP = (
+    "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
+    "frame-ancestors 'none'; base-uri 'none'"
+)
+
+
+def init_app(app: Flask) -> None:
+    """Register the pages and the pages' security headers."""
+    app.register_blueprint(bp)
+
+    @app.after_request
+    def page_headers(response):
+        if not request.path.startswith("/v1/"):
+            response.headers.setdefault("Content-Security-Policy", PAGE_CSP)
+            response.headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+            response.headers.setdefault("Cross-Origin-Resource-Policy", "same-origin")
+        return response

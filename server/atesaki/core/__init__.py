@@ -1,0 +1,1 @@
+"""The pure core: recipients, names, domains, content, checks and the policy (no Flask, no SQLite, no HTTP)."""

@@ -1,0 +1,64 @@
+"""POST /v1/resolve: the address of a name-only recipient chip, from an exact, unique match in the staff directory.
+
+Outlook on the web shows colleagues as chips with only their display name. The
+extension asks here before it gives up on such a chip. The answer is an address
+only when exactly one person in the staff directory has exactly that name (width,
+case and spacing aside); anything else is ``null``. Nothing here lists the
+directory: a caller learns an address only for a name it already knows in full.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from typing import Any
+
+from flask import Blueprint
+
+from atesaki.web.http import bad_request, current_service, json_body
+
+bp = Blueprint("resolve", __name__)
+
+MAX_NAMES = 50  # one compose window's worth of chips
+MAX_NAME = 200
+DIRECTORY_INDEX = "resolve.directory"  # in the Knowledge's caches: {name key: [addresses]}
+
+
+def name_key(name: str) -> str:
+    """A display name as compared: NFKC, case-folded, without any spaces."""
+    return "".join(unicodedata.normalize("NFKC", name).casefold().split())
+
+
+def _directory_index(kb) -> dict[str, list[str]]:
+    def build() -> dict[str, list[str]]:
+        index: dict[str, list[str]] = {}
+        for person in kb.all_people():
+            if person.source == "directory" and person.addresses and person.name:
+                index.setdefault(name_key(person.name), []).append(person.addresses[0])
+        return index
+
+    # Built whole before it is published; the directory only changes with a new Knowledge.
+    return kb.caches.part(DIRECTORY_INDEX, build)
+
+
+def resolve_names(kb, names: list[str]) -> list[dict[str, Any]]:
+    """``[{"name", "address"}]``: the one directory address for each name, else None."""
+    index = _directory_index(kb)
+    answers = []
+    for name in names:
+        found = set(index.get(name_key(name), ())) if name_key(name) else set()
+        answers.append({"name": name, "address": found.pop() if len(found) == 1 else None})
+    return answers
+
+
+@bp.post("/v1/resolve")
+def resolve():
+    """Resolve display names against the staff directory (exact, unique matches only)."""
+    data = json_body()
+    names = data.get("names")
+    if (not isinstance(names, list) or len(names) > MAX_NAMES
+            or not all(isinstance(n, str) and len(n) <= MAX_NAME for n in names)):
+        raise bad_request(
+            "names", f"{MAX_NAMES} 件までの名前（各 {MAX_NAME} 文字以内）の配列が必要です。",
+            f"must be an array of at most {MAX_NAMES} names of at most {MAX_NAME} characters")
+    kb = current_service().knowledge()
+    return {"resolved": resolve_names(kb, names)}

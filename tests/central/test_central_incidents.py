@@ -1,0 +1,130 @@
+"""Incidents reach the responsible person at once: a PC's report, e-mailed by the central service."""
+
+from __future__ import annotations
+
+import time
+
+import psycopg
+import pytest
+
+from atesaki.link import client
+
+pytest_plugins = ["servers.postgres", "servers.central"]
+pytestmark = pytest.mark.servers
+
+
+@pytest.fixture
+def sink():
+    """A real SMTP server (aiosmtpd) standing in for the office's relay."""
+    from tests.browser.e2e.servers import SmtpSink
+
+    server = SmtpSink()
+    server.start()
+    yield server
+    server.stop()
+
+
+def relay_options(sink) -> tuple[str, ...]:
+    return ("--smtp", f"127.0.0.1:{sink.port}", "--mail-from", "atesaki@agency.go.jp",
+            "--incidents-to", "kanri@agency.go.jp")
+
+
+def test_a_wrong_recipient_report_is_mailed_to_the_responsible_person_at_once(
+        central_factory, service_factory, sink):
+    # Two instances with mailers on one database: the report is still mailed once.
+    first = central_factory(*relay_options(sink))
+    central_factory(*relay_options(sink))
+    pc = service_factory()
+    pc.stop()
+    client.join(pc.data_dir, first.url, first.enrol("総務課 田中 一郎"), first.certificate.cert)
+    pc.start()  # forwards every 30 s, but an incident at once
+    status, _, answer = pc.request("POST", "/v1/incidents", {
+        "check_id": None, "address": "k.sato@example.com",
+        "note": "佐藤 美咲さん宛ての見積書を佐藤 健二さんに送ってしまった"})
+    assert status == 201, answer
+    [mail] = sink.wait_for(1, timeout=20)
+    assert mail.rcpt_tos == ["kanri@agency.go.jp"]
+    text = mail.message.get_content()
+    assert "総務課 田中 一郎" in str(mail.message["Subject"])
+    assert "k.sato@example.com" in text
+    assert "佐藤 健二さんに送ってしまった" in text
+    assert "What to do now" in text and "すぐに行うこと" in text
+    time.sleep(2)  # the other instance had its chance to send it twice
+    assert len(sink.received()) == 1
+    with psycopg.connect(first.database_url) as conn:
+        events = [r[0] for r in conn.execute("SELECT event FROM central_log ORDER BY seq")]
+    assert "incident_notified" in events
+    assert first.cli("audit", "verify").returncode == 0
+
+
+def test_an_incident_waits_for_a_relay_that_is_down(central_factory, sink, tmp_path):
+    from atesaki import store
+    from atesaki.link import forward
+    from atesaki.store import audit
+
+    sink.stop()
+    first = central_factory(*relay_options(sink))
+    data_dir = tmp_path / "pc"
+    client.join(data_dir, first.url, first.enrol("PC-02"), first.certificate.cert)
+    conn = store.open_store(data_dir)
+    audit.append(conn, "incident", {"incident_id": "i_1", "address": "x@example.com",
+                                    "note": "間違えた"})
+    conn.close()
+    forward.forward(data_dir)
+    time.sleep(1)
+    assert sink.received() == []
+    with psycopg.connect(first.database_url) as db:
+        attempts, mailed = db.execute(
+            "SELECT attempts, mailed_at FROM incident_notices").fetchone()
+    assert attempts >= 1 and mailed is None
+    sink.start()  # the relay is back: the next round (or restart) sends it
+    first.stop()
+    first.start()
+    [mail] = sink.wait_for(1, timeout=20)
+    assert "x@example.com" in mail.message.get_content()
+
+
+def test_the_supervisor_sees_the_whole_office_on_the_review_page(central, tmp_path):
+    import requests
+
+    from atesaki import store
+    from atesaki.link import forward
+    from atesaki.store import audit
+
+    for name, sender, verdict, codes in (
+            ("総務課 田中 一郎", "tanaka@agency.go.jp", "approve", ["surname_homonym"]),
+            ("経理課 山本 花子", "yamamoto@agency.go.jp", "confirm", ["external"])):
+        data_dir = tmp_path / sender
+        client.join(data_dir, central.url, central.enrol(name), central.certificate.cert)
+        conn = store.open_store(data_dir)
+        audit.append(conn, "check", {"check_id": "c_1", "verdict": verdict, "codes": codes,
+                                     "sender": sender, "recipients": ["to:k.sato@example.com"]})
+        if sender.startswith("tanaka"):
+            audit.append(conn, "incident", {"incident_id": "i_1", "address": "k.sato@example.com",
+                                            "note": "別の佐藤さんに送ってしまった"})
+        conn.close()
+        forward.forward(data_dir)
+    link = central.cli("review-link", "--url", central.url)
+    assert link.returncode == 0, link.stderr
+    url = link.stdout.strip()
+    browser = requests.Session()
+    verify = str(central.certificate.cert)
+    assert browser.get(f"{central.url}/central/review", verify=verify).status_code == 401
+    page = browser.get(url, verify=verify)
+    assert page.status_code == 200
+    assert "総務課 田中 一郎" in page.text and "経理課 山本 花子" in page.text
+    assert "別の佐藤さんに送ってしまった" in page.text
+
+    def rows(**filters) -> str:
+        answer = browser.get(f"{central.url}/central/review", params=filters, verify=verify)
+        assert answer.status_code == 200
+        return answer.text
+
+    assert 'data-event="incident"' in rows(event="incident")
+    assert "経理課" not in rows(event="incident")
+    assert "経理課" not in rows(code="surname_homonym")
+    assert "総務課" not in rows(person="yamamoto")
+    assert "総務課" not in rows(verdict="confirm")
+    assert 'data-atesaki="review-row"' not in rows(since="2999-01-01")
+    # The link works once.
+    assert requests.get(url, verify=verify, timeout=10).status_code == 403
