@@ -83,7 +83,7 @@ def serve(database_url: str, host: str, port: int, cert: Path | None, key: Path 
     relay = None
     if smtp:
         relay_host, _, relay_port = smtp.rpartition(":") if ":" in smtp else (smtp, "", "25")
-        if not relay_port.isdigit():
+        if not relay_port.isdecimal():
             raise click.BadParameter(f"{smtp!r}: HOST or HOST:PORT", param_hint="--smtp")
         relay = Relay(relay_host, int(relay_port), mail_from, incidents_to)
     try:

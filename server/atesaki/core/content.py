@@ -444,7 +444,7 @@ _THREE_DIGIT_LAST = ("0120", "0570", "0800", "0990")
 
 def my_number_valid(digits: str) -> bool:
     """True for 12 digits whose last is the My Number check digit (個人番号の検査用数字)."""
-    if len(digits) != 12 or not digits.isdigit():
+    if len(digits) != 12 or not digits.isdecimal():
         return False
     # The official rule: weights 2..7 then 2..6 from the right of the first 11 digits.
     total = sum(int(digits[10 - n]) * (n + 2 if n <= 5 else n - 4) for n in range(11))

@@ -31,7 +31,7 @@ def pull(data_dir: Path, link: Link | None = None) -> SyncResult:
     try:
         origin = origin_of(link)
         token, _ = load_state(conn, SOURCE, origin)
-        since = int(token) if token.isdigit() else 0
+        since = int(token) if token.isdecimal() else 0
         answer = link.call("GET", f"directory?since={since}")
         records = [Record(**{k: v for k, v in person.items() if k in RECORD_FIELDS})
                    for person in answer["people"]]

@@ -331,8 +331,8 @@ def _verify_rows(rows, head, key: bytes | None, expected_head: str | None) -> Ve
     if expected_head:
         want_seq, _, want_hash = expected_head.strip().lower().rpartition(":")
         found = by_hash.get(want_hash)
-        if found is None or (want_seq and want_seq.isdigit() and int(want_seq) != found):
-            where = int(want_seq) if want_seq.isdigit() else last_seq + 1
+        if found is None or (want_seq and want_seq.isdecimal() and int(want_seq) != found):
+            where = int(want_seq) if want_seq.isdecimal() else last_seq + 1
             return _fail(count, last_seq, last_hash, where,
                          f"控えておいたハッシュ {want_hash[:16]}… がありません（切り取りか書き換え）。",
                          f"the written-down head {want_hash[:16]}… is not in the log "

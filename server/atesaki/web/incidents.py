@@ -94,7 +94,7 @@ def incidents():
 def recent_sends():
     """The user's recent sends (newest first) for the incident form: when and to whom, no bodies."""
     raw = request.args.get("limit", str(RECENT_DEFAULT))
-    if not raw.isdigit() or not 1 <= int(raw) <= RECENT_MAX:
+    if not raw.isdecimal() or not 1 <= int(raw) <= RECENT_MAX:
         raise bad_request("limit", f"1〜{RECENT_MAX} の整数です。",
                    f"must be a whole number from 1 to {RECENT_MAX}")
     service = current_service()
