@@ -41,7 +41,7 @@ MAX_ATTACHMENTS = 200
 CHECK_TTL = timedelta(hours=1)  # a send must follow its check within this time
 
 
-def parse_recipientitems(data: dict, key: str = "recipients") -> list[tuple[str, str, str]]:
+def parse_recipient_list(data: dict, key: str = "recipients") -> list[tuple[str, str, str]]:
     """(field, address, name) triples from a request's recipient list, validated."""
     result = []
     for i, item in enumerate(items(data, key, key, MAX_RECIPIENTS, required=True)):
@@ -59,7 +59,7 @@ def parse_recipientitems(data: dict, key: str = "recipients") -> list[tuple[str,
 
 def build_check_request(data: dict, is_internal) -> CheckRequest:
     """Validate a /v1/check body into a CheckRequest (raises APIError 400/413)."""
-    triples = parse_recipientitems(data)
+    triples = parse_recipient_list(data)
     recipients = []
     for index, (field, address, name) in enumerate(triples):
         parsed = parse_address(address)
@@ -85,7 +85,7 @@ def build_check_request(data: dict, is_internal) -> CheckRequest:
                                     MAX_THREAD_RECIPIENTS)):
         if not isinstance(value, str) or len(value) > MAX_TEXT:
             raise bad_request(f"thread_recipients[{i}]", "アドレスの文字列が必要です。",
-                       "must be an address string")
+                              "must be an address string")
         thread.append(parse_address(value).address.lower())
     attachments = []
     for i, item in enumerate(items(data, "attachments", "attachments", MAX_ATTACHMENTS)):
@@ -214,7 +214,7 @@ def sends():
     conn = service.conn()
     checked = load_check(conn, data.get("check_id"))
     final = [(field, parse_address(address).address, name)
-             for field, address, name in parse_recipientitems(data)]
+             for field, address, name in parse_recipient_list(data)]
     pairs = [(field, address) for field, address, _ in final]
     send_digest = digest(pairs)
     if send_digest != checked["digest"]:

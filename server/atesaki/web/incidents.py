@@ -55,7 +55,7 @@ def incident_details(data: dict[str, Any]) -> dict[str, Any]:
         items = affected if isinstance(affected, list) else [affected]
         if len(items) > 200 or not all(isinstance(a, str) and len(a) <= 2000 for a in items):
             raise bad_request("affected", "文字列か文字列の配列（200 件まで）です。",
-                       "must be a string or an array of at most 200 strings")
+                              "must be a string or an array of at most 200 strings")
         extra["affected"] = affected
     return extra
 
@@ -78,7 +78,7 @@ def incidents():
     extra = incident_details(data)  # the guided form's "what" and "affected"
     if not address and not note and check_id is None and not extra:
         raise bad_request("body", "どのメールか、宛先、内容のいずれかを書いてください。",
-                   "say which message, address or what happened")
+                          "say which message, address or what happened")
     incident_id = "i_" + secrets.token_urlsafe(12)
     with transaction(conn):
         seq = audit.append(conn, "incident", {
@@ -96,7 +96,7 @@ def recent_sends():
     raw = request.args.get("limit", str(RECENT_DEFAULT))
     if not raw.isdecimal() or not 1 <= int(raw) <= RECENT_MAX:
         raise bad_request("limit", f"1〜{RECENT_MAX} の整数です。",
-                   f"must be a whole number from 1 to {RECENT_MAX}")
+                          f"must be a whole number from 1 to {RECENT_MAX}")
     service = current_service()
     rows = service.conn().execute(
         "SELECT id, sent_at, verdict, recipients FROM checks WHERE sent_at IS NOT NULL "

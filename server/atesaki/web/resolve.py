@@ -32,8 +32,9 @@ def _directory_index(kb) -> dict[str, list[str]]:
     def build() -> dict[str, list[str]]:
         index: dict[str, list[str]] = {}
         for person in kb.all_people():
-            if person.source == "directory" and person.addresses and person.name:
-                index.setdefault(name_key(person.name), []).append(person.addresses[0])
+            key = name_key(person.name or "")
+            if person.source == "directory" and person.addresses and key:
+                index.setdefault(key, []).append(person.addresses[0])
         return index
 
     # Built whole before it is published; the directory only changes with a new Knowledge.
@@ -45,7 +46,7 @@ def resolve_names(kb, names: list[str]) -> list[dict[str, Any]]:
     index = _directory_index(kb)
     answers = []
     for name in names:
-        found = set(index.get(name_key(name), ())) if name_key(name) else set()
+        found = set(index.get(name_key(name), ()))  # an empty key is in no index entry
         answers.append({"name": name, "address": found.pop() if len(found) == 1 else None})
     return answers
 

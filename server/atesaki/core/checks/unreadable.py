@@ -45,7 +45,7 @@ def reports_from(data: dict[str, Any]) -> tuple[dict[str, Any], ...]:
         return ()
     if not isinstance(value, list) or len(value) > MAX_REPORTS:
         raise bad_request("findings", f"{MAX_REPORTS} 件までの配列が必要です。",
-                   f"must be an array of at most {MAX_REPORTS} items")
+                          f"must be an array of at most {MAX_REPORTS} items")
     reports = []
     for i, item in enumerate(value):
         where = f"findings[{i}]"
