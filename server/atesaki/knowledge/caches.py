@@ -24,6 +24,9 @@ from typing import Any
 #   "names.named"           full-name matches per typed name (core.checks.names, an LRU)
 #   "names.shared"          related entries and texts shared by findings (_SHARED_KEPT)
 #   "content.matchers"      the name matchers for bodies (core.content, one at a time)
+#   "checks.organisations"  outside organisations by name key (core.checks.addressee, one)
+#   "sender.identity_orgs"  organisations each From identity wrote to (core.checks.sender, one)
+#   "resolve.directory"     staff addresses by display-name key (web.resolve, once)
 
 
 class Caches:
@@ -36,7 +39,7 @@ class Caches:
         self._parts: dict[str, Any] = {}
 
     def part(self, name: str, make: Callable[[], Any]) -> Any:
-        """The part called ``name`` (one of ``LIMITS``), made by ``make`` on first use."""
+        """The part called ``name`` (listed above), made by ``make`` on first use."""
         part = self._parts.get(name)
         if part is None:
             with self._lock:

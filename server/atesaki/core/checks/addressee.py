@@ -12,12 +12,10 @@ from __future__ import annotations
 
 import itertools
 import re
-import threading
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
-from weakref import WeakKeyDictionary
 
 from atesaki.core.checks.basic import FREEMAIL, organisation
 from atesaki.core.checks.registry import CheckContext, Finding, Recipient, register
@@ -282,19 +280,19 @@ class _Org:
     keys: set[str]  # organisation() of its people's addresses
 
 
-_orgs: WeakKeyDictionary = WeakKeyDictionary()  # Knowledge -> (people count, {key: _Org})
-_orgs_lock = threading.Lock()
+ORGANISATIONS = "checks.organisations"  # in the Knowledge's caches: {"": (people seen, table)}
 
 
 def known_organisations(kb: Knowledge) -> dict[str, _Org]:
     """The outside organisations of the directory and contacts, by ``org_key``.
 
-    Kept per Knowledge; people only ever join one (a send adds history people, an import
-    makes a new Knowledge), so only those added since the last look are read.
+    Kept in the Knowledge's caches; people only ever join one (a send adds history
+    people, an import makes a new Knowledge), so only those added since the last look
+    are read.
     """
+    slot = kb.caches.part(ORGANISATIONS, dict)  # one whole (seen, table) tuple at a time
     count = kb.people_count()
-    with _orgs_lock:
-        seen, table = _orgs.get(kb, (0, {}))
+    seen, table = slot.get("", (0, {}))
     if seen == count:
         return table
     joined = [p for p in itertools.islice(list(kb.all_people()), seen, None)
@@ -308,8 +306,7 @@ def known_organisations(kb: Knowledge) -> dict[str, _Org]:
         org = table.setdefault(key, _Org(person.organization, set()))
         for address in person.addresses:
             org.keys.add(organisation(address, address.rpartition("@")[2]))
-    with _orgs_lock:
-        _orgs[kb] = (count, table)
+    slot[""] = (count, table)
     return table
 
 

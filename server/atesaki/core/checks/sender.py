@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
-from weakref import WeakKeyDictionary
 
 from atesaki.core.checks.basic import FREEMAIL
 from atesaki.core.checks.registry import CheckContext, Finding, register
@@ -28,22 +26,20 @@ def _org(domain: str) -> str:
     return registrable_domain(domain) or domain
 
 
-_orgs: WeakKeyDictionary = WeakKeyDictionary()  # Knowledge -> (pairs known, {sender: orgs})
-_orgs_lock = threading.Lock()
+IDENTITY_ORGS = "sender.identity_orgs"  # in the Knowledge's caches: {"": (pairs, {sender: orgs})}
 
 
 def _orgs_by_identity(kb) -> dict[str, frozenset[str]]:
     """The organisations each of the user's identities wrote to, kept until a new pairing."""
     identities = kb.sender_identities()
     pairs = sum(len(domains) for domains in identities.values())  # counts alone do not matter
-    with _orgs_lock:
-        kept = _orgs.get(kb)
+    slot = kb.caches.part(IDENTITY_ORGS, dict)  # one whole (pairs, found) tuple at a time
+    kept = slot.get("")
     if kept is not None and kept[0] == pairs:
         return kept[1]
     found = {sender: frozenset(_org(d) for d in list(domains))
              for sender, domains in list(identities.items())}
-    with _orgs_lock:
-        _orgs[kb] = (pairs, found)
+    slot[""] = (pairs, found)
     return found
 
 
