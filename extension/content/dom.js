@@ -4,7 +4,8 @@
 /*
  * Every adapter (content/adapters/*.js) pushes one object onto AtesakiAdapters:
  *   name                       'gmail' | 'outlook' | 'profile' (site profiles, Roundcube's included)
- *   matches(location)          true on the pages it serves
+ *   matches(location)          true on the pages it serves (each is injected only where extension/adapters.json
+ *                               says, so the built-in ones answer true)
  *   composes(document)         every open compose root
  *   composeOf(node)            the compose a node (e.g. a Send button) belongs to, or null
  *   sendButtonOf(node)         the Send button a node is (inside), or null

@@ -218,7 +218,8 @@
 
   AtesakiAdapters.push({
     name: 'gmail',
-    matches: (loc) => loc.hostname === 'mail.google.com',
+    // Injected only on the hosts of its entry in adapters.json (the manifests), so any page counts.
+    matches: () => true,
     SEL,
     composes,
     composeOf,

@@ -187,7 +187,9 @@
   // dialog shows the right address to copy instead of changing the recipients itself.
   AtesakiAdapters.push({
     name: 'outlook',
-    matches: (loc) => /(^|\.)outlook\.(office\.com|office365\.com|live\.com|cloud\.microsoft)$/.test(loc.hostname) || loc.protocol === 'about:',
+    // Injected only on the hosts of its entry in adapters.json (the manifests) and their about:blank
+    // frames, so any page counts.
+    matches: () => true,
     SEL,
     composes,
     composeOf,
