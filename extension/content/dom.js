@@ -12,8 +12,9 @@
  *   sendButton(compose)        the button the core presses to release a checked send
  *   isSendShortcut(keyEvent)   the webmail's send shortcuts (Ctrl/Cmd+Enter, ...)
  *   prepare(compose)           optional, async: make the fields readable (Outlook's collapsed replies)
- *   read(compose)              {sender, kind, subject, recipients:[{field, address, name}], shown,
- *                               thread_recipients, body, attachments:[{name}]} (a /v1/check request);
+ *   read(compose)              {sender, kind, quoted, subject, recipients:[{field, address, name}], shown,
+ *                               thread_recipients, body, attachments:[{name}]} (a /v1/check request;
+ *                               kind and quoted from AtesakiParse.composeKind: the service reads the subject);
  *                               a recipient whose address cannot be read is {field, name, address: '',
  *                               unresolved: true}; `shown` counts the recipients the page shows, found
  *                               apart from `recipients`, so the core can refuse when the two differ
