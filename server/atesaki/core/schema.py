@@ -1,10 +1,11 @@
 """JSON Schema validation whose refusals name the wrong field in Japanese and English (no Flask).
 
-The schemas are the OpenAPI document's (``atesaki.web.openapi``); the ``jsonschema``
-library does the checking. What is ours is the answer a caller reads: an ``APIError``
-(400 ``bad_request`` unless the schema says otherwise) whose message starts with where
-the problem is (``recipients[2].field``) and says what is wrong, built from the schema
-alone, so a refused value (a code, a token) is never echoed back.
+The schemas are the OpenAPI document's (``atesaki.web.openapi``); ``jsonschema-rs``
+does the checking (a valid check request costs microseconds). What is ours is the
+answer a caller reads: an ``APIError`` (400 ``bad_request`` unless the schema says
+otherwise) whose message starts with where the problem is (``recipients[2].field``)
+and says what is wrong, built from the schema alone, so a refused value (a code, a
+token) is never echoed back.
 
 A schema node may carry ``x-errors``, keyed by JSON Schema keyword, to answer a
 violation of that keyword differently: ``{"status": 413, "error": "too_many_recipients"}``
@@ -13,20 +14,18 @@ and/or a message ``{"ja": …, "en": …}`` (the place is still put in front).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import copy
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import ValidationError, best_match
-from referencing import Registry, Resource
-from referencing.jsonschema import DRAFT202012
+from jsonschema_rs import Draft202012Validator, ValidationError, dereference, meta
 
 from atesaki.core.errors import APIError
 from atesaki.core.i18n import Text
 
-__all__ = ["DOCUMENT_URI", "compile_schema", "refusal"]
+__all__ = ["Schema", "compile_schema", "inline_references", "refusal"]
 
-DOCUMENT_URI = "urn:atesaki:openapi"  # where a schema's "#/…" references are looked up
 _COMBINATORS = ("anyOf", "oneOf")  # "none of the forms fit": said only when nothing plainer is
 
 # (ja, en) for each JSON type, as a message names it.
@@ -34,67 +33,57 @@ _TYPES = {
     "string": ("文字列", "a string"),
     "integer": ("整数", "a whole number"),
     "number": ("数値", "a number"),
-    "boolean": ("true か false", "true or false"),
+    "boolean": ("真偽値（true か false）", "true or false"),
     "array": ("配列", "an array"),
     "object": ("オブジェクト", "an object"),
     "null": ("null", "null"),
 }
 
 
-def compile_schema(schema: Mapping[str, Any], document: Mapping[str, Any] | None = None
-                   ) -> Draft202012Validator:
-    """A validator for ``schema``, its ``#/…`` references looked up in ``document``.
+@dataclass(frozen=True)
+class Schema:
+    """A compiled schema and the self-contained schema it was compiled from."""
 
-    The references are resolved once, here (by ``referencing``, as ``jsonschema`` would
-    on every call), and the schema is checked against the JSON Schema meta-schema, so a
-    mistake in it fails at start-up, not on a request. The validator keeps the rules it
-    was made with, whatever later happens to the dictionaries it was made from.
+    schema: dict[str, Any]
+    validator: Draft202012Validator
+
+
+def inline_references(document: dict[str, Any]) -> dict[str, Any]:
+    """``document`` with every ``$ref`` replaced by what it points at (nothing fetched)."""
+    return dereference(copy.deepcopy(document), offline=True)
+
+
+def compile_schema(schema: Mapping[str, Any]) -> Schema:
+    """A validator for a self-contained schema (see ``inline_references``).
+
+    The schema is checked against the JSON Schema meta-schema, so a mistake in it
+    fails when the app is made, not on a request; it is copied, so the validator keeps
+    the rules it was made with whatever later happens to the dictionaries.
     """
-    resolver = Registry().with_resource(
-        DOCUMENT_URI, Resource.from_contents(document or {}, default_specification=DRAFT202012)
-    ).resolver(base_uri=DOCUMENT_URI)
-    inlined = _inlined(schema, lambda ref: resolver.lookup(ref).contents, ())
-    Draft202012Validator.check_schema(inlined)
-    return Draft202012Validator(inlined)
+    schema = copy.deepcopy(dict(schema))
+    meta.validate(schema)
+    return Schema(schema, Draft202012Validator(schema))
 
 
-def _inlined(node: Any, lookup: Callable[[str], Any], seen: tuple[str, ...]) -> Any:
-    """A copy of ``node`` with each ``$ref`` replaced by what it points at."""
-    if isinstance(node, Mapping):
-        ref = node.get("$ref")
-        if isinstance(ref, str):
-            if ref in seen:
-                raise ValueError(f"a schema that refers to itself cannot be inlined: {ref}")
-            target = _inlined(lookup(ref), lookup, (*seen, ref))
-            rest = {key: _inlined(value, lookup, seen)
-                    for key, value in node.items() if key != "$ref"}
-            return {"allOf": [target], **rest} if rest else target  # siblings apply too
-        return {key: _inlined(value, lookup, seen) for key, value in node.items()}
-    if isinstance(node, list):
-        return [_inlined(value, lookup, seen) for value in node]
-    return node
-
-
-def refusal(validator: Draft202012Validator, instance: Any, root: str = "body") -> APIError | None:
+def refusal(compiled: Schema, instance: Any, root: str = "body") -> APIError | None:
     """None when ``instance`` is valid; else the error to answer with, naming the field.
 
     ``root`` names the instance itself (``body``, ``query``, ``pastes``). The message
     starts with the exact place (``recipients[2].field``); the error's ``field`` is the
     top-level member that is wrong (the missing one, for ``required``), or ``root``.
     """
-    errors = validator.iter_errors(instance)
-    first = next(errors, None)
-    if first is None:
+    if compiled.validator.is_valid(instance):  # the usual case, and the fastest call
         return None
-    # Plain faults first (a wrong type says more than "no form fits"), shallow before deep.
-    chosen = max([first, *errors],
-                 key=lambda e: (e.validator not in _COMBINATORS, -len(e.absolute_path)))
-    if chosen.validator in _COMBINATORS and not _answer(chosen):
-        chosen = best_match([chosen])  # the closest form's own complaint
-    path = [*chosen.absolute_path, *_member(chosen)]
+    chosen = max(compiled.validator.iter_errors(instance), key=_relevance)
+    node = _node(compiled.schema, chosen)
+    answer = _answer(node, chosen)
+    if chosen.kind.name in _COMBINATORS and not answer:
+        chosen = _closest(chosen)
+        node = _node(compiled.schema, chosen)
+        answer = _answer(node, chosen)
+    path = [*chosen.instance_path, *_member(chosen)]
     where = _readable(path, root)
-    ja, en = _describe(chosen)
-    answer = _answer(chosen)
+    ja, en = _describe(chosen, node)
     if "ja" in answer and "en" in answer:
         ja, en = answer["ja"], answer["en"]
     return APIError(
@@ -104,23 +93,46 @@ def refusal(validator: Draft202012Validator, instance: Any, root: str = "body") 
     )
 
 
-def _answer(error: ValidationError) -> dict[str, Any]:
+def _relevance(error: ValidationError) -> tuple[bool, int]:
+    # Plain faults first (a wrong type says more than "no form fits"), the shallowest of them;
+    # of "no form fits", the deepest (the member's forms before the whole body's).
+    plain = error.kind.name not in _COMBINATORS
+    depth = len(error.instance_path)
+    return plain, -depth if plain else depth
+
+
+def _closest(error: ValidationError) -> ValidationError:
+    """For anyOf/oneOf: the complaint of a form the value has the type of, else the error."""
+    here = list(error.instance_path)
+    fitting = [errors for errors in getattr(error.kind, "context", ()) if errors and not any(
+        e.kind.name == "type" and list(e.instance_path) == here for e in errors)]
+    if not fitting:
+        return error
+    best = max((e for errors in fitting for e in errors), key=_relevance)
+    return _closest(best) if best.kind.name in _COMBINATORS else best
+
+
+def _node(schema: dict[str, Any], error: ValidationError) -> dict[str, Any]:
+    """The schema object that holds the keyword that failed."""
+    node: Any = schema
+    for step in error.schema_path[:-1]:
+        node = node[step]
+    return node if isinstance(node, dict) else {}
+
+
+def _answer(node: dict[str, Any], error: ValidationError) -> dict[str, Any]:
     """The schema's ``x-errors`` entry for the keyword that failed, if any."""
-    table = error.schema.get("x-errors") if isinstance(error.schema, Mapping) else None
-    entry = table.get(error.validator) if isinstance(table, Mapping) else None
+    table = node.get("x-errors")
+    entry = table.get(error.kind.name) if isinstance(table, Mapping) else None
     return dict(entry) if isinstance(entry, Mapping) else {}
 
 
 def _member(error: ValidationError) -> list[str]:
     """The member a ``required`` or ``additionalProperties`` error is about, as a path step."""
-    if not isinstance(error.instance, Mapping):
-        return []
-    if error.validator == "required":
-        return [next(name for name in error.validator_value if name not in error.instance)]
-    if error.validator in ("additionalProperties", "unevaluatedProperties"):
-        known = error.schema.get("properties", {})
-        extra = [name for name in error.instance if name not in known]
-        return extra[:1]
+    if error.kind.name == "required":
+        return [str(error.kind.property)]
+    if error.kind.name in ("additionalProperties", "unevaluatedProperties"):
+        return [str(name) for name in getattr(error.kind, "unexpected", ())][:1]
     return []
 
 
@@ -143,21 +155,29 @@ def _listed(values: Any) -> str:
     return ", ".join(seen.values())
 
 
-def _describe(error: ValidationError) -> tuple[str, str]:
+def _types(names: list[str]) -> tuple[str, str]:
+    """"must be a string or null" in both languages."""
+    texts = [_TYPES.get(name, (name, name)) for name in dict.fromkeys(names)]
+    if len(texts) == 1:
+        return f"{texts[0][0]}が必要です。", f"must be {texts[0][1]}"
+    return ("、".join(ja for ja, _ in texts) + " のいずれかが必要です。",
+            "must be " + ", ".join(en for _, en in texts[:-1]) + " or " + texts[-1][1])
+
+
+def _describe(error: ValidationError, node: dict[str, Any]) -> tuple[str, str]:
     """What is wrong, in Japanese and English, from the failed keyword and the schema alone."""
-    keyword, value, schema = error.validator, error.validator_value, error.schema
+    keyword = error.kind.name
+    value = node.get(keyword)
     if keyword == "required":
         return "必須です。", "is required"
     if keyword == "type":
-        names = [_TYPES.get(t, (t, t)) for t in ([value] if isinstance(value, str) else value)]
-        return ("か".join(ja for ja, _ in names) + "が必要です。",
-                "must be " + " or ".join(en for _, en in names))
+        return _types([value] if isinstance(value, str) else list(value))
     if keyword == "enum":
         return f"{_listed(value)} のいずれかです。", f"must be one of: {_listed(value)}"
     if keyword == "const":
         return f"{_listed([value])} だけです。", f"must be {_listed([value])}"
-    if keyword in ("minimum", "maximum") and "minimum" in schema and "maximum" in schema:
-        low, high = schema["minimum"], schema["maximum"]
+    if keyword in ("minimum", "maximum") and "minimum" in node and "maximum" in node:
+        low, high = node["minimum"], node["maximum"]
         return f"{low}〜{high} の範囲です。", f"must be from {low} to {high}"
     if keyword == "minimum":
         return f"{value} 以上です。", f"must be ≥ {value}"
@@ -180,5 +200,10 @@ def _describe(error: ValidationError) -> tuple[str, str]:
     if keyword in ("additionalProperties", "unevaluatedProperties"):
         return "この項目は使えません。", "is not allowed here"
     if keyword in _COMBINATORS:
+        forms = value if isinstance(value, list) else []
+        if forms and all(isinstance(form, dict) and "type" in form for form in forms):
+            # Each form wants another type: say which types would do.
+            return _types([t for form in forms for t in (
+                [form["type"]] if isinstance(form["type"], str) else form["type"])])
         return "どの形式にも合いません。", "matches none of the allowed forms"
     return "正しくありません。", "is not valid"

@@ -14,11 +14,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask import Flask, g, request
-from jsonschema import Draft202012Validator
 from werkzeug.datastructures import MultiDict
 from werkzeug.routing import Map
 
-from atesaki.core.schema import compile_schema, refusal
+from atesaki.core.schema import Schema, compile_schema, inline_references, refusal
 from atesaki.web.http import QUERY_ARGS, json_body
 from atesaki.web.openapi import spec
 
@@ -31,8 +30,8 @@ _WHOLE_NUMBER = re.compile(r"-?[0-9]+")
 class Operation:
     """What one route's requests are checked against."""
 
-    body: Draft202012Validator | None = None
-    query: Draft202012Validator | None = None
+    body: Schema | None = None
+    query: Schema | None = None
     # Query parameter -> (its JSON type, its default): how a query string is read as JSON.
     parameters: dict[str, tuple[Any, Any]] = field(default_factory=dict)
 
@@ -56,18 +55,19 @@ def openapi_path(rule: str) -> str:
 
 def operations(url_map: Map, document: dict[str, Any]) -> dict[tuple[str, str], Operation]:
     """``(endpoint, method)`` -> its compiled Operation, for each route the document declares."""
+    document = inline_references(document)  # once: the validators need no lookups later
     table: dict[tuple[str, str], Operation] = {}
     for rule in url_map.iter_rules():
         item = document["paths"].get(openapi_path(rule.rule))
         for method in rule.methods or ():
             declared = (item or {}).get(method.lower())
             if declared is not None:
-                table[(rule.endpoint, method)] = compile_operation(declared, document)
+                table[(rule.endpoint, method)] = compile_operation(declared)
     return table
 
 
-def compile_operation(declared: dict[str, Any], document: dict[str, Any]) -> Operation:
-    """The validators for one operation of the document."""
+def compile_operation(declared: dict[str, Any]) -> Operation:
+    """The validators for one operation of the document (its references inlined)."""
     content = declared.get("requestBody", {}).get("content", {})
     body = content.get(JSON, {}).get("schema")
     query = [p for p in declared.get("parameters", ()) if p.get("in") == "query"]
@@ -81,8 +81,8 @@ def compile_operation(declared: dict[str, Any], document: dict[str, Any]) -> Ope
         "required": [p["name"] for p in query if p.get("required")],
     }
     return Operation(
-        body=compile_schema(body, document) if body is not None else None,
-        query=compile_schema(query_schema, document) if query else None,
+        body=compile_schema(body) if body is not None else None,
+        query=compile_schema(query_schema) if query else None,
         parameters=parameters,
     )
 
