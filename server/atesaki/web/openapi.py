@@ -11,6 +11,7 @@ from typing import Any
 
 from atesaki.approvals.core import MAX_NAME
 from atesaki.core.checks.paste import PASTES_SCHEMA
+from atesaki.core.checks.unreadable import REASONS
 from atesaki.core.version import __version__
 
 MAX_RECIPIENTS = 500
@@ -120,8 +121,7 @@ SCHEMAS: dict[str, Any] = {
                             "en": "only unreadable_recipient may be reported"}}},
                         "field": {"enum": ["to", "cc", "bcc", None]},
                         "name": {"type": ["string", "null"]},
-                        "reason": {"enum": ["no_address", "unresolved", "count_mismatch",
-                                            "none_read"]},
+                        "reason": {"enum": list(REASONS)},
                         "shown": {"type": ["integer", "null"], "minimum": 0},
                         "read": {"type": ["integer", "null"], "minimum": 0},
                     },

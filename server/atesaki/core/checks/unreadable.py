@@ -16,7 +16,8 @@ from atesaki.core.checks.registry import CheckContext, Finding, register
 from atesaki.core.i18n import Text
 
 CODE = "unreadable_recipient"
-# Why the extension could not read it (free text is cut to this many characters).
+# Why the extension could not read it (the schema of /v1/check lists these); free text is
+# cut to MAX_TEXT characters.
 REASONS = ("no_address", "count_mismatch", "none_read", "unresolved")
 MAX_TEXT = 500
 
