@@ -44,7 +44,8 @@ class Operation:
                 if default is not None:
                     values[name] = default
                 continue
-            values[name] = int(raw) if kind == "integer" and _WHOLE_NUMBER.fullmatch(raw) else raw
+            numeric = kind == "integer" or (isinstance(kind, list) and "integer" in kind)
+            values[name] = int(raw) if numeric and _WHOLE_NUMBER.fullmatch(raw) else raw
         return values
 
 
