@@ -19,13 +19,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from jsonschema_rs import Draft202012Validator, ValidationError, dereference, meta
+from jsonschema_rs import Draft202012Validator, Registry, ValidationError, dereference, meta
 
 from atesaki.core.errors import APIError
 from atesaki.core.i18n import Text
 
 __all__ = ["Schema", "compile_schema", "inline_references", "refusal"]
 
+_DOCUMENT = "urn:atesaki:document"  # the name the document's own references resolve against
 _COMBINATORS = ("anyOf", "oneOf")  # "none of the forms fit": said only when nothing plainer is
 
 # (ja, en) for each JSON type, as a message names it.
@@ -49,8 +50,28 @@ class Schema:
 
 
 def inline_references(document: dict[str, Any]) -> dict[str, Any]:
-    """``document`` with every ``$ref`` replaced by what it points at (nothing fetched)."""
-    return dereference(copy.deepcopy(document), offline=True)
+    """``document`` with every ``$ref`` replaced by what it points at (nothing fetched).
+
+    The document need not be a schema (an OpenAPI document is not, and jsonschema-rs
+    from 0.61 inlines only references in a schema's own keywords), so each local
+    ``$ref`` is found wherever it stands and resolved by jsonschema-rs against the whole
+    document, which inlines the references inside its target too.
+    """
+    registry = Registry([(_DOCUMENT, document)])
+
+    def inline(node: Any) -> Any:
+        if isinstance(node, dict):
+            ref = node.get("$ref")
+            if isinstance(ref, str) and ref.startswith("#"):
+                target = dereference({"$ref": _DOCUMENT + ref}, registry=registry, offline=True)
+                siblings = {key: inline(value) for key, value in node.items() if key != "$ref"}
+                return {**target, **siblings}
+            return {key: inline(value) for key, value in node.items()}
+        if isinstance(node, list):
+            return [inline(value) for value in node]
+        return node
+
+    return inline(copy.deepcopy(document))
 
 
 def compile_schema(schema: Mapping[str, Any]) -> Schema:
