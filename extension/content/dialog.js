@@ -303,8 +303,8 @@ globalThis.AtesakiDialog = (() => {
         noteBox.textContent = note ? t('remoteNote', [note]) : '';
         errorBox.hidden = !problem;
         errorBox.textContent = problem || '';
-        // Waiting or approved holds the picker; a refusal or a failure lets the user ask again.
-        const settled = state === 'waiting' || state === 'approved';
+        // Asking, waiting or approved holds the picker; a refusal or a failure lets the user ask again.
+        const settled = state === 'asking' || state === 'waiting' || state === 'approved';
         panel.querySelector('[data-atesaki="remote-checker"]').disabled = settled;
         const button = panel.querySelector('[data-atesaki="ask-checker"]');
         button.disabled = settled || !panel.querySelector('[data-atesaki="remote-checker"]').value;
@@ -385,7 +385,7 @@ globalThis.AtesakiDialog = (() => {
         approved: t('remoteApproved', [who]),
         refused: t('remoteRefused', [who]),
       }[state];
-      current.remoteShow({ state: state === 'asking' ? 'waiting' : state, text, note: detail.note || '' });
+      current.remoteShow({ state, text, note: detail.note || '' });
     }
 
     /** Re-enable Send after a refused approval (the code field is cleared). */

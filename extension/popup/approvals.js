@@ -48,8 +48,11 @@
     const decide = async (decision) => {
       approve.disabled = true;
       refuse.disabled = true;
+      // Kept on screen from now: the worker's refresh drops the request from the list.
+      decided.set(request.id, node);
       const result = await ask('decide', { request_id: request.id, decision, note: note.value.trim() });
       if (!result.ok) {
+        if (result.error !== 'already_decided') decided.delete(request.id);
         state.textContent = result.message || result.error;
         approve.disabled = result.error === 'already_decided';
         refuse.disabled = approve.disabled;
@@ -58,7 +61,6 @@
       node.dataset.state = result.status;
       note.disabled = true;
       state.textContent = t(result.status === 'approved' ? 'inboxApproved' : 'inboxRefused');
-      decided.set(request.id, node);
     };
     approve.addEventListener('click', () => decide('approve'));
     refuse.addEventListener('click', () => decide('refuse'));
