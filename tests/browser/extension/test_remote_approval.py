@@ -161,6 +161,13 @@ def test_the_checkers_browser_shows_a_badge_and_approves_on_its_page(browser, de
         notes = browser.worker.evaluate("() => chrome.notifications.getAll()")
         assert f"atesaki-request:{asked['request_id']}" in notes
 
+        popup = browser.context.new_page()
+        popup.goto(f"chrome-extension://{EXTENSION_ID}/popup/popup.html")
+        count = popup.locator('[data-atesaki="inbox-count"]')
+        count.wait_for(state="visible", timeout=10_000)
+        assert "1" in count.inner_text()
+        popup.close()
+
         page = browser.context.new_page()
         page.goto(APPROVALS_PAGE)
         item = page.locator(f'[data-atesaki="request"][data-request-id="{asked["request_id"]}"]')
