@@ -254,6 +254,7 @@ globalThis.AtesakiDialog = (() => {
         : null;
       if (moveButton) moveButton.addEventListener('click', () => handlers.moveToBcc(externals));
       let approval = null;
+      let remote = null; // the "ask a checker at another desk" controls, when shown
       /**
        * "Ask a checker at another desk": shown only when this PC has joined a central
        * service; an unreachable central service is said here, and codes still work.
@@ -261,13 +262,17 @@ globalThis.AtesakiDialog = (() => {
       function remoteBlock() {
         const picker = el('select', { 'data-atesaki': 'remote-checker', 'aria-label': t('remoteChecker') }, el('option', { value: '', text: t('approvalPickChecker') }));
         const button = el('button', { type: 'button', 'data-atesaki': 'ask-checker', text: t('remoteAsk'), disabled: true });
+        remote = {
+          picker,
+          button,
+          status: el('div', { class: 'remote-status', role: 'status', 'aria-live': 'polite', 'data-atesaki': 'remote-status', hidden: true }),
+          note: el('div', { class: 'remote-note', 'data-atesaki': 'remote-note', hidden: true }),
+          error: el('div', { class: 'approval-error', role: 'alert', 'data-atesaki': 'remote-error', hidden: true }),
+        };
         const block = el('div', { class: 'remote', 'data-atesaki': 'remote', hidden: true },
           el('span', { text: t('remoteExplain') }),
           el('label', {}, el('span', { text: t('remoteChecker') }), picker),
-          button,
-          el('div', { class: 'remote-status', role: 'status', 'aria-live': 'polite', 'data-atesaki': 'remote-status', hidden: true }),
-          el('div', { class: 'remote-note', 'data-atesaki': 'remote-note', hidden: true }),
-          el('div', { class: 'approval-error', role: 'alert', 'data-atesaki': 'remote-error', hidden: true }));
+          button, remote.status, remote.note, remote.error);
         picker.addEventListener('change', () => { button.disabled = !picker.value; });
         button.addEventListener('click', () => {
           if (!picker.value || button.disabled) return;
@@ -290,10 +295,8 @@ globalThis.AtesakiDialog = (() => {
       }
       /** Show one state of the request to a checker at another desk. */
       function remoteShow({ state, text, note, error: problem }) {
-        const status = panel.querySelector('[data-atesaki="remote-status"]');
-        const noteBox = panel.querySelector('[data-atesaki="remote-note"]');
-        const errorBox = panel.querySelector('[data-atesaki="remote-error"]');
-        if (!status) return;
+        if (!remote) return;
+        const { status, note: noteBox, error: errorBox } = remote; // this dialog's, not a later one's
         status.hidden = !state;
         if (state) {
           status.dataset.state = state;
@@ -305,9 +308,8 @@ globalThis.AtesakiDialog = (() => {
         errorBox.textContent = problem || '';
         // Asking, waiting or approved holds the picker; a refusal or a failure lets the user ask again.
         const settled = state === 'asking' || state === 'waiting' || state === 'approved';
-        panel.querySelector('[data-atesaki="remote-checker"]').disabled = settled;
-        const button = panel.querySelector('[data-atesaki="ask-checker"]');
-        button.disabled = settled || !panel.querySelector('[data-atesaki="remote-checker"]').value;
+        remote.picker.disabled = settled;
+        remote.button.disabled = settled || !remote.picker.value;
         remoteApproved = state === 'approved';
         update();
       }
