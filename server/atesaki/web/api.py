@@ -107,6 +107,10 @@ def check():
     check_id = "c_" + secrets.token_urlsafe(16)
     codes = sorted({f.code for f in findings})
     created = moment.isoformat(timespec="seconds")
+    by_recipient: dict[int, list] = {}
+    for f in findings:  # worst first, as run_checks sorted them
+        if f.recipient is not None:
+            by_recipient.setdefault(f.recipient, []).append(f)
     with service.check_conn() as conn, transaction(conn):
         conn.execute(
             "INSERT INTO checks (id, created, sender, kind, digest, verdict, codes, recipients) "
@@ -119,11 +123,17 @@ def check():
             "kind": req.kind, "sender": req.sender,
             "recipients": [f"{f}:{a}" for f, a in pairs],
         }, at=moment)
+        if verdict == "approve":
+            # What a checker at another desk is shown if asked: names and finding codes only.
+            conn.execute(
+                "INSERT INTO check_detail (check_id, recipients, findings) VALUES (?, ?, ?)",
+                (check_id, json.dumps([
+                    {"field": r.field, "address": r.address, "name": r.name,
+                     "findings": [f.code for f in by_recipient.get(r.index, ())]}
+                    for r in req.recipients], ensure_ascii=False),
+                 json.dumps([f.code for f in findings if f.recipient is None])),
+            )
     lang = language()
-    by_recipient: dict[int, list] = {}
-    for f in findings:  # worst first, as run_checks sorted them
-        if f.recipient is not None:
-            by_recipient.setdefault(f.recipient, []).append(f)
     return {
         "check_id": check_id,
         "verdict": verdict,

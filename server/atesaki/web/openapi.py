@@ -516,10 +516,198 @@ RESOLVE_PATHS = {
 }
 
 
+# --- approvals from the checker's own desk (atesaki.link.desk) ----------------------------
+
+REMOTE_WAIT = {"name": "wait", "in": "query", "required": False,
+               "description": "Seconds to wait for a change (long-poll), 0 to 25.",
+               "schema": {"type": "number", "minimum": 0, "maximum": 25, "default": 0}}
+REQUEST_ID = {"name": "request_id", "in": "path", "required": True,
+              "schema": {"type": "string", "minLength": 1, "maxLength": 100}}
+CENTRAL_DOWN = error("The central service cannot be reached or failed "
+                     "(`central_unreachable`); codes still work.")
+NOT_JOINED = error("This PC has not joined a central service (`not_joined`).")
+
+REMOTE_SCHEMAS: dict[str, Any] = {
+    "RemoteCheckers": {
+        "type": "object",
+        "required": ["ok", "joined", "checkers"],
+        "properties": {
+            "ok": {"const": True},
+            "joined": {"type": "boolean",
+                       "description": "false: this PC has not joined a central service."},
+            "checkers": {"type": "array",
+                         "items": {"$ref": "#/components/schemas/CheckerSummary"}},
+        },
+    },
+    "RemoteAsk": {
+        "type": "object",
+        "required": ["check_id", "checker"],
+        "properties": {
+            "check_id": {"type": "string", "minLength": 1},
+            "checker": {"type": "string", "minLength": 1, "maxLength": 200,
+                        "description": "The checker's id or name at the central service."},
+            "subject": {"type": ["string", "null"], "maxLength": 1000},
+        },
+    },
+    "RemoteAsked": {
+        "type": "object",
+        "required": ["ok", "request_id", "status", "checker"],
+        "properties": {
+            "ok": {"const": True}, "request_id": STRING, "status": {"const": "waiting"},
+            "checker": {"$ref": "#/components/schemas/CheckerSummary"},
+        },
+    },
+    "RemoteState": {
+        "type": "object",
+        "required": ["ok", "request_id", "status", "note", "check_id", "checker"],
+        "properties": {
+            "ok": {"const": True}, "request_id": STRING,
+            "status": {"enum": ["waiting", "approved", "refused", "used"]},
+            "note": STRING, "check_id": STRING, "decided_at": NULLABLE_STRING,
+            "checker": {"$ref": "#/components/schemas/CheckerSummary"},
+        },
+    },
+    "RemoteRelease": {
+        "type": "object",
+        "required": ["check_id"],
+        "properties": {"check_id": {"type": "string", "minLength": 1}},
+    },
+    "RemoteRequest": {
+        "type": "object",
+        "description": "What the checker sees: never the body nor findings' messages.",
+        "required": ["id", "sender", "subject", "recipients", "findings", "cursor"],
+        "properties": {
+            "id": STRING, "check_id": STRING, "digest": STRING, "status": STRING,
+            "created_at": STRING, "sender": STRING, "subject": STRING, "cursor": {"type": "integer"},
+            "requester": {"$ref": "#/components/schemas/CheckerSummary"},
+            "findings": {"type": "array", "items": STRING},
+            "recipients": {"type": "array", "items": {
+                "type": "object", "required": ["field", "address", "name", "findings"],
+                "properties": {"field": {"enum": ["to", "cc", "bcc"]}, "address": STRING,
+                               "name": STRING, "findings": {"type": "array", "items": STRING}}}},
+        },
+    },
+    "RemoteInbox": {
+        "type": "object",
+        "required": ["ok", "joined", "requests", "cursor"],
+        "properties": {
+            "ok": {"const": True}, "joined": {"type": "boolean"},
+            "cursor": {"type": "integer", "minimum": 0,
+                       "description": "Pass as `after` next time; requests with a higher "
+                                      "`cursor` than the `after` sent are new."},
+            "requests": {"type": "array",
+                         "items": {"$ref": "#/components/schemas/RemoteRequest"}},
+        },
+    },
+    "RemoteDecision": {
+        "type": "object",
+        "required": ["decision"],
+        "properties": {
+            "decision": {"enum": ["approve", "refuse"]},
+            "note": {"type": ["string", "null"], "maxLength": 500},
+        },
+    },
+    "RemoteDecided": {
+        "type": "object",
+        "required": ["ok", "request_id", "status"],
+        "properties": {"ok": {"const": True}, "request_id": STRING,
+                       "status": {"enum": ["approved", "refused"]}},
+    },
+}
+
+REMOTE_PATHS: dict[str, Any] = {
+    "/v1/remote-approvals/checkers": {
+        "get": {
+            "summary": "The checkers at other desks this PC's user can ask (from the central "
+                       "service; none when not joined).",
+            "responses": {"200": ok_json("The checkers.", "RemoteCheckers"), **_GET_GUARDED,
+                          "503": CENTRAL_DOWN},
+        }
+    },
+    "/v1/remote-approvals": {
+        "post": {
+            "summary": "Ask a named checker at another desk to approve a check (sender, subject, "
+                       "recipients with fields and finding codes; never the body).",
+            "requestBody": request_body("RemoteAsk"),
+            "responses": {
+                "201": ok_json("Asked; the checker sees it at once.", "RemoteAsked"),
+                **GUARDED,
+                "403": error("Host or Origin not allowed; the check's verdict is block "
+                             "(`blocked`); the checker is the sender (`self_approval`)."),
+                "404": error("Unknown or expired check (`unknown_check`), or unknown checker "
+                             "(`unknown_checker`)."),
+                "409": NOT_JOINED | {"description": "Not joined (`not_joined`); the verdict is "
+                                     "not approve (`approval_not_needed`); already sent "
+                                     "(`already_sent`)."},
+                "503": CENTRAL_DOWN,
+            },
+        }
+    },
+    "/v1/remote-approvals/{request_id}": {
+        "get": {
+            "summary": "A request's state as its sender sees it; `wait` long-polls for the "
+                       "decision (with the checker's note).",
+            "parameters": [REQUEST_ID, REMOTE_WAIT],
+            "responses": {"200": ok_json("The state.", "RemoteState"), **_GET_GUARDED,
+                          "404": error("No such request of this PC (`not_found`)."),
+                          "409": NOT_JOINED, "503": CENTRAL_DOWN},
+        }
+    },
+    "/v1/remote-approvals/{request_id}/release": {
+        "post": {
+            "summary": "Spend an approval (once) and get a local release token for the check's "
+                       "digest, as a code gives.",
+            "parameters": [REQUEST_ID],
+            "requestBody": request_body("RemoteRelease"),
+            "responses": {
+                "200": ok_json("A release token valid 5 minutes, once.", "ApprovalResponse"),
+                **GUARDED,
+                "403": error("Host or Origin not allowed; not approved (`not_approved`); "
+                             "the checker is this PC (`self_approval`); blocked (`blocked`)."),
+                "404": error("Unknown check (`unknown_check`) or request (`not_found`)."),
+                "409": error("Not joined (`not_joined`); already used (`already_used`); other "
+                             "recipients (`recipients_changed`); already sent (`already_sent`)."),
+                "410": error("The approval is older than 5 minutes (`expired`)."),
+                "503": CENTRAL_DOWN,
+            },
+        }
+    },
+    "/v1/remote-approvals/inbox": {
+        "get": {
+            "summary": "The checker's side: every request waiting for this PC's user; `after` "
+                       "and `wait` long-poll for a new one.",
+            "parameters": [
+                {"name": "after", "in": "query", "required": False,
+                 "schema": {"type": "integer", "minimum": 0, "maximum": 10**17, "default": 0}},
+                REMOTE_WAIT,
+            ],
+            "responses": {"200": ok_json("The waiting requests.", "RemoteInbox"),
+                          **_GET_GUARDED, "503": CENTRAL_DOWN},
+        }
+    },
+    "/v1/remote-approvals/{request_id}/decision": {
+        "post": {
+            "summary": "The checker's side: approve or refuse a request, with a note.",
+            "parameters": [REQUEST_ID],
+            "requestBody": request_body("RemoteDecision"),
+            "responses": {
+                "200": ok_json("Decided; the sender's dialog turns at once.", "RemoteDecided"),
+                **GUARDED,
+                "404": error("No such request for this PC's user (`not_found`)."),
+                "409": error("Not joined (`not_joined`), or already decided "
+                             "(`already_decided`)."),
+                "503": CENTRAL_DOWN,
+            },
+        }
+    },
+}
+
+
 def spec() -> dict[str, Any]:
     """The whole OpenAPI document, with the contributing modules' paths merged in."""
-    paths = {**PATHS, **APPROVAL_PATHS, **INCIDENT_PATHS, **RESOLVE_PATHS}
-    schemas = {**SCHEMAS, **APPROVAL_SCHEMAS, **INCIDENT_SCHEMAS, **RESOLVE_SCHEMAS}
+    paths = {**PATHS, **APPROVAL_PATHS, **INCIDENT_PATHS, **RESOLVE_PATHS, **REMOTE_PATHS}
+    schemas = {**SCHEMAS, **APPROVAL_SCHEMAS, **INCIDENT_SCHEMAS, **RESOLVE_SCHEMAS,
+               **REMOTE_SCHEMAS}
     return {
         "openapi": "3.1.0",
         "info": {

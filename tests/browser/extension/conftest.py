@@ -53,6 +53,11 @@ class StubService:
         self.on("POST", "/v1/sends", lambda body: (200, {"ok": True}))
         self.on("GET", "/v1/checkers", lambda body: (200, {"checkers": []}))
         self.on("POST", "/v1/incidents", lambda body: (201, {"ok": True, "id": "i_1"}))
+        # A PC that has not joined a central service: no checkers at other desks, no inbox.
+        self.on("GET", "/v1/remote-approvals/checkers",
+                lambda body: (200, {"ok": True, "joined": False, "checkers": []}))
+        self.on("GET", "/v1/remote-approvals/inbox",
+                lambda body: (200, {"ok": True, "joined": False, "requests": [], "cursor": 0}))
 
     @property
     def url(self) -> str:
@@ -124,7 +129,9 @@ class StubService:
                 )
                 if stub.delay:
                     time.sleep(stub.delay)
-                handler = stub.handlers.get((method, self.path))
+                # An exact path first, else the path without its query (long-poll arguments).
+                handler = stub.handlers.get((method, self.path)) or stub.handlers.get(
+                    (method, self.path.partition("?")[0]))
                 if handler is None:
                     status, answer = (
                         404,
