@@ -20,6 +20,4 @@ def create_app(config: dict[str, Any] | None = None):
     from atesaki.link import desk
     from atesaki.web.app import create_app as build
 
-    app = build(config)
-    desk.init_app(app)
-    return app
+    return build(config, parts=(desk.init_app,))

@@ -22,13 +22,9 @@ from atesaki.link import approvals as central
 from atesaki.link.client import Link, LinkError, load_link
 from atesaki.store import audit, transaction
 from atesaki.web.api import load_check
-from atesaki.web.http import APIError, bad_request, current_service, json_body, now, string
+from atesaki.web.http import APIError, current_service, json_body, now, query_args
 
 bp = Blueprint("remote_approvals", __name__, url_prefix="/v1/remote-approvals")
-
-MAX_WAIT = 25.0  # seconds a long-poll may hold one of the service's threads
-MAX_NOTE = 500
-MAX_SUBJECT = 1000
 
 NOT_JOINED = Text(
     "このパソコンは中央サービスに参加していないため、別の席の確認者には依頼できません。"
@@ -78,24 +74,6 @@ def _central_error(exc: LinkError) -> APIError:
                     central_error=exc.code)
 
 
-def _wait() -> float:
-    raw = request.args.get("wait", "0")
-    try:
-        value = float(raw)
-    except ValueError:
-        raise bad_request("wait", "0〜25 の秒数です。", "must be seconds from 0 to 25") from None
-    if not 0 <= value <= MAX_WAIT:  # also refuses nan and inf
-        raise bad_request("wait", "0〜25 の秒数です。", "must be seconds from 0 to 25")
-    return value
-
-
-def _after() -> int:
-    raw = request.args.get("after", "0")
-    if not raw.isdecimal() or len(raw) > 18:
-        raise bad_request("after", "0 以上の整数です。", "must be a whole number ≥ 0")
-    return int(raw)
-
-
 def _log(event: str, data: dict[str, Any]) -> None:
     conn = current_service().conn()
     with transaction(conn):
@@ -142,12 +120,9 @@ def _detail(conn, check: dict[str, Any]) -> dict[str, Any]:
 @bp.post("")
 def ask():
     """Ask a named checker to approve a check: ``{"check_id", "checker", "subject"}``."""
-    data = json_body()
-    checker = string(data, "checker", "checker", required=True, limit=200).strip()
-    if not checker:
-        raise bad_request("checker", "確認者の ID か名前が必要です。",
-                          "the checker's id or name is required")
-    subject = string(data, "subject", "subject", limit=MAX_SUBJECT)
+    data = json_body()  # checked against RemoteAsk in the OpenAPI document
+    checker = data["checker"].strip()
+    subject = data.get("subject") or ""
     conn = current_service().conn()
     check = load_check(conn, data.get("check_id"))
     if check["verdict"] == "block":
@@ -183,7 +158,7 @@ def _already_logged(request_id: str) -> bool:
 @bp.get("/<request_id>")
 def decision(request_id: str):
     """A request's state; ``?wait=SECONDS`` (up to 25) waits for the checker's decision."""
-    wait = _wait()
+    wait = query_args()["wait"]
     link = _joined()
     state = _call(central.decision, link, request_id, wait=wait)
     if state["status"] == "refused" and not _already_logged(request_id):
@@ -232,7 +207,8 @@ def inbox():
     Answers every waiting request (for the badge) and the newest cursor; those with a
     ``cursor`` above ``after`` are the new ones.
     """
-    after, wait = _after(), _wait()
+    args = query_args()
+    after, wait = args["after"], args["wait"]
     link = _link()
     if link is None:
         return {"ok": True, "joined": False, "requests": [], "cursor": after}
@@ -247,11 +223,9 @@ def inbox():
 @bp.post("/<request_id>/decision")
 def decide(request_id: str):
     """The checker approves or refuses: ``{"decision": "approve"|"refuse", "note"}``."""
-    data = json_body()
-    choice = data.get("decision")
-    if choice not in ("approve", "refuse"):
-        raise bad_request("decision", "approve か refuse です。", "must be approve or refuse")
-    note = string(data, "note", "note", limit=MAX_NOTE).strip()
+    data = json_body()  # checked against RemoteDecision in the OpenAPI document
+    choice = data["decision"]
+    note = (data.get("note") or "").strip()
     link = _joined()
     done = _call(central.decide, link, request_id, choice == "approve", note)
     _log("approval_decided", {"request_id": request_id, "decision": choice, "note": note})

@@ -544,10 +544,13 @@ REMOTE_SCHEMAS: dict[str, Any] = {
         "required": ["check_id", "checker"],
         "properties": {
             "check_id": {"type": "string", "minLength": 1},
-            "checker": {"type": "string", "minLength": 1, "maxLength": 200,
-                        "description": "The checker's id or name at the central service."},
+            "checker": {"type": "string", "minLength": 1, "maxLength": 200, "pattern": r"\S",
+                        "description": "The checker's id or name at the central service.",
+                        "x-errors": {"pattern": {"ja": "確認者の ID か名前が必要です。",
+                                                 "en": "the checker's id or name is required"}}},
             "subject": {"type": ["string", "null"], "maxLength": 1000},
         },
+        "examples": [{"check_id": "c_example", "checker": "鈴木 花子", "subject": "資料の送付"}],
     },
     "RemoteAsked": {
         "type": "object",
@@ -571,6 +574,7 @@ REMOTE_SCHEMAS: dict[str, Any] = {
         "type": "object",
         "required": ["check_id"],
         "properties": {"check_id": {"type": "string", "minLength": 1}},
+        "examples": [{"check_id": "c_example"}],
     },
     "RemoteRequest": {
         "type": "object",
@@ -606,6 +610,7 @@ REMOTE_SCHEMAS: dict[str, Any] = {
             "decision": {"enum": ["approve", "refuse"]},
             "note": {"type": ["string", "null"], "maxLength": 500},
         },
+        "examples": [{"decision": "refuse", "note": "宛先に社外の方が含まれています"}],
     },
     "RemoteDecided": {
         "type": "object",

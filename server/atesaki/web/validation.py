@@ -24,6 +24,7 @@ from atesaki.web.openapi import spec
 JSON = "application/json"
 _PARAMETER = re.compile(r"<(?:[^<>:]+:)?([^<>]+)>")  # werkzeug's <converter:name>
 _WHOLE_NUMBER = re.compile(r"-?[0-9]+")
+_NUMBER = re.compile(r"-?[0-9]+(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?")  # JSON's number, no nan or inf
 
 
 @dataclass(frozen=True)
@@ -44,8 +45,13 @@ class Operation:
                 if default is not None:
                     values[name] = default
                 continue
-            numeric = kind == "integer" or (isinstance(kind, list) and "integer" in kind)
-            values[name] = int(raw) if numeric and _WHOLE_NUMBER.fullmatch(raw) else raw
+            kinds = kind if isinstance(kind, list) else [kind]
+            if "integer" in kinds and _WHOLE_NUMBER.fullmatch(raw):
+                values[name] = int(raw)
+            elif "number" in kinds and len(raw) <= 40 and _NUMBER.fullmatch(raw):
+                values[name] = float(raw)  # 1e999 is inf, which the schema's maximum refuses
+            else:
+                values[name] = raw
         return values
 
 
