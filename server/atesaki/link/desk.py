@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from flask import Blueprint, Flask, request
+from flask import Blueprint, Flask
 
 from atesaki.approvals import Checker, grant_remote
 from atesaki.core.i18n import Text
