@@ -88,6 +88,15 @@ def _fields(record: Record) -> tuple[str, ...]:
     )
 
 
+def _list(record: Record) -> tuple[bool, int | None]:
+    return (record.is_list, record.members if record.is_list else None)
+
+
+def _list_of(conn: sqlite3.Connection, person_id: int) -> tuple[bool, int | None]:
+    row = conn.execute("SELECT members FROM person_list WHERE person_id = ?", (person_id,)).fetchone()
+    return (False, None) if row is None else (True, row[0])
+
+
 def name_profile(record: Record, cache: dict | None = None) -> str:
     """The record's NameProfile JSON; ``cache`` shares work between people with the same name."""
     address = None
@@ -143,9 +152,10 @@ def upsert_person(
                 "SELECT address FROM person_email WHERE person_id = ?", (person_id,)
             )
         )
-        if tuple(row[1:]) == fields and old == emails:
+        if tuple(row[1:]) == fields and old == emails and _list_of(conn, person_id) == _list(record):
             return "unchanged"
-    profile = name_profile(record, profiles)
+    # A list is no one's name: it stays out of the names index (knowledge.load).
+    profile = "" if record.is_list else name_profile(record, profiles)
     if row is None:
         person_id = conn.execute(
             "INSERT INTO person (source, origin, uid, display_name, family, given, "
@@ -153,6 +163,9 @@ def upsert_person(
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (source, origin, uid, *fields, profile, when),
         ).lastrowid
+        if record.is_list:
+            conn.execute("INSERT INTO person_list (person_id, members) VALUES (?, ?)",
+                         (person_id, record.members))
         if pending is not None:
             pending.extend((person_id, address) for address in emails)
             return "imported"
@@ -165,6 +178,10 @@ def upsert_person(
             (*fields, profile, when, person_id),
         )
         conn.execute("DELETE FROM person_email WHERE person_id = ?", (person_id,))
+        conn.execute("DELETE FROM person_list WHERE person_id = ?", (person_id,))
+        if record.is_list:
+            conn.execute("INSERT INTO person_list (person_id, members) VALUES (?, ?)",
+                         (person_id, record.members))
         outcome = "updated"
     conn.executemany(
         "INSERT OR IGNORE INTO person_email (person_id, address) VALUES (?, ?)",
