@@ -12,6 +12,7 @@ LISTS_CSV = (
     "職員 全員,all-staff@agency.go.jp,list,40\n"
     "お知らせ,info-ml@agency.go.jp,list,\n"
     "佐藤 美咲,m-sato@agency.go.jp,,\n"
+    "佐藤 班,sato-han@partner.example,list,5\n"
 )
 ALL_STAFF = {"field": "to", "address": "All-Staff@agency.go.jp", "name": "職員 全員"}
 INFO = {"field": "cc", "address": "info-ml@agency.go.jp", "name": ""}
@@ -77,3 +78,10 @@ def test_a_list_is_nobodys_namesake(client, directory):
     body = client.check([{"field": "to", "address": "shokuin@example.com", "name": "職員 太郎"}])
     related = [p for r in body["recipients"] for f in r["findings"] for p in f["related"]]
     assert all(p.get("address") != "all-staff@agency.go.jp" for p in related)
+
+
+def test_the_names_checks_leave_a_list_alone(client, directory):
+    # 佐藤 班 (the Sato team) is a list: not a namesake of 佐藤 美咲, nor a wrong name for its address.
+    body = client.check([{"field": "to", "address": "sato-han@partner.example", "name": "佐藤 班"},
+                         {"field": "cc", "address": "sato-han@partner.example", "name": "佐藤 健二"}])
+    assert not codes(body) & {"surname_homonym", "name_mismatch"}, codes(body)
