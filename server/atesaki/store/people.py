@@ -92,11 +92,6 @@ def _list(record: Record) -> tuple[bool, int | None]:
     return (record.is_list, record.members if record.is_list else None)
 
 
-def _list_of(conn: sqlite3.Connection, person_id: int) -> tuple[bool, int | None]:
-    row = conn.execute("SELECT members FROM person_list WHERE person_id = ?", (person_id,)).fetchone()
-    return (False, None) if row is None else (True, row[0])
-
-
 def name_profile(record: Record, cache: dict | None = None) -> str:
     """The record's NameProfile JSON; ``cache`` shares work between people with the same name."""
     address = None
@@ -141,7 +136,9 @@ def upsert_person(
     emails = sorted(set(record.emails))
     row = None if known is not None and uid not in known else conn.execute(
         "SELECT id, display_name, family, given, family_reading, given_reading, organization, "
-        "department FROM person WHERE source = ? AND origin = ? AND uid = ?",
+        "department, l.person_id IS NOT NULL, l.members FROM person "
+        "LEFT JOIN person_list l ON l.person_id = person.id "
+        "WHERE source = ? AND origin = ? AND uid = ?",
         (source, origin, uid),
     ).fetchone()
     if row is not None:
@@ -152,7 +149,8 @@ def upsert_person(
                 "SELECT address FROM person_email WHERE person_id = ?", (person_id,)
             )
         )
-        if tuple(row[1:]) == fields and old == emails and _list_of(conn, person_id) == _list(record):
+        was_list = (bool(row[8]), row[9])
+        if tuple(row[1:8]) == fields and old == emails and was_list == _list(record):
             return "unchanged"
     # A list is no one's name: it stays out of the names index (knowledge.load).
     profile = "" if record.is_list else name_profile(record, profiles)
