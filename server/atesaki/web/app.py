@@ -13,7 +13,7 @@ from atesaki.core import clock
 from atesaki.settings import DEFAULT_PORT, resolve_data_dir
 from atesaki.sync import scheduler
 from atesaki.ui import views as review_pages
-from atesaki.web import api, approvals, errors, guard, incidents, resolve
+from atesaki.web import api, approvals, errors, guard, incidents, resolve, validation
 from atesaki.web.jsonout import JSONProvider
 from atesaki.web.openapi import spec
 from atesaki.web.service import Service
@@ -56,6 +56,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(resolve.bp)
     review_pages.init_app(app)
     scheduler.init_app(app)
+    # Last: it pairs every route registered above with its operation in the OpenAPI
+    # document and compiles the validators once; its check runs after the guard's.
+    validation.init_app(app)
     app.add_url_rule("/openapi.json", "openapi", lambda: spec())
     return app
 
