@@ -43,6 +43,7 @@ globalThis.AtesakiDialog = (() => {
     .badge { border-radius: 999px; padding: 1px 10px; font-size: 14px; font-weight: 700; }
     .badge.internal { background: #dcfce7; color: #14532d; border: 1px solid #15803d; }
     .badge.external { background: #ffedd5; color: #7c2d12; border: 1px solid #c2410c; }
+    .badge.list { background: #ede9fe; color: #3b0764; border: 1px solid #6d28d9; }
     .history { color: #334155; font-size: 15px; }
     .history.first { color: #9a3412; font-weight: 700; }
     .findings li { margin: 4px 0; padding: 4px 8px; border-left: 4px solid #94a3b8; font-size: 15px; }
@@ -94,6 +95,14 @@ globalThis.AtesakiDialog = (() => {
     const date = recipient.last_sent ? new Date(recipient.last_sent) : null;
     const when = date && !Number.isNaN(date.getTime()) ? date.toLocaleDateString(LANG === 'ja' ? 'ja-JP' : 'en-GB', { year: 'numeric', month: 'short', day: 'numeric' }) : '—';
     return t('historySent', [String(recipient.sent_count), when]);
+  }
+
+  /** A known mailing list: "list · N members" (its size where the directory knows it). */
+  function mailingListBadge(list) {
+    if (!list) return null;
+    const known = Number.isInteger(list.members);
+    return el('span', { class: 'badge list', 'data-atesaki': 'mailing-list', 'data-members': known ? String(list.members) : null,
+      text: known ? t('badgeMailingListMembers', [String(list.members)]) : t('badgeMailingList') });
   }
 
   function addressNode(address) {
@@ -210,7 +219,8 @@ globalThis.AtesakiDialog = (() => {
           el('span', { class: 'field', text: t('field_' + recipient.field) }),
           recipient.name ? el('span', { class: 'name', text: recipient.name }) : null,
           addressNode(recipient.address),
-          el('span', { class: 'badge ' + (internal ? 'internal' : 'external'), 'data-atesaki': internal ? 'internal' : 'external', text: t(internal ? 'badgeInternal' : 'badgeExternal') })),
+          el('span', { class: 'badge ' + (internal ? 'internal' : 'external'), 'data-atesaki': internal ? 'internal' : 'external', text: t(internal ? 'badgeInternal' : 'badgeExternal') }),
+          mailingListBadge(recipient.mailing_list)),
         el('div', { class: 'history' + (recipient.sent_count ? '' : ' first'), text: historyText(recipient) }),
         findings.length ? el('ul', { class: 'findings' }, findings.map((f) => el('li', { class: f.severity || '', 'data-atesaki': 'finding', 'data-code': f.code, text: findingText(f) }))) : null,
         swapButtons.length ? el('div', { class: 'actions-inline' }, swapButtons) : null,

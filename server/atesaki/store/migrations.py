@@ -208,4 +208,16 @@ MIGRATIONS: list[tuple[str, str]] = [
         );
         """,
     ),
+    (
+        # Which directory or contact entries are mailing lists, and how many people each
+        # reaches (NULL: the address book does not say). A list is a person row too, so
+        # imports, syncs and deletions treat it exactly like one (store/people.py).
+        "lists/0001",
+        """
+        CREATE TABLE IF NOT EXISTS person_list (
+            person_id INTEGER PRIMARY KEY REFERENCES person(id) ON DELETE CASCADE,
+            members INTEGER CHECK (members IS NULL OR members >= 0)
+        );
+        """,
+    ),
 ]

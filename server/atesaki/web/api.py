@@ -72,6 +72,7 @@ def build_check_request(data: dict, is_internal) -> CheckRequest:
 def recipient_view(r: Recipient, kb, findings, lang: str) -> dict[str, Any]:
     """One recipient as the dialog shows it; ``findings`` are this recipient's."""
     entry = kb.history(r.key) if r.valid else None
+    mailing_list = kb.mailing_list(r.key) if r.valid else None
     return {
         "field": r.field,
         "address": r.address,
@@ -81,6 +82,8 @@ def recipient_view(r: Recipient, kb, findings, lang: str) -> dict[str, Any]:
         "sent_count": entry.count if entry else 0,
         "last_sent": entry.last_sent if entry else None,
         "findings": [f.to_dict(lang) for f in findings],
+        # A list the directory or contacts know: {"name", "members" (null: unknown), "source"}.
+        "mailing_list": mailing_list.to_dict() if mailing_list else None,
     }
 
 

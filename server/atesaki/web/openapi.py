@@ -171,6 +171,19 @@ SCHEMAS: dict[str, Any] = {
             "sent_count": {"type": "integer", "minimum": 0},
             "last_sent": NULLABLE_STRING,
             "findings": {"type": "array", "items": {"$ref": "#/components/schemas/Finding"}},
+            "mailing_list": {
+                "type": ["object", "null"],
+                "description": "The address is a mailing list the directory or contacts know "
+                               "(null: not a known list).",
+                "required": ["name", "members", "source"],
+                "properties": {
+                    "name": STRING,
+                    "members": {"type": ["integer", "null"], "minimum": 0,
+                                "description": "People it reaches; null when the address "
+                                               "book does not say."},
+                    "source": {"enum": ["directory", "contacts"]},
+                },
+            },
         },
     },
     "CheckResponse": {
