@@ -182,8 +182,11 @@ class LiveService:
         self.proc = None
 
     def request(self, method: str, path: str, body: Any = None,
-                headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], Any]:
-        """One HTTP request over the real socket; returns (status, headers, JSON or text)."""
+                headers: dict[str, str] | None = None,
+                timeout: float = 10) -> tuple[int, dict[str, str], Any]:
+        """One HTTP request over the real socket; returns (status, headers, JSON or text).
+
+        ``timeout``: longer for a long-poll (``?wait=``)."""
         data = json.dumps(body).encode() if body is not None else None
         all_headers = {"X-Atesaki-Token": self.token}
         if data is not None:
@@ -192,7 +195,7 @@ class LiveService:
         req = urllib.request.Request(self.url + path, data=data, method=method,
                                      headers=all_headers)
         try:
-            with urllib.request.urlopen(req, timeout=10) as r:
+            with urllib.request.urlopen(req, timeout=timeout) as r:
                 status, hdrs, raw = r.status, dict(r.headers), r.read()
         except urllib.error.HTTPError as err:
             status, hdrs, raw = err.code, dict(err.headers), err.read()

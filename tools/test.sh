@@ -5,20 +5,25 @@
 #   bash tools/test.sh            both runs below (what CI does)
 #   bash tools/test.sh --lock     only the locked versions (requirements/test.lock)
 #   bash tools/test.sh --newest   only the newest versions pyproject.toml allows
+#   bash tools/test.sh --service  only the service's newest versions without the test extra
 #   bash tools/test.sh -- ARGS    ARGS go to pytest (e.g. -- -x tests/web/test_api.py)
 #
 # Each run makes its own virtual environment from scratch (never the machine's Python
 # packages), so a dependency's new release that breaks Atesaki fails here, not for users.
 # The lock run leaves out the browser suites and the install test (which installs from the
 # lock itself): they run once, on the newest versions.
+# The service run installs Atesaki alone (`pip install .`, as a user without the lock does)
+# plus pytest and hypothesis: the test extra can hold a dependency back (schemathesis caps
+# jsonschema-rs), and the service's tests must pass on what a plain install gets.
 # PYTHON picks the interpreter (default python3; CI uses Debian's /usr/bin/python3).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-runs=(lock newest)
+runs=(lock newest service)
 case "${1:-}" in
   --lock) runs=(lock); shift ;;
   --newest) runs=(newest); shift ;;
+  --service) runs=(service); shift ;;
 esac
 [[ "${1:-}" == "--" ]] && shift
 
@@ -47,12 +52,17 @@ for run in "${runs[@]}"; do
     "$venv/bin/python" -m pip install "${pip_quiet[@]}" --require-hashes -r requirements/test.lock
     "$venv/bin/python" -m pip install "${pip_quiet[@]}" --no-deps -e .
     marks=(-m "not browser and not roundcube and not sogo and not install")
+  elif [[ $run == service ]]; then
+    "$venv/bin/python" -m pip install "${pip_quiet[@]}" --upgrade --upgrade-strategy eager \
+      -e . pytest hypothesis
+    marks=(tests/core tests/store tests/knowledge tests/web tests/services
+           --ignore=tests/web/test_openapi_fuzz.py)
   else
     "$venv/bin/python" -m pip install "${pip_quiet[@]}" --upgrade --upgrade-strategy eager -e '.[test]'
     marks=()
   fi
   "$venv/bin/python" -m pip list --format=freeze --disable-pip-version-check \
-    | grep -i -E '^(flask|flask-cors|werkzeug|click|waitress|pyotp|jellyfish|orjson|playwright)=' \
+    | grep -i -E '^(flask|flask-cors|werkzeug|click|waitress|pyotp|jellyfish|orjson|jsonschema.rs|playwright)=' \
     | tr '\n' ' '
   echo
   "$venv/bin/python" -m pytest "${marks[@]}" "$@"

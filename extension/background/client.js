@@ -116,9 +116,10 @@ const AtesakiClient = (() => {
   /**
    * Call the service; always resolves to the JSON body with `ok`, or an error object
    * {ok:false, error, message, hint, status}. Never throws: the caller fails closed on ok:false.
-   * `expect(data)` says whether a 2xx body has the shape the caller needs.
+   * `expect(data)` says whether a 2xx body has the shape the caller needs. `timeoutMs` is
+   * longer than TIMEOUT_MS only for a long-poll, whose `?wait=` the service honours.
    */
-  async function call(method, path, body, expect) {
+  async function call(method, path, body, expect, timeoutMs = TIMEOUT_MS) {
     const { settings } = await AtesakiSettings.load();
     if (!settings.token) {
       return failure('not_paired', 0, 'errorNotPaired', 'Not paired with the Atesaki service.', { hint: pairHint() });
@@ -133,7 +134,7 @@ const AtesakiClient = (() => {
           'Accept-Language': chrome.i18n.getUILanguage(),
         },
         body: body === undefined ? undefined : JSON.stringify(body, wellFormed),
-        signal: AbortSignal.timeout(TIMEOUT_MS),
+        signal: AbortSignal.timeout(timeoutMs),
         cache: 'no-store',
         credentials: 'omit',
       });

@@ -3,6 +3,7 @@
 
 const AtesakiMessages = (() => {
   const RECENT_SENDS = 20;
+  const REMOTE_WAIT_S = 20; // one long-poll for a checker's decision (the service allows 25)
   // Errors after which the service may have moved, restarted, changed token or lost this
   // extension's origin: ask the native host again (its hello also re-adds our origin).
   const REPAIR_ERRORS = new Set(['service_down', 'timeout', 'unauthorized', 'not_paired', 'bad_origin', 'refused']);
@@ -57,6 +58,24 @@ const AtesakiMessages = (() => {
     },
     async approve({ check_id, checker, code }) {
       return afterCall(await AtesakiClient.call('POST', '/v1/approvals', { check_id, checker, code }));
+    },
+    // Approvals from a checker at another desk, through the central service (issue 17).
+    async remoteCheckers() {
+      return afterCall(await AtesakiClient.call('GET', '/v1/remote-approvals/checkers'));
+    },
+    async remoteAsk({ check_id, checker, subject }) {
+      return afterCall(await AtesakiClient.call('POST', '/v1/remote-approvals',
+        { check_id, checker, subject: String(subject || '').slice(0, 1000) }));
+    },
+    async remoteWait({ request_id, wait }) {
+      const seconds = Math.min(REMOTE_WAIT_S, Math.max(0, Number(wait) || 0));
+      return afterCall(await AtesakiClient.call('GET',
+        '/v1/remote-approvals/' + encodeURIComponent(String(request_id)) + '?wait=' + seconds,
+        undefined, null, (seconds + 10) * 1000));
+    },
+    async remoteRelease({ request_id, check_id }) {
+      return afterCall(await AtesakiClient.call('POST',
+        '/v1/remote-approvals/' + encodeURIComponent(String(request_id)) + '/release', { check_id }));
     },
     async recordSend({ check_id, recipients, release_token, subject }) {
       const result = afterCall(
@@ -134,6 +153,17 @@ const AtesakiMessages = (() => {
     },
     async syncHosts() {
       return { ok: true, patterns: await AtesakiRegistration.sync() };
+    },
+    // The checker's side: the requests waiting for this PC's user, and their decision.
+    async inbox() {
+      return AtesakiInbox.refresh();
+    },
+    async decide({ request_id, decision, note }) {
+      const result = afterCall(await AtesakiClient.call('POST',
+        '/v1/remote-approvals/' + encodeURIComponent(String(request_id)) + '/decision',
+        { decision: decision === 'approve' ? 'approve' : 'refuse', note: String(note || '').slice(0, 500) }));
+      await AtesakiInbox.refresh();
+      return result;
     },
   };
 

@@ -3,7 +3,7 @@
 
 if (typeof importScripts === 'function') {
   // Chrome's worker loads its parts here; Firefox lists the same files in manifest.firefox.json.
-  importScripts('../common/parse.js', '../common/profiles.js', 'settings.js', 'client.js', 'native.js', 'profiles.js', 'registration.js', 'messages.js');
+  importScripts('../common/parse.js', '../common/profiles.js', 'settings.js', 'client.js', 'native.js', 'profiles.js', 'registration.js', 'inbox.js', 'messages.js');
 }
 
 chrome.runtime.onMessage.addListener((message, sender, sendResponse) => {
@@ -23,7 +23,19 @@ function syncRegistration() {
 
 chrome.storage.onChanged.addListener((changes, area) => {
   if (('webmailHosts' in changes || 'siteProfiles' in changes) && area === 'local') syncRegistration();
+  // Another service (or token) may have another central service and other requests.
+  if (('serverUrl' in changes || 'token' in changes) && area === 'local') AtesakiInbox.start(true);
 });
+
+// The checker's inbox long-polls while the worker lives; the alarm starts it again after
+// the browser ends an idle worker (or the central service was away).
+const INBOX_ALARM = 'atesaki-inbox';
+if (chrome.alarms) {
+  chrome.alarms.create(INBOX_ALARM, { periodInMinutes: 1 });
+  chrome.alarms.onAlarm.addListener((alarm) => {
+    if (alarm.name === INBOX_ALARM) AtesakiInbox.start();
+  });
+}
 // Managed hosts arrive late after start-up (see settings.js) and on policy changes.
 AtesakiSettings.onManagedLoaded(syncRegistration);
 
@@ -37,3 +49,4 @@ chrome.runtime.onInstalled.addListener(syncRegistration);
 chrome.runtime.onStartup.addListener(syncRegistration);
 syncRegistration();
 AtesakiNative.hello();
+AtesakiInbox.start();

@@ -15,6 +15,8 @@
   const MESSAGE_TIMEOUT_MS = 4000; // the worker's own limit is 3 s; this covers a dead worker
   const AFTER_RELEASE_MS = 700; // the second click of a double click must not send twice
   const EDIT_SETTLE_MS = 1500; // how long a swap or move-to-Bcc may take to show in the compose
+  const REMOTE_WAIT_S = 20; // one long-poll for a checker's decision at another desk
+  const REMOTE_RETRIES = 3; // failed polls in a row before the dialog says so (a central restart)
 
   let releasing = false; // true only while we replay the user's send
   let active = null; // {compose, dialog, request, response}
@@ -26,9 +28,9 @@
     return chrome.i18n.getMessage(key, substitutions) || key;
   }
 
-  async function ask(action, args) {
+  async function ask(action, args, timeoutMs = MESSAGE_TIMEOUT_MS) {
     const timeout = new Promise((resolve) =>
-      setTimeout(() => resolve({ ok: false, error: 'timeout', message: t('errorTimeout'), hint: t('hintDoctor') }), MESSAGE_TIMEOUT_MS),
+      setTimeout(() => resolve({ ok: false, error: 'timeout', message: t('errorTimeout'), hint: t('hintDoctor') }), timeoutMs),
     );
     const call = chrome.runtime.sendMessage({ action, args }).then(
       (answer) => answer || { ok: false, error: 'extension_error', message: t('errorExtension') },
@@ -65,6 +67,8 @@
         swap: adapter.replaceRecipient ? (recipient, person) => swap(state, recipient, person) : null,
         moveToBcc: adapter.moveToBcc ? (recipients) => moveToBcc(state, recipients) : null,
         loadCheckers: () => ask('checkers', {}),
+        loadRemoteCheckers: () => ask('remoteCheckers', {}),
+        askChecker: (checker) => askRemote(state, checker),
       });
     }
     return state.dialog;
@@ -144,6 +148,7 @@
     const token = {};
     state.pending = token;
     state.response = null;
+    state.remoteToken = null; // a token from another desk covers the old check only
     let request;
     try {
       request = await readCompose(state);
@@ -196,9 +201,67 @@
     }
   }
 
+  /**
+   * Ask a checker at another desk (through the central service) and wait for the decision;
+   * an approval becomes a release token for exactly this check. A new check (changed
+   * recipients) or a closed dialog ends the wait.
+   */
+  async function askRemote(state, checker) {
+    const response = state.response;
+    const current = () => active === state && state.response === response && state.dialog && state.dialog.isOpen();
+    if (!response) return;
+    state.remoteToken = null;
+    state.dialog.remoteState('asking');
+    const asked = await ask('remoteAsk', { check_id: response.check_id, checker, subject: state.request.subject });
+    if (!current()) return;
+    if (!asked.ok) {
+      state.dialog.remoteState('error', { message: asked.message });
+      return;
+    }
+    const who = (asked.checker && asked.checker.name) || '';
+    state.dialog.remoteState('waiting', { checker: who });
+    let failures = 0;
+    for (;;) {
+      const answer = await ask('remoteWait', { request_id: asked.request_id, wait: REMOTE_WAIT_S }, (REMOTE_WAIT_S + 15) * 1000);
+      if (!current()) return;
+      if (!answer.ok) {
+        failures += 1;
+        if (failures >= REMOTE_RETRIES || answer.status === 404) {
+          state.dialog.remoteState('error', { message: answer.message });
+          return;
+        }
+        await new Promise((resolve) => setTimeout(resolve, 1000 * failures));
+        continue;
+      }
+      failures = 0;
+      if (answer.status === 'waiting') continue;
+      if (answer.status === 'refused') {
+        state.dialog.remoteState('refused', { checker: who, note: answer.note });
+        return;
+      }
+      if (answer.status !== 'approved') {
+        state.dialog.remoteState('error', { message: t('remoteUsed') });
+        return;
+      }
+      const released = await ask('remoteRelease', { request_id: asked.request_id, check_id: response.check_id });
+      if (!current()) return;
+      if (!released.ok) {
+        state.dialog.remoteState('error', { message: released.message });
+        return;
+      }
+      state.remoteToken = released.release_token;
+      state.dialog.remoteState('approved', { checker: who, note: answer.note });
+      return;
+    }
+  }
+
   /** Approval first when asked, then release. */
   async function approveThenRelease(state, approval) {
     if (active !== state || !state.response) return;
+    if (state.response.verdict === 'approve' && approval && approval.remote && state.remoteToken) {
+      await release(state, state.remoteToken); // approved at another desk: the token is for this check
+      return;
+    }
     if (state.response.verdict === 'approve') {
       const granted = await ask('approve', { check_id: state.response.check_id, checker: approval.checker, code: approval.code });
       if (active !== state) return;

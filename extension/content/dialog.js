@@ -43,6 +43,7 @@ globalThis.AtesakiDialog = (() => {
     .badge { border-radius: 999px; padding: 1px 10px; font-size: 14px; font-weight: 700; }
     .badge.internal { background: #dcfce7; color: #14532d; border: 1px solid #15803d; }
     .badge.external { background: #ffedd5; color: #7c2d12; border: 1px solid #c2410c; }
+    .badge.list { background: #ede9fe; color: #3b0764; border: 1px solid #6d28d9; }
     .history { color: #334155; font-size: 15px; }
     .history.first { color: #9a3412; font-weight: 700; }
     .findings li { margin: 4px 0; padding: 4px 8px; border-left: 4px solid #94a3b8; font-size: 15px; }
@@ -59,6 +60,11 @@ globalThis.AtesakiDialog = (() => {
     .approval input { width: 9ch; font-size: 22px; letter-spacing: .2em; padding: 2px 6px; }
     .approval select { font-size: 17px; padding: 2px 6px; }
     .approval-error { color: #7f1d1d; font-weight: 700; }
+    .remote { border-top: 1px dashed #c2410c; margin-top: 8px; padding-top: 8px; display: flex; flex-wrap: wrap; gap: 6px 12px; align-items: center; }
+    .remote-status { font-weight: 700; }
+    .remote-status[data-state="approved"] { color: #14532d; }
+    .remote-status[data-state="refused"] { color: #7f1d1d; }
+    .remote-note { flex-basis: 100%; overflow-wrap: anywhere; }
     .what-to-do { margin-top: 6px; overflow-wrap: anywhere; }
     .footer { display: flex; justify-content: space-between; align-items: center; gap: 12px; margin-top: 14px; flex-wrap: wrap; }
     .footer .hint { color: #334155; font-size: 14px; }
@@ -91,6 +97,14 @@ globalThis.AtesakiDialog = (() => {
     return t('historySent', [String(recipient.sent_count), when]);
   }
 
+  /** A known mailing list: "list · N members" (its size where the directory knows it). */
+  function mailingListBadge(list) {
+    if (!list) return null;
+    const known = Number.isInteger(list.members);
+    return el('span', { class: 'badge list', 'data-atesaki': 'mailing-list', 'data-members': known ? String(list.members) : null,
+      text: known ? t('badgeMailingListMembers', [String(list.members)]) : t('badgeMailingList') });
+  }
+
   function addressNode(address) {
     const { local, domain } = P.splitAddress(address);
     if (!domain) return el('span', { class: 'address' }, local);
@@ -98,8 +112,9 @@ globalThis.AtesakiDialog = (() => {
   }
 
   /**
-   * Open a dialog; `handlers` = {cancel(), retry(), send({checker, code}), swap(recipient, person),
-   * moveToBcc(recipients), loadCheckers()}. Returns the controller the core drives.
+   * Open a dialog; `handlers` = {cancel(), retry(), send({checker, code} or {remote: true}),
+   * swap(recipient, person), moveToBcc(recipients), loadCheckers(), loadRemoteCheckers(),
+   * askChecker(checkerId)}. Returns the controller the core drives.
    */
   function create(handlers) {
     const host = document.createElement('div');
@@ -204,7 +219,8 @@ globalThis.AtesakiDialog = (() => {
           el('span', { class: 'field', text: t('field_' + recipient.field) }),
           recipient.name ? el('span', { class: 'name', text: recipient.name }) : null,
           addressNode(recipient.address),
-          el('span', { class: 'badge ' + (internal ? 'internal' : 'external'), 'data-atesaki': internal ? 'internal' : 'external', text: t(internal ? 'badgeInternal' : 'badgeExternal') })),
+          el('span', { class: 'badge ' + (internal ? 'internal' : 'external'), 'data-atesaki': internal ? 'internal' : 'external', text: t(internal ? 'badgeInternal' : 'badgeExternal') }),
+          mailingListBadge(recipient.mailing_list)),
         el('div', { class: 'history' + (recipient.sent_count ? '' : ' first'), text: historyText(recipient) }),
         findings.length ? el('ul', { class: 'findings' }, findings.map((f) => el('li', { class: f.severity || '', 'data-atesaki': 'finding', 'data-code': f.code, text: findingText(f) }))) : null,
         swapButtons.length ? el('div', { class: 'actions-inline' }, swapButtons) : null,
@@ -227,10 +243,11 @@ globalThis.AtesakiDialog = (() => {
       let sendButton = null;
       let codeInput = null;
       let checkerSelect = null;
+      let remoteApproved = false; // a checker at another desk approved: no code needed
       const update = () => {
         const allTicked = ticks.every((box) => box.checked);
         let ready = allTicked && verdict !== 'block';
-        if (verdict === 'approve') ready = ready && Boolean(checkerSelect.value) && /^\d{6}$/.test(codeInput.value.trim());
+        if (verdict === 'approve') ready = ready && (remoteApproved || (Boolean(checkerSelect.value) && /^\d{6}$/.test(codeInput.value.trim())));
         sendButton.disabled = !ready;
       };
       for (const recipient of recipients) {
@@ -247,6 +264,65 @@ globalThis.AtesakiDialog = (() => {
         : null;
       if (moveButton) moveButton.addEventListener('click', () => handlers.moveToBcc(externals));
       let approval = null;
+      let remote = null; // the "ask a checker at another desk" controls, when shown
+      /**
+       * "Ask a checker at another desk": shown only when this PC has joined a central
+       * service; an unreachable central service is said here, and codes still work.
+       */
+      function remoteBlock() {
+        const picker = el('select', { 'data-atesaki': 'remote-checker', 'aria-label': t('remoteChecker') }, el('option', { value: '', text: t('approvalPickChecker') }));
+        const button = el('button', { type: 'button', 'data-atesaki': 'ask-checker', text: t('remoteAsk'), disabled: true });
+        remote = {
+          picker,
+          button,
+          status: el('div', { class: 'remote-status', role: 'status', 'aria-live': 'polite', 'data-atesaki': 'remote-status', hidden: true }),
+          note: el('div', { class: 'remote-note', 'data-atesaki': 'remote-note', hidden: true }),
+          error: el('div', { class: 'approval-error', role: 'alert', 'data-atesaki': 'remote-error', hidden: true }),
+        };
+        const block = el('div', { class: 'remote', 'data-atesaki': 'remote', hidden: true },
+          el('span', { text: t('remoteExplain') }),
+          el('label', {}, el('span', { text: t('remoteChecker') }), picker),
+          button, remote.status, remote.note, remote.error);
+        picker.addEventListener('change', () => { button.disabled = !picker.value; });
+        button.addEventListener('click', () => {
+          if (!picker.value || button.disabled) return;
+          button.disabled = true;
+          picker.disabled = true;
+          handlers.askChecker(picker.value);
+        });
+        Promise.resolve(handlers.loadRemoteCheckers()).then((result) => {
+          if (result && result.ok && !result.joined) return; // no central service: codes only
+          block.hidden = false;
+          if (!result || !result.ok) {
+            picker.disabled = true;
+            remoteShow({ error: (result && result.message) || t('remoteUnreachable') });
+            return;
+          }
+          for (const checker of result.checkers || []) picker.append(el('option', { value: checker.id, text: checker.name }));
+          if (!(result.checkers || []).length) remoteShow({ error: t('remoteNoCheckers') });
+        });
+        return block;
+      }
+      /** Show one state of the request to a checker at another desk. */
+      function remoteShow({ state, text, note, error: problem }) {
+        if (!remote) return;
+        const { status, note: noteBox, error: errorBox } = remote; // this dialog's, not a later one's
+        status.hidden = !state;
+        if (state) {
+          status.dataset.state = state;
+          status.textContent = text;
+        }
+        noteBox.hidden = !note;
+        noteBox.textContent = note ? t('remoteNote', [note]) : '';
+        errorBox.hidden = !problem;
+        errorBox.textContent = problem || '';
+        // Asking, waiting or approved holds the picker; a refusal or a failure lets the user ask again.
+        const settled = state === 'asking' || state === 'waiting' || state === 'approved';
+        remote.picker.disabled = settled;
+        remote.button.disabled = settled || !remote.picker.value;
+        remoteApproved = state === 'approved';
+        update();
+      }
       if (verdict === 'approve') {
         checkerSelect = el('select', { 'data-atesaki': 'checker', 'aria-label': t('approvalChecker') }, el('option', { value: '', text: t('approvalPickChecker') }));
         codeInput = el('input', { type: 'text', inputmode: 'numeric', autocomplete: 'one-time-code', maxlength: '6', pattern: '[0-9]{6}', 'data-atesaki': 'code', 'aria-label': t('approvalCode') });
@@ -257,7 +333,8 @@ globalThis.AtesakiDialog = (() => {
           el('span', { text: t('approvalExplain') }),
           el('label', {}, el('span', { text: t('approvalChecker') }), checkerSelect),
           el('label', {}, el('span', { text: t('approvalCode') }), codeInput),
-          el('div', { class: 'approval-error', role: 'alert', 'data-atesaki': 'approval-error', hidden: true }));
+          el('div', { class: 'approval-error', role: 'alert', 'data-atesaki': 'approval-error', hidden: true }),
+          handlers.loadRemoteCheckers ? remoteBlock() : null);
         Promise.resolve(handlers.loadCheckers()).then((result) => {
           if (!result || !result.ok) {
             showApprovalError((result && result.message) || t('approvalNoCheckers'), result && result.hint);
@@ -273,7 +350,8 @@ globalThis.AtesakiDialog = (() => {
       sendButton.addEventListener('click', () => {
         if (sendButton.disabled) return;
         sendButton.disabled = true;
-        handlers.send(verdict === 'approve' ? { checker: checkerSelect.value, code: codeInput.value.trim() } : {});
+        if (verdict === 'approve' && remoteApproved) handlers.send({ remote: true });
+        else handlers.send(verdict === 'approve' ? { checker: checkerSelect.value, code: codeInput.value.trim() } : {});
       });
       render([
         header(t('dialogTitle'), subject),
@@ -285,7 +363,7 @@ globalThis.AtesakiDialog = (() => {
         approval,
         node,
       ]);
-      current = { verdict, sendButton, update };
+      current = { verdict, sendButton, update, remoteShow };
       focusFirst('[data-atesaki="tick"]');
     }
 
@@ -300,6 +378,26 @@ globalThis.AtesakiDialog = (() => {
         code.value = '';
         code.focus();
       }
+    }
+
+    /**
+     * The request to a checker at another desk: `state` is asking, waiting, approved,
+     * refused or error; `detail` = {checker, note, message}.
+     */
+    function remoteState(state, detail = {}) {
+      if (!current || !current.remoteShow) return;
+      const who = detail.checker || '';
+      if (state === 'error') {
+        current.remoteShow({ error: detail.message || t('remoteUnreachable') });
+        return;
+      }
+      const text = {
+        asking: t('remoteAsking'),
+        waiting: t('remoteWaiting', [who]),
+        approved: t('remoteApproved', [who]),
+        refused: t('remoteRefused', [who]),
+      }[state];
+      current.remoteShow({ state, text, note: detail.note || '' });
     }
 
     /** Re-enable Send after a refused approval (the code field is cleared). */
@@ -340,7 +438,7 @@ globalThis.AtesakiDialog = (() => {
       if (restoreFocus && previousFocus && previousFocus.focus) previousFocus.focus();
     }
 
-    return { host, root, checking, error, check, approvalRefused, handleKey, close, isOpen: () => !closed };
+    return { host, root, checking, error, check, approvalRefused, remoteState, handleKey, close, isOpen: () => !closed };
   }
 
   return { create, LANG };

@@ -17,6 +17,13 @@
     connection.textContent = AtesakiPage.statusText(status);
     connection.className = status.paired ? 'ok' : 'bad';
     document.getElementById('last-check').textContent = lastCheckText(status.lastCheck);
+    // Requests from other desks, as the worker's long-poll last saw them (only when joined).
+    const { inbox } = await chrome.storage.session.get('inbox');
+    const section = document.getElementById('inbox');
+    section.hidden = !(inbox && inbox.joined);
+    if (inbox && inbox.joined) {
+      document.getElementById('inbox-count').textContent = t('popupInboxCount', [String(inbox.requests.length)]);
+    }
   }
 
   document.getElementById('wrong-send').addEventListener('click', () => {
@@ -24,6 +31,10 @@
     window.close();
   });
   document.getElementById('options').addEventListener('click', () => chrome.runtime.openOptionsPage());
+  document.getElementById('open-approvals').addEventListener('click', () => {
+    chrome.tabs.create({ url: chrome.runtime.getURL('popup/approvals.html') });
+    window.close();
+  });
 
   AtesakiPage.translate();
   refresh();

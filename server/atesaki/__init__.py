@@ -13,7 +13,11 @@ __all__ = ["__version__", "create_app"]
 
 
 def create_app(config: dict[str, Any] | None = None):
-    """Build the Flask app (see ``atesaki.web.app.create_app``); Flask loads only when called."""
+    """Build the Flask app (see ``atesaki.web.app.create_app``); Flask loads only when called.
+
+    The link to a central service adds its endpoints here: the web layer cannot import it.
+    """
+    from atesaki.link import desk
     from atesaki.web.app import create_app as build
 
-    return build(config)
+    return build(config, parts=(desk.init_app,))

@@ -99,8 +99,8 @@ def _is_loopback(host: str) -> bool:
               help="Port to listen on.")
 @click.option("--allow-remote", is_flag=True,
               help="Allow a non-loopback --host (the service is meant for this PC only).")
-@click.option("--threads", default=4, show_default=True, type=click.IntRange(1, 64),
-              help="Worker threads.")
+@click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 64),
+              help="Worker threads (a wait for an approval from another desk holds one).")
 @click.pass_obj
 def serve(env: Env, host: str, port: int, allow_remote: bool, threads: int) -> None:
     """Run the service (waitress) on 127.0.0.1:8765."""

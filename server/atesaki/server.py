@@ -18,7 +18,7 @@ from atesaki.store import audit
 log = logging.getLogger("atesaki")
 
 
-def run(data_dir: Path, host: str, port: int, *, threads: int = 4,
+def run(data_dir: Path, host: str, port: int, *, threads: int = 8,
         extra_hosts: tuple[str, ...] = ()) -> None:
     """Start the service and block until stopped (SIGINT/SIGTERM)."""
     started = time.perf_counter()

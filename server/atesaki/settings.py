@@ -237,6 +237,14 @@ SETTINGS: tuple[Setting, ...] = (
              "This many recipients or more need approval (0: off)."),
     ),
     Setting(
+        "policy.mailing_lists", "members", _choice("members", "one", "approve"),
+        Text("名簿が知っているメーリングリスト宛て: members（既定: メンバー数を宛先数に数える）/ "
+             "one（1 件と数える）/ approve（メンバー数で数え、さらに第二確認者の承認が必要）。",
+             "Mailing lists the directory knows: members (default: each counts as its members "
+             "toward large_audience and approve_recipients) / one (counts as one recipient) / "
+             "approve (counts its members, and needs a second checker's approval)."),
+    ),
+    Setting(
         "attention_domains", [], _attention_list,
         Text("注意が必要なドメインと、宛先の行に表示する管理者のメモ（[[attention_domains]]）。",
              "Domains needing care, with the administrator's note shown on the recipient's row "

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -74,3 +75,74 @@ def test_a_policy_the_pcs_could_not_read_is_refused_with_its_line(central, tmp_p
     local = set_policy(central, tmp_path, 'extension_origins = []\n')
     assert local.returncode == 2
     assert "belongs to each PC" in local.stderr
+
+
+SCHOOLS = "学校宛て: 児童生徒の個人情報は送らないこと"
+BANKS = "銀行宛ては振込先の確認を二人で"
+TEACHER = {"field": "to", "address": "head@east.school.ed.jp", "name": "山本 一郎"}
+
+
+def check_until(live, recipients: list[dict], done, timeout: float = 20) -> dict:
+    """Check ``recipients`` on the running PC until ``done(answer)`` (a policy pull is due)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        status, _, answer = live.request("POST", "/v1/check", {"recipients": recipients})
+        assert status == 200, answer
+        if done(answer) or time.monotonic() > deadline:
+            return answer
+        time.sleep(0.2)
+
+
+def verdict(live, recipients: list[dict]) -> str:
+    status, _, answer = live.request("POST", "/v1/check", {"recipients": recipients})
+    assert status == 200, answer
+    return answer["verdict"]
+
+
+def notes(answer: dict) -> list[str]:
+    return [f["messages"]["en"] for r in answer["recipients"] for f in r["findings"]
+            if f["code"] == "attention_domain"]
+
+
+def test_a_running_pc_follows_the_offices_rules_and_its_sections(central, service_factory,
+                                                                 tmp_path, monkeypatch):
+    monkeypatch.setenv("ATESAKI_LINK_INTERVAL", "0.3")
+    folder = tmp_path / "policies"
+    folder.mkdir()
+    office = set_policy(central, folder, (
+        'internal_domains = ["agency.go.jp"]\n'
+        '[policy]\napproval = "never"\napprove_domains = ["press.example"]\n'
+        'visible_external_action = "bcc"\nmailing_lists = "approve"\n\n'
+        f'[[attention_domains]]\ndomain = "ed.jp"\nnote = "{SCHOOLS}"\n'))
+    assert office.returncode == 0, office.stderr
+    section = set_policy(central, folder, (
+        '[policy]\napprove_recipients = 3\n\n'
+        f'[[attention_domains]]\ndomain = "bank.example"\nnote = "{BANKS}"\n'), "--section", "経理課")
+    assert section.returncode == 0, section.stderr
+    live = service_factory({"internal_domains": ["agency.go.jp"]})
+    live.stop()
+    client.join(live.data_dir, central.url, central.enrol("経理 PC", "--section", "経理課"),
+                central.certificate.cert)
+    live.start()
+    # Nothing on this PC's own config.toml said so: the note comes from the office.
+    answer = check_until(live, [TEACHER], notes)
+    assert any(SCHOOLS in n for n in notes(answer)), answer
+    banker = {"field": "to", "address": "k.ito@bank.example", "name": "伊藤"}
+    assert any(BANKS in n for n in notes(check_until(live, [banker], notes)))
+    # The office's always-approve domain and the section's threshold, although approval is "never".
+    press = {"field": "to", "address": "desk@press.example", "name": ""}
+    assert verdict(live, [press]) == "approve"
+    three = [{"field": "bcc", "address": f"u{i}@agency.go.jp", "name": ""} for i in range(3)]
+    assert verdict(live, three) == "approve"
+    # Two outside organisations in To: held until they are in Bcc (the office's action).
+    visible = [{"field": "to", "address": "a@alpha.example", "name": ""},
+               {"field": "to", "address": "b@beta.example", "name": ""}]
+    assert verdict(live, visible) == "block"
+    assert load_settings(live.data_dir).policy_mailing_lists == "approve"
+    # The office changes its note: the running PC shows the new one without a restart.
+    set_policy(central, folder, (
+        'internal_domains = ["agency.go.jp"]\n[policy]\napproval = "never"\n\n'
+        '[[attention_domains]]\ndomain = "ed.jp"\nnote = "学校宛ては校長の確認を"\n'))
+    answer = check_until(live, [TEACHER], lambda a: any("校長" in n for n in notes(a)))
+    assert [n for n in notes(answer) if "校長" in n], answer
+    assert verdict(live, [press]) != "approve", "the office dropped the rule: the PC drops it too"

@@ -232,3 +232,26 @@ def test_a_password_written_into_the_url_never_shows_in_messages_or_the_audit(da
     assert "hunter2" not in entry["url"] and "hunter2" not in entry["error"]
     conn = store.open_store(data_dir)
     assert "hunter2" not in str(audit_events(conn, "sync"))
+
+
+def group_card(uid: str, name: str, email: str, members: int) -> str:
+    """A group as iCloud and Nextcloud serve it (Apple's vCard 3.0 spelling of KIND:group)."""
+    lines = "".join(f"X-ADDRESSBOOKSERVER-MEMBER:urn:uuid:m{i}\r\n" for i in range(members))
+    address = f"EMAIL;TYPE=INTERNET:{email}\r\n" if email else ""
+    return (f"BEGIN:VCARD\r\nVERSION:3.0\r\nUID:{uid}\r\nFN:{name}\r\nN:{name};;;;\r\n"
+            f"X-ADDRESSBOOKSERVER-KIND:group\r\n{address}{lines}END:VCARD\r\n")
+
+
+def test_a_group_with_an_address_arrives_as_a_list_and_its_new_size_as_an_update(conn, radicale):
+    url = radicale.new_book({
+        "a.vcf": radicale.card("a", "佐藤 健二", "k.sato@example.com"),
+        "pta.vcf": group_card("pta", "PTA 役員", "pta@school.ed.jp", 2),
+        "mine.vcf": group_card("mine", "お客様", "", 5),  # the user's filing: no address
+    })
+    assert run(conn, radicale, url).imported == 2
+    lists = "SELECT e.address, l.members FROM person_list l JOIN person_email e USING (person_id)"
+    assert dict(conn.execute(lists).fetchall()) == {"pta@school.ed.jp": 2}
+    radicale.put(url, "pta.vcf", group_card("pta", "PTA 役員", "pta@school.ed.jp", 3))
+    again = run(conn, radicale, url)
+    assert (again.full, again.updated) == (False, 1)
+    assert dict(conn.execute(lists).fetchall()) == {"pta@school.ed.jp": 3}

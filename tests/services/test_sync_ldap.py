@@ -30,6 +30,18 @@ class Branch:
             attrs["sn;lang-ja;phonetic"] = reading
         self.ldap.add(f"uid={uid},{self.base}", ["inetOrgPerson"], attrs)
 
+    def add_group(self, cn: str, mail: str, members: list[str], unique: bool = False) -> None:
+        """A mail group (a mailing list): groupOfNames, extensibleObject for its ``mail``."""
+        kind, attr = ("groupOfUniqueNames", "uniqueMember") if unique else ("groupOfNames", "member")
+        self.ldap.add(f"cn={cn},{self.base}", [kind, "extensibleObject"], {
+            "cn": cn, "mail": mail, attr: [f"uid={m},{self.base}" for m in members]})
+
+    def add_member(self, cn: str, member: str) -> None:
+        import ldap3
+
+        self.ldap.modify(f"cn={cn},{self.base}",
+                         {"member": [(ldap3.MODIFY_ADD, [f"uid={member},{self.base}"])]})
+
     def delete(self, uid: str) -> None:
         self.ldap.delete(f"uid={uid},{self.base}")
 
@@ -117,3 +129,29 @@ def test_the_command_syncs_and_prints_counts(runner, slapd, branch):
                     "--password-file", str(slapd.password_file))
     assert result.exit_code == 0, result.output
     assert "imported 1, updated 0, skipped 0" in result.stdout
+
+
+def mailing_lists(conn) -> dict[str, int | None]:
+    rows = conn.execute("SELECT e.address, l.members FROM person_list l "
+                        "JOIN person_email e USING (person_id)")
+    return dict(rows.fetchall())
+
+
+def test_mail_groups_arrive_as_lists_with_their_member_count(conn, slapd, branch):
+    for uid in ("k.sato", "m.ito", "t.tanaka"):
+        branch.add(uid, "佐藤", uid, f"{uid}@agency.go.jp")
+    branch.add_group("soumu-all", "soumu-all@agency.go.jp", ["k.sato", "m.ito", "t.tanaka"])
+    branch.add_group("board", "board@agency.go.jp", ["k.sato", "m.ito"], unique=True)
+    result = sync(conn, slapd, branch)
+    assert result.imported == 5
+    assert mailing_lists(conn) == {"soumu-all@agency.go.jp": 3, "board@agency.go.jp": 2}
+    # A list is nobody's name: it is a known address, never a namesake of staff.
+    assert "soumu-all@agency.go.jp" in directory(conn)
+    branch.add("h.suzuki", "鈴木", "花子", "h.suzuki@agency.go.jp")
+    branch.add_member("soumu-all", "h.suzuki")
+    again = sync(conn, slapd, branch)
+    assert (again.imported, again.updated) == (1, 1)
+    assert mailing_lists(conn)["soumu-all@agency.go.jp"] == 4
+    branch.ldap.delete(f"cn=board,{branch.base}")
+    assert sync(conn, slapd, branch).deleted == 1
+    assert mailing_lists(conn) == {"soumu-all@agency.go.jp": 4}

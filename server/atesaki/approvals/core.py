@@ -2,7 +2,9 @@
 
 A checker enrols a TOTP secret (RFC 6238: SHA-1, 6 digits, 30 s). An approval
 turns one correct, never-used code into a release token that covers exactly one
-check's digest for five minutes; ``POST /v1/sends`` consumes it once.
+check's digest for five minutes; ``POST /v1/sends`` consumes it once. An approval
+given at the central service by a checker at another desk becomes the same kind of
+token (``grant_remote``).
 """
 
 from __future__ import annotations
@@ -306,20 +308,56 @@ def approve(conn: sqlite3.Connection, check: dict[str, Any], checker_ref: str, c
                 audit.append(conn, "approval_refused", {**who, "reason": "code_reused"})
                 refusal = APIError(409, "code_reused", CODE_REUSED)
             else:
-                token = "r_" + secrets.token_urlsafe(32)
-                expires = epoch(now + RELEASE_TTL)
                 conn.execute("UPDATE checkers SET last_step = ? WHERE id = ?", (step, row["id"]))
                 # A right code ends the run of mistakes: only wrong guesses in a row lock.
                 conn.execute("DELETE FROM approval_failures WHERE checker_id = ?", (row["id"],))
-                conn.execute(
-                    "INSERT INTO releases (token_hash, check_id, digest, checker_id, created, "
-                    "expires) VALUES (?, ?, ?, ?, ?, ?)",
-                    (_hash(token), check["id"], check["digest"], row["id"], at, expires),
-                )
+                token, expires = _issue_release(conn, check, now, checker_id=row["id"],
+                                                checker_name=row["name"])
                 audit.append(conn, "approval_granted", {**who, "expires_at": iso(expires)})
     if refusal is not None:
         raise refusal
     return Grant(token, iso(expires), _checker(row))
+
+
+def _issue_release(conn: sqlite3.Connection, check: dict[str, Any], now: datetime, *,
+                   checker_name: str, checker_id: str | None = None,
+                   remote_request: str = "") -> tuple[str, int]:
+    """A fresh release token for ``check``'s digest (inside the caller's transaction).
+
+    Returns the token (only its hash is kept) and its expiry, RELEASE_TTL from ``now``.
+    ``checker_id`` names a local checker; a checker known only to the central service
+    has none and is named by ``remote_request`` instead.
+    """
+    token = "r_" + secrets.token_urlsafe(32)
+    expires = epoch(now + RELEASE_TTL)
+    conn.execute(
+        "INSERT INTO releases (token_hash, check_id, digest, checker_id, checker_name, "
+        "remote_request, created, expires) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        (_hash(token), check["id"], check["digest"], checker_id, checker_name, remote_request,
+         epoch(now), expires),
+    )
+    return token, expires
+
+
+def grant_remote(conn: sqlite3.Connection, check: dict[str, Any], request_id: str,
+                 checker: Checker, now: datetime, note: str = "") -> Grant:
+    """A release token for ``check`` after a checker approved it at the central service.
+
+    The caller has already spent the approval there (once, for this digest); the token is
+    then exactly the one a code gives: this check's digest, single use, RELEASE_TTL.
+    """
+    if check["verdict"] == "block":
+        raise APIError(403, "blocked", BLOCKED)
+    if check.get("sent_at"):
+        raise APIError(409, "already_sent", ALREADY_SENT)
+    with store.transaction(conn):
+        token, expires = _issue_release(conn, check, now, checker_name=checker.name,
+                                        remote_request=request_id)
+        audit.append(conn, "approval_granted", {
+            "checker_id": checker.id, "checker": checker.name, "check_id": check["id"],
+            "digest": check["digest"], "request_id": request_id, "remote": True,
+            "note": note, "expires_at": iso(expires)})
+    return Grant(token, iso(expires), checker)
 
 
 def _matching_step(secret: str, digits: str, now: datetime) -> int | None:
@@ -369,9 +407,12 @@ def consume_release(conn: sqlite3.Connection, check_id: str, digest: str, token:
     if used != 1:
         return False
     row = conn.execute(
-        "SELECT r.checker_id, c.name FROM releases r JOIN checkers c ON c.id = r.checker_id "
-        "WHERE r.token_hash = ?", (token_hash,),
+        "SELECT checker_id, checker_name, remote_request FROM releases WHERE token_hash = ?",
+        (token_hash,),
     ).fetchone()
-    audit.append(conn, "approval_used", {"checker_id": row["checker_id"], "checker": row["name"],
-                                         "check_id": check_id, "digest": digest})
+    used_by = {"checker_id": row["checker_id"], "checker": row["checker_name"],
+               "check_id": check_id, "digest": digest}
+    if row["remote_request"]:
+        used_by["request_id"] = row["remote_request"]
+    audit.append(conn, "approval_used", used_by)
     return True

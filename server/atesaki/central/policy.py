@@ -2,8 +2,10 @@
 
 A policy is ``config.toml`` text, checked with the PC's own settings parser, limited
 to the settings that belong to the office (not a PC's paired extensions or its own
-syncs). A PC gets the office's settings with its section's on top, and the version:
-the highest of the two, so any change to either is a new version.
+syncs): the administrator's rules (attention domains, always-approve domains,
+thresholds, the Bcc action, mailing lists) among them. A PC gets the office's settings
+with its section's on top (a section's attention domains are added to the office's),
+and the version: the highest of the two, so any change to either is a new version.
 """
 
 from __future__ import annotations
@@ -19,6 +21,9 @@ from atesaki.settings import TABLES, ConfigError, parse_settings
 
 # A PC's own: which extensions are paired with it, which syncs it runs itself.
 LOCAL_ONLY = frozenset({"extension_origins", "sync"})
+# A section's notes come on top of the office's (both show); any other setting of a
+# section replaces the office's.
+ADDED_UP = frozenset({"attention_domains"})
 
 
 def flatten(data: dict[str, Any]) -> dict[str, Any]:
@@ -64,7 +69,10 @@ def policy_for(pool: ConnectionPool, pc: PC) -> dict[str, Any]:
     settings: dict[str, Any] = {}
     for scope in scopes:
         if scope in rows:
-            settings.update(flatten(tomllib.loads(rows[scope]["text"])))
+            for name, value in flatten(tomllib.loads(rows[scope]["text"])).items():
+                if name in ADDED_UP and name in settings:
+                    value = settings[name] + value
+                settings[name] = value
     version = max((r["version"] for r in rows.values()), default=0)
     return {"ok": True, "version": version, "section": scopes[-1] if len(scopes) > 1 else "",
             "settings": settings}

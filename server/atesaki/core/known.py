@@ -51,3 +51,21 @@ class HistoryEntry:
         # See Person.__reduce__.
         return HistoryEntry, (self.address, self.name, self.count, self.first_sent,
                               self.last_sent)
+
+
+@dataclass(frozen=True, slots=True)
+class MailingList:
+    """An address the directory or contacts know as a mailing list."""
+
+    address: str  # lower-case
+    name: str
+    members: int | None  # how many people it reaches; None when the address book does not say
+    source: str  # "directory" | "contacts"
+
+    def __reduce__(self):
+        # See Person.__reduce__.
+        return MailingList, (self.address, self.name, self.members, self.source)
+
+    def to_dict(self) -> dict[str, object]:
+        """The list as the check response's ``mailing_list`` field."""
+        return {"name": self.name, "members": self.members, "source": self.source}

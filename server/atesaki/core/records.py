@@ -1,4 +1,4 @@
-"""What an address book gives: one person (``Record``) or a note on a line it skipped (``Problem``)."""
+"""What an address book gives: one person or mailing list (``Record``) or a note on a line it skipped (``Problem``)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from atesaki.core.i18n import Text
 
 @dataclass
 class Record:
-    """One person read from an address book, before it is stored."""
+    """One person (or, with ``is_list``, one mailing list) read from an address book, before it is stored."""
 
     line: int
     display_name: str = ""
@@ -21,6 +21,10 @@ class Record:
     department: str = ""
     emails: list[str] = field(default_factory=list)
     uid: str = ""
+    # A mailing list (LDAP group with a mail, vCard KIND:group, a CSV row marked as a
+    # list): its address reaches ``members`` people, None when the book does not say.
+    is_list: bool = False
+    members: int | None = None
 
 
 @dataclass(frozen=True)

@@ -44,6 +44,9 @@ _COLUMNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
                          r"|会社名|会社|勤務先|所属|組織)$"),
         ("department", r"^(organization department|organization \d+ - department|department"
                        r"|部署|部署名|部門)$"),
+        # Mailing lists (docs/import.md): a Kind of "list" marks the row, Members its size.
+        ("kind", r"^(kind|entry kind|種別|エントリ種別)$"),
+        ("members", r"^(members|member count|list members|メンバー数|会員数|人数)$"),
         # 別のメールアドレス is Thunderbird's Japanese "Secondary Email" (importMsgs 2105).
         ("email", r"^(e-?mail( \d+)? - value|e-?mail( \d+)? address|e-?mail|email address"
                   r"|(primary|secondary) e-?mail|電子メール( \d+)? ?アドレス|電子メール"
@@ -61,6 +64,13 @@ SHORT_ROW = Text(
     "列の数が見出しと合いません({found} 列、見出しは {expected} 列)",
     "row has {found} columns, the header has {expected}",
 )
+LIST_KINDS = frozenset({"list", "mailing list", "mailinglist", "group", "distribution list",
+                        "ml", "メーリングリスト", "リスト", "グループ", "配布リスト"})
+PERSON_KINDS = frozenset({"person", "contact", "individual", "個人", "人"})
+BAD_KIND = Text("種別「{value}」は list（メーリングリスト）でも person（個人）でもありません",
+                "kind “{value}” is neither list nor person")
+BAD_MEMBERS = Text("メンバー数「{value}」が 0 以上の整数ではありません（人数は不明として取り込みます）",
+                   "member count “{value}” is not a whole number (imported as unknown)")
 BAD_CSV = Text("CSV として読めません: {error}", "not readable as CSV: {error}")
 
 
@@ -163,4 +173,26 @@ def _record(line: int, row: list[str], columns: dict[str, list[int]]) -> Iterato
         if index < len(row):
             for value in row[index].split(MULTI):
                 add_email(record, value, problems)
+    if not _list_columns(line, row, columns, record, problems):
+        yield from problems
+        return
     yield from finish(record, problems)
+
+
+def _list_columns(line: int, row: list[str], columns: dict[str, list[int]], record: Record,
+                  problems: list[Problem]) -> bool:
+    """Read the Kind and Members cells into ``record``; False when the row must be skipped."""
+    kind = unicodedata.normalize("NFKC", _cell(row, columns, "kind")).strip().lower()
+    members = unicodedata.normalize("NFKC", _cell(row, columns, "members")).strip()
+    if kind and kind not in LIST_KINDS | PERSON_KINDS:
+        problems.append(Problem(line, BAD_KIND.format(value=kind[:40])))
+        return False
+    if kind in PERSON_KINDS:
+        return True
+    if members:
+        if members.isdecimal():
+            record.members = int(members)
+        else:
+            problems.append(Problem(line, BAD_MEMBERS.format(value=members[:40]), skipped=False))
+    record.is_list = kind in LIST_KINDS or bool(members)
+    return True

@@ -104,8 +104,25 @@ def record_from_attributes(
         for value in attrs.get(name, ()):
             add_email(record, value, problems)
     if not record.emails and "objectclass" in attrs and not _is_person(attrs):
-        return  # organisational units, groups: not people, nothing to report
+        return  # organisational units, groups without an address: nothing to report
+    if _is_group(attrs):
+        # A group with its own address is a mailing list: every member value is a person.
+        record.is_list = True
+        # No member values (a dynamic group, or a server that withholds them): unknown.
+        record.members = sum(len(attrs.get(name, ())) for name in MEMBER_ATTRS) or None
     yield from finish(record, problems)
+
+
+# groupOfNames / groupOfUniqueNames (RFC 4519), Active Directory's group, and the mail
+# groups of common schemas; each member value names one member.
+GROUP_CLASSES = frozenset({"groupofnames", "groupofuniquenames", "group", "mailgroup",
+                           "groupofurls", "mozillaablist"})
+MEMBER_ATTRS = ("member", "uniquemember")
+
+
+def _is_group(attrs: dict[str, list[str]]) -> bool:
+    classes = {value.lower() for value in attrs.get("objectclass", ())}
+    return bool(classes & GROUP_CLASSES) and not _is_person(attrs)
 
 
 def _is_person(attrs: dict[str, list[str]]) -> bool:

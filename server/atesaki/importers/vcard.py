@@ -26,8 +26,12 @@ WANTED = frozenset(
     {
         "FN", "N", "EMAIL", "ORG", "UID", "SORT-STRING", "SOUND",
         "X-PHONETIC-LAST-NAME", "X-PHONETIC-FIRST-NAME",
+        # Groups: vCard 4.0 (RFC 6350 KIND, MEMBER) and Apple's 3.0 spelling of the same.
+        "KIND", "X-ADDRESSBOOKSERVER-KIND", "MEMBER", "X-ADDRESSBOOKSERVER-MEMBER",
     }
 )  # fmt: skip
+GROUP_KINDS = frozenset({"KIND", "X-ADDRESSBOOKSERVER-KIND"})
+MEMBER_PROPS = frozenset({"MEMBER", "X-ADDRESSBOOKSERVER-MEMBER"})
 
 NOT_CLOSED = Text("END:VCARD がないカードです", "card has no END:VCARD")
 NO_COLON = Text("「:」のない行があるカードです: {text}", "card has a line without ':': {text}")
@@ -202,6 +206,7 @@ def parse_card(start: int, card: list[list]) -> Iterator[Record | Problem]:
     names: list[tuple[list[str], dict[str, list[str]]]] = []
     phonetic_family = phonetic_given = sort_string = ""
     sound_parts: list[str] = []
+    members: set[str] = set()
     for number, text in card:
         colon = text.find(":")
         if colon < 0:
@@ -245,7 +250,16 @@ def parse_card(start: int, card: list[list]) -> Iterator[Record | Problem]:
             sort_string = unescape(decoded)
         elif prop == "SOUND" and "X-IRMC-N" in params.get("TYPE", ()):
             sound_parts = split_structured(decoded)
+        elif prop in GROUP_KINDS:
+            record.is_list = unescape(decoded).strip().lower() == "group"
+        elif prop in MEMBER_PROPS and decoded.strip():
+            members.add(decoded.strip().lower())
     _apply_names(record, names, phonetic_family, phonetic_given, sort_string, sound_parts)
+    if record.is_list:
+        if not record.emails:
+            return  # a group in the user's book with no address of its own: not a list
+        # A group that names no MEMBER may simply not list them: unknown, not zero.
+        record.members = len(members) or None
     yield from finish(record, problems)
 
 

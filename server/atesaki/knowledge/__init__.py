@@ -25,12 +25,12 @@ from pathlib import Path
 
 from atesaki import store
 from atesaki.core import known, names
-from atesaki.core.known import HISTORY_REF, HistoryEntry, Person
+from atesaki.core.known import HISTORY_REF, HistoryEntry, MailingList, Person
 from atesaki.core.names import NameProfile, SurnameIndex, person_profile
 from atesaki.files import write_atomically
 from atesaki.knowledge.caches import Caches
 
-__all__ = ["HISTORY_REF", "HistoryEntry", "Knowledge", "KnowledgeCache", "Person"]
+__all__ = ["HISTORY_REF", "HistoryEntry", "Knowledge", "KnowledgeCache", "MailingList", "Person"]
 
 log = logging.getLogger("atesaki.knowledge")
 
@@ -65,6 +65,8 @@ class Knowledge:
         self.caches = Caches()  # what the checks remember about this Knowledge
         # The user's From identities: sender -> {recipient domain: messages} (atesaki.senders)
         self._senders: dict[str, dict[str, int]] = {}
+        # Mailing lists by address: known addresses, but nobody's name (no namesakes).
+        self._lists: dict[str, MailingList] = {}
 
     CHANGES_KEPT = 512  # rank changes remembered; a cache older than that starts afresh
 
@@ -230,6 +232,15 @@ class Knowledge:
             changes.append((person.ref, True))
         return changes
 
+    def add_list(self, mailing_list: MailingList) -> None:
+        """Know an address as a mailing list (the directory's or the contacts')."""
+        with self._write_lock:
+            known_list = self._lists.get(mailing_list.address)
+            # The directory's word wins over a contact's, as for people.
+            if known_list is None or known_list.source != "directory":
+                self._lists[mailing_list.address] = mailing_list
+            self._domains.add(mailing_list.address.rpartition("@")[2])
+
     def set_sender_count(self, sender: str, domain: str, count: int) -> None:
         """Record that ``sender`` has written ``count`` messages to ``domain`` (replays are harmless)."""
         self._senders.setdefault(sender, {})[domain] = count
@@ -253,8 +264,14 @@ class Knowledge:
         return list(self._by_address.get(address.lower(), ()))
 
     def in_address_book(self, address: str) -> bool:
-        """True when the directory or the contacts hold this address."""
-        return any(p.source != "history" for p in self._by_address.get(address.lower(), ()))
+        """True when the directory or the contacts hold this address (a person or a list)."""
+        key = address.lower()
+        return key in self._lists or any(
+            p.source != "history" for p in self._by_address.get(key, ()))
+
+    def mailing_list(self, address: str) -> MailingList | None:
+        """The mailing list at this address, if the directory or the contacts say it is one."""
+        return self._lists.get(address.lower()) if self._lists else None
 
     def history(self, address: str) -> HistoryEntry | None:
         """What the user has sent to this address, if anything."""
@@ -303,12 +320,17 @@ def _load(conn: sqlite3.Connection, is_internal) -> Knowledge:
     emails: dict[int, list[str]] = {}
     for person_id, address in conn.execute("SELECT person_id, address FROM person_email"):
         emails.setdefault(person_id, []).append(address)
+    lists = dict(conn.execute("SELECT person_id, members FROM person_list").fetchall())
     rows = conn.execute(
         "SELECT id, source, display_name, family, given, organization, profile FROM person"
     )
     for pid, source, display_name, family, given, organization, profile in rows:
         addresses = tuple(emails.get(pid, ()))
         name = display_name or " ".join(part for part in (family, given) if part)
+        if pid in lists:
+            for address in addresses:
+                kb.add_list(MailingList(address, name, lists[pid], source))
+            continue
         kb.add_person(
             Person(
                 ref=f"p:{pid}",

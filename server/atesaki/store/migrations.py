@@ -173,4 +173,51 @@ MIGRATIONS: list[tuple[str, str]] = [
         );
         """,
     ),
+    (
+        # Approvals from the checker's own desk (issue 17): a release may come from a checker
+        # known only to the central service, so `releases` names its checker itself and
+        # `checker_id` is empty for those. SQLite cannot drop a NOT NULL: the table is
+        # rebuilt (each statement reruns safely: the copy ignores rows it already has).
+        # `check_detail` keeps, for checks that need approval only, each recipient's name
+        # and finding codes: what the checker is shown (never the body).
+        "approvals/0002",
+        """
+        CREATE TABLE IF NOT EXISTS releases_v2 (
+            token_hash TEXT PRIMARY KEY,
+            check_id TEXT NOT NULL,
+            digest TEXT NOT NULL,
+            checker_id TEXT REFERENCES checkers(id) ON DELETE CASCADE,
+            checker_name TEXT NOT NULL DEFAULT '',
+            remote_request TEXT NOT NULL DEFAULT '',
+            created INTEGER NOT NULL,
+            expires INTEGER NOT NULL,
+            used_at INTEGER,
+            CHECK (checker_id IS NOT NULL OR remote_request <> '')
+        );
+        INSERT OR IGNORE INTO releases_v2 (token_hash, check_id, digest, checker_id,
+                                           checker_name, created, expires, used_at)
+            SELECT r.token_hash, r.check_id, r.digest, r.checker_id, coalesce(c.name, ''),
+                   r.created, r.expires, r.used_at
+            FROM releases r LEFT JOIN checkers c ON c.id = r.checker_id;
+        DROP TABLE IF EXISTS releases;
+        ALTER TABLE releases_v2 RENAME TO releases;
+        CREATE TABLE IF NOT EXISTS check_detail (
+            check_id TEXT PRIMARY KEY REFERENCES checks(id) ON DELETE CASCADE,
+            recipients TEXT NOT NULL,
+            findings TEXT NOT NULL
+        );
+        """,
+    ),
+    (
+        # Which directory or contact entries are mailing lists, and how many people each
+        # reaches (NULL: the address book does not say). A list is a person row too, so
+        # imports, syncs and deletions treat it exactly like one (store/people.py).
+        "lists/0001",
+        """
+        CREATE TABLE IF NOT EXISTS person_list (
+            person_id INTEGER PRIMARY KEY REFERENCES person(id) ON DELETE CASCADE,
+            members INTEGER CHECK (members IS NULL OR members >= 0)
+        );
+        """,
+    ),
 ]

@@ -88,6 +88,10 @@ def _fields(record: Record) -> tuple[str, ...]:
     )
 
 
+def _list(record: Record) -> tuple[bool, int | None]:
+    return (record.is_list, record.members if record.is_list else None)
+
+
 def name_profile(record: Record, cache: dict | None = None) -> str:
     """The record's NameProfile JSON; ``cache`` shares work between people with the same name."""
     address = None
@@ -132,7 +136,9 @@ def upsert_person(
     emails = sorted(set(record.emails))
     row = None if known is not None and uid not in known else conn.execute(
         "SELECT id, display_name, family, given, family_reading, given_reading, organization, "
-        "department FROM person WHERE source = ? AND origin = ? AND uid = ?",
+        "department, l.person_id IS NOT NULL, l.members FROM person "
+        "LEFT JOIN person_list l ON l.person_id = person.id "
+        "WHERE source = ? AND origin = ? AND uid = ?",
         (source, origin, uid),
     ).fetchone()
     if row is not None:
@@ -143,9 +149,11 @@ def upsert_person(
                 "SELECT address FROM person_email WHERE person_id = ?", (person_id,)
             )
         )
-        if tuple(row[1:]) == fields and old == emails:
+        was_list = (bool(row[8]), row[9])
+        if tuple(row[1:8]) == fields and old == emails and was_list == _list(record):
             return "unchanged"
-    profile = name_profile(record, profiles)
+    # A list is no one's name: it stays out of the names index (knowledge.load).
+    profile = "" if record.is_list else name_profile(record, profiles)
     if row is None:
         person_id = conn.execute(
             "INSERT INTO person (source, origin, uid, display_name, family, given, "
@@ -153,6 +161,9 @@ def upsert_person(
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (source, origin, uid, *fields, profile, when),
         ).lastrowid
+        if record.is_list:
+            conn.execute("INSERT INTO person_list (person_id, members) VALUES (?, ?)",
+                         (person_id, record.members))
         if pending is not None:
             pending.extend((person_id, address) for address in emails)
             return "imported"
@@ -165,6 +176,10 @@ def upsert_person(
             (*fields, profile, when, person_id),
         )
         conn.execute("DELETE FROM person_email WHERE person_id = ?", (person_id,))
+        conn.execute("DELETE FROM person_list WHERE person_id = ?", (person_id,))
+        if record.is_list:
+            conn.execute("INSERT INTO person_list (person_id, members) VALUES (?, ?)",
+                         (person_id, record.members))
         outcome = "updated"
     conn.executemany(
         "INSERT OR IGNORE INTO person_email (person_id, address) VALUES (?, ?)",

@@ -13,11 +13,16 @@ from atesaki.importers import Problem, Record
 from atesaki.importers.ldif import record_from_attributes
 from atesaki.sync import SyncError, SyncResult, apply_sync, record_failure, redact_url
 
-DEFAULT_FILTER = "(&(|(objectClass=person)(objectClass=inetOrgPerson)(objectClass=user))(mail=*))"
+# People, and groups with an address of their own: the mailing lists (member values
+# give their size; ldap3 follows Active Directory's ranged member values by itself).
+DEFAULT_FILTER = (
+    "(&(|(objectClass=person)(objectClass=inetOrgPerson)(objectClass=user)"
+    "(objectClass=groupOfNames)(objectClass=groupOfUniqueNames)(objectClass=group))(mail=*))"
+)
 ATTRIBUTES = [
     "cn", "displayName", "sn", "givenName", "mail", "o", "ou", "department",
     "departmentNumber", "msDS-PhoneticLastName", "msDS-PhoneticFirstName",
-    "entryUUID", "objectGUID", "objectClass",
+    "entryUUID", "objectGUID", "objectClass", "member", "uniqueMember",
 ]  # fmt: skip
 PAGE_SIZE = 500
 
@@ -52,7 +57,7 @@ def _uid(raw: dict, dn: str) -> str:
 def search(url: str, base: str, bind_dn: str | None, password: str | None,
            search_filter: str = DEFAULT_FILTER, page_size: int = PAGE_SIZE
            ) -> list[Record | Problem]:
-    """Everyone under ``base`` as records (uid = entryUUID), read page by page."""
+    """Everyone (and every mailing list) under ``base`` as records (uid = entryUUID), page by page."""
     import ldap3
     from ldap3.core.exceptions import LDAPException
 
@@ -95,7 +100,7 @@ def sync_ldap(
     search_filter: str = DEFAULT_FILTER,
     page_size: int = PAGE_SIZE,
 ) -> SyncResult:
-    """Make ``into`` hold exactly the directory's people: added, updated, deleted; all or nothing."""
+    """Make ``into`` hold exactly the directory's people and lists: added, updated, deleted; all or nothing."""
     origin = origin_of(url, base)
     result = SyncResult(file=redact_url(url), full=True)
     try:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -13,14 +14,19 @@ from atesaki.core import clock
 from atesaki.settings import DEFAULT_PORT, resolve_data_dir
 from atesaki.sync import scheduler
 from atesaki.ui import views as review_pages
-from atesaki.web import api, approvals, errors, guard, incidents, resolve
+from atesaki.web import api, approvals, errors, guard, incidents, resolve, validation
 from atesaki.web.jsonout import JSONProvider
 from atesaki.web.openapi import spec
 from atesaki.web.service import Service
 
 
-def create_app(config: dict[str, Any] | None = None) -> Flask:
-    """Build the Flask app. ``config`` overrides the defaults below (tests pass DATA_DIR, PORT)."""
+def create_app(config: dict[str, Any] | None = None,
+               parts: Iterable[Callable[[Flask], None]] = ()) -> Flask:
+    """Build the Flask app. ``config`` overrides the defaults below (tests pass DATA_DIR, PORT).
+
+    ``parts`` add routes from layers above this one (the central link's endpoints); they
+    are registered before the request validation, so their routes are validated too.
+    """
     app = Flask("atesaki", static_folder=None)
     app.config.from_mapping(
         # Where everything lives: --data-dir, else $ATESAKI_DATA_DIR, else the platform folder.
@@ -56,6 +62,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(resolve.bp)
     review_pages.init_app(app)
     scheduler.init_app(app)
+    for part in parts:
+        part(app)
+    # Last: it pairs every route registered above with its operation in the OpenAPI
+    # document and compiles the validators once; its check runs after the guard's.
+    validation.init_app(app)
     app.add_url_rule("/openapi.json", "openapi", lambda: spec())
     return app
 

@@ -13,20 +13,22 @@ import secrets
 from importlib import resources
 from typing import Any
 
-from flask import Blueprint, jsonify, make_response, render_template, request
+from flask import Blueprint, jsonify, make_response, render_template
 
 from atesaki.core.i18n import LANGUAGES, Text
+from atesaki.core.schema import compile_schema, refusal
 from atesaki.store import audit, transaction
 from atesaki.ui import report
-from atesaki.web.http import APIError, bad_request, current_service, json_body, string
+from atesaki.web.http import APIError, current_service, json_body, query_args
+from atesaki.web.openapi import SCHEMAS
 
 # The printable report's template lives with the review pages, which print it too.
 bp = Blueprint("incident_api", __name__, url_prefix="/v1",
                template_folder=str(resources.files("atesaki.ui").joinpath("templates")))
 
-RECENT_DEFAULT = 20
-RECENT_MAX = 100
-FORMATS = ("md", "html", "json")
+# The form's fields as IncidentRequest declares them, for callers other than the request hook.
+_DETAILS = compile_schema({"type": "object", "properties": {
+    key: SCHEMAS["IncidentRequest"]["properties"][key] for key in ("what", "affected")}})
 
 # The printable report is a standalone page (it may be saved to a file), so its
 # style is inline and allowed by hash; no script can run in it.
@@ -39,25 +41,16 @@ REPORT_CSP = (
 
 
 def incident_details(data: dict[str, Any]) -> dict[str, Any]:
-    """The guided form's extra fields of ``POST /v1/incidents``, validated: ``what`` and ``affected``.
+    """The guided form's extra fields of ``POST /v1/incidents``: ``what`` and ``affected``.
 
-    ``what`` is one of ``report.WHAT`` (or free text up to 200 characters);
+    Checked against their schemas in ``IncidentRequest`` (a caller that is not the
+    request hook gets the same 400): ``what`` is one of ``report.WHAT`` or free text,
     ``affected`` says whose data was in the message (text, or a list of texts).
     """
-    extra: dict[str, Any] = {}
-    what = data.get("what")
-    if what is not None:
-        if not isinstance(what, str) or len(what) > 200:
-            raise bad_request("what", "200 文字以内の文字列です。", "must be a string of at most 200 characters")
-        extra["what"] = what
-    affected = data.get("affected")
-    if affected is not None:
-        items = affected if isinstance(affected, list) else [affected]
-        if len(items) > 200 or not all(isinstance(a, str) and len(a) <= 2000 for a in items):
-            raise bad_request("affected", "文字列か文字列の配列（200 件まで）です。",
-                              "must be a string or an array of at most 200 strings")
-        extra["affected"] = affected
-    return extra
+    problem = refusal(_DETAILS, data)
+    if problem is not None:
+        raise problem
+    return {key: data[key] for key in ("what", "affected") if data.get(key) is not None}
 
 
 @bp.post("/incidents")
@@ -67,23 +60,17 @@ def incidents():
     data = json_body()
     conn = service.conn()
     check_id = data.get("check_id")
-    if check_id is not None:
-        if not isinstance(check_id, str):
-            raise bad_request("check_id", "文字列か null です。", "must be a string or null")
-        if conn.execute("SELECT 1 FROM checks WHERE id = ?", (check_id,)).fetchone() is None:
-            raise APIError(404, "unknown_check", Text("この確認は見つかりません。",
-                                                      "This check is unknown."))
-    address = string(data, "address", "address")
-    note = string(data, "note", "note", limit=20000)
-    extra = incident_details(data)  # the guided form's "what" and "affected"
-    if not address and not note and check_id is None and not extra:
-        raise bad_request("body", "どのメールか、宛先、内容のいずれかを書いてください。",
-                          "say which message, address or what happened")
+    if check_id is not None and conn.execute(
+        "SELECT 1 FROM checks WHERE id = ?", (check_id,)
+    ).fetchone() is None:
+        raise APIError(404, "unknown_check", Text("この確認は見つかりません。",
+                                                  "This check is unknown."))
     incident_id = "i_" + secrets.token_urlsafe(12)
     with transaction(conn):
         seq = audit.append(conn, "incident", {
-            "incident_id": incident_id, "check_id": check_id, "address": address, "note": note,
-            **extra,
+            "incident_id": incident_id, "check_id": check_id,
+            "address": data.get("address") or "", "note": data.get("note") or "",
+            **incident_details(data),  # the guided form's "what" and "affected"
         })
     response = jsonify({"ok": True, "incident_id": incident_id, "audit_seq": seq})
     response.status_code = 201
@@ -93,14 +80,10 @@ def incidents():
 @bp.get("/recent-sends")
 def recent_sends():
     """The user's recent sends (newest first) for the incident form: when and to whom, no bodies."""
-    raw = request.args.get("limit", str(RECENT_DEFAULT))
-    if not raw.isdecimal() or not 1 <= int(raw) <= RECENT_MAX:
-        raise bad_request("limit", f"1〜{RECENT_MAX} の整数です。",
-                          f"must be a whole number from 1 to {RECENT_MAX}")
     service = current_service()
     rows = service.conn().execute(
         "SELECT id, sent_at, verdict, recipients FROM checks WHERE sent_at IS NOT NULL "
-        "ORDER BY sent_at DESC, rowid DESC LIMIT ?", (int(raw),)
+        "ORDER BY sent_at DESC, rowid DESC LIMIT ?", (query_args()["limit"],)
     ).fetchall()
     return {"sends": [
         {"check_id": row["id"], "sent_at": row["sent_at"], "verdict": row["verdict"],
@@ -111,11 +94,7 @@ def recent_sends():
 
 
 def _langs(value: str) -> tuple[str, ...]:
-    if value in ("", "both"):
-        return LANGUAGES
-    if value in LANGUAGES:
-        return (value,)
-    raise bad_request("lang", "ja, en, both のいずれかです。", "must be ja, en or both")
+    return (value,) if value in LANGUAGES else LANGUAGES  # "both" or empty: both
 
 
 def render_report(ctx: dict[str, Any], fmt: str, langs: tuple[str, ...]):
@@ -143,10 +122,8 @@ def render_report(ctx: dict[str, Any], fmt: str, langs: tuple[str, ...]):
 @bp.get("/incidents/<incident_id>/report")
 def incident_report(incident_id: str):
     """The report on one incident: ``format=md`` (default), ``html`` or ``json``; ``lang=ja|en|both``."""
-    fmt = request.args.get("format", "md")
-    if fmt not in FORMATS:
-        raise bad_request("format", "md, html, json のいずれかです。", "must be md, html or json")
-    langs = _langs(request.args.get("lang", ""))
+    query = query_args()
+    fmt, langs = query["format"], _langs(query["lang"])
     service = current_service()
     ctx = report.report_context(service.conn(), incident_id, service.is_internal)
     if ctx is None:

@@ -1,14 +1,25 @@
-"""The OpenAPI description of every endpoint, served at /openapi.json: the one schema."""
+"""The OpenAPI description of every endpoint, served at /openapi.json: the one schema.
+
+Requests are validated against it (``atesaki.web.validation``): a route's JSON body and
+query parameters are checked by the schemas declared here before its view runs, so a
+limit or an allowed value is changed here and nowhere else.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
 from atesaki.approvals.core import MAX_NAME
+from atesaki.core.checks.paste import PASTES_SCHEMA
+from atesaki.core.checks.unreadable import REASONS
 from atesaki.core.version import __version__
-from atesaki.web.incidents import FORMATS, RECENT_DEFAULT, RECENT_MAX
-from atesaki.web.resolve import MAX_NAME as MAX_RESOLVE_NAME
-from atesaki.web.resolve import MAX_NAMES as MAX_RESOLVE_NAMES
+
+MAX_RECIPIENTS = 500
+RECENT_DEFAULT = 20  # GET /v1/recent-sends
+RECENT_MAX = 100
+FORMATS = ("md", "html", "json")  # the incident report's formats
+MAX_RESOLVE_NAMES = 50  # POST /v1/resolve: one compose window's worth of chips
+MAX_RESOLVE_NAME = 200
 
 
 def error(description: str) -> dict[str, Any]:
@@ -36,7 +47,8 @@ def request_body(schema_ref: str) -> dict[str, Any]:
 
 
 GUARDED = {
-    "400": error("The body is not valid JSON or a field is wrong; `field` names it."),
+    "400": error("The body is not valid JSON or a field is wrong; `field` names the request's "
+                 "member, the message starts with the exact place (`recipients[2].field`)."),
     "401": error("Missing or wrong X-Atesaki-Token."),
     "403": error("Host or Origin not allowed."),
     "413": error("Body over 1 MiB, or more than 500 recipients."),
@@ -53,6 +65,13 @@ FINDING_CODES = (
 )
 # Optional fields may be absent or null (webmails often have no display name).
 NULLABLE_STRING = {"type": ["string", "null"]}
+# More recipients than a check takes is 413, as a body over the size limit is.
+RECIPIENT_LIST = {
+    "type": "array", "maxItems": MAX_RECIPIENTS,
+    "items": {"$ref": "#/components/schemas/RecipientIn"},
+    "x-errors": {"maxItems": {"status": 413, "error": "too_many_recipients"}},
+}
+EXAMPLE_RECIPIENT = {"field": "to", "address": "k.sato@example.com", "name": "佐藤 健二"}
 
 SCHEMAS: dict[str, Any] = {
     "Error": {
@@ -83,10 +102,12 @@ SCHEMAS: dict[str, Any] = {
             "sender": {"type": ["string", "null"], "maxLength": 2000},
             "kind": {"enum": ["new", "reply", "forward", "", None]},
             "subject": {"type": ["string", "null"], "maxLength": 20000},
-            "recipients": {
-                "type": "array", "maxItems": 500,
-                "items": {"$ref": "#/components/schemas/RecipientIn"},
+            "quoted": {
+                "type": ["boolean", "null"],
+                "description": "The compose quotes an earlier message (a reply or forward the"
+                               " webmail did not name): a reply unless the subject's prefix says forward.",
             },
+            "recipients": RECIPIENT_LIST,
             "thread_recipients": {
                 "type": ["array", "null"], "maxItems": 2000,
                 "items": {"type": "string", "maxLength": 2000},
@@ -99,11 +120,13 @@ SCHEMAS: dict[str, Any] = {
                     "type": "object",
                     "required": ["code"],
                     "properties": {
-                        "code": {"const": "unreadable_recipient"},
+                        # A client reports only what it could not read; it adds no other finding.
+                        "code": {"const": "unreadable_recipient", "x-errors": {"const": {
+                            "ja": "unreadable_recipient だけを報告できます。",
+                            "en": "only unreadable_recipient may be reported"}}},
                         "field": {"enum": ["to", "cc", "bcc", None]},
                         "name": {"type": ["string", "null"]},
-                        "reason": {"enum": ["no_address", "unresolved", "count_mismatch",
-                                            "none_read"]},
+                        "reason": {"enum": list(REASONS)},
                         "shown": {"type": ["integer", "null"], "minimum": 0},
                         "read": {"type": ["integer", "null"], "minimum": 0},
                     },
@@ -119,22 +142,10 @@ SCHEMAS: dict[str, Any] = {
                     },
                 },
             },
-            "pastes": {
-                "type": ["array", "null"], "maxItems": 50,
-                "description": "What the extension saw pasted into the body (pasted_text).",
-                "items": {
-                    "type": "object",
-                    "properties": {
-                        "length": {"type": "integer", "minimum": 0},
-                        "from_page": {"type": "boolean"},
-                        "addresses": {
-                            "type": ["array", "null"], "maxItems": 50,
-                            "items": {"type": "string", "maxLength": 320},
-                        },
-                    },
-                },
-            },
+            "pastes": PASTES_SCHEMA,
         },
+        "examples": [{"sender": "tanaka@agency.go.jp", "kind": "new", "subject": "資料の送付",
+                      "recipients": [EXAMPLE_RECIPIENT], "body": "佐藤様"}],
     },
     "Finding": {
         "type": "object",
@@ -160,6 +171,19 @@ SCHEMAS: dict[str, Any] = {
             "sent_count": {"type": "integer", "minimum": 0},
             "last_sent": NULLABLE_STRING,
             "findings": {"type": "array", "items": {"$ref": "#/components/schemas/Finding"}},
+            "mailing_list": {
+                "type": ["object", "null"],
+                "description": "The address is a mailing list the directory or contacts know "
+                               "(null: not a known list).",
+                "required": ["name", "members", "source"],
+                "properties": {
+                    "name": STRING,
+                    "members": {"type": ["integer", "null"], "minimum": 0,
+                                "description": "People it reaches; null when the address "
+                                               "book does not say."},
+                    "source": {"enum": ["directory", "contacts"]},
+                },
+            },
         },
     },
     "CheckResponse": {
@@ -183,12 +207,12 @@ SCHEMAS: dict[str, Any] = {
         "required": ["check_id", "recipients"],
         "properties": {
             "check_id": {"type": "string", "minLength": 1},
-            "recipients": {
-                "type": "array", "maxItems": 500,
-                "items": {"$ref": "#/components/schemas/RecipientIn"},
-            },
-            "release_token": STRING,
+            "recipients": RECIPIENT_LIST,
+            "release_token": {"type": ["string", "null"],
+                              "description": "From POST /v1/approvals, when the verdict was "
+                                             "approve."},
         },
+        "examples": [{"check_id": "c_example", "recipients": [EXAMPLE_RECIPIENT]}],
     },
     "Ok": {"type": "object", "required": ["ok"], "properties": {"ok": {"const": True}}},
     "IncidentRequest": {
@@ -196,21 +220,27 @@ SCHEMAS: dict[str, Any] = {
         "description": "At least one of check_id, address, note, what or affected.",
         "properties": {
             "check_id": {"type": ["string", "null"], "minLength": 1},
-            "address": {"type": "string", "maxLength": 2000},
-            "note": {"type": "string", "maxLength": 20000},
-            "what": {"type": "string", "maxLength": 200},
-            "affected": {"oneOf": [
-                {"type": "string", "maxLength": 2000},
+            "address": {"type": ["string", "null"], "maxLength": 2000},
+            "note": {"type": ["string", "null"], "maxLength": 20000},
+            "what": {"type": ["string", "null"], "maxLength": 200,
+                     "description": "One of the guided form's answers, or free text."},
+            "affected": {"description": "Whose data was in the message.", "anyOf": [
+                {"type": ["string", "null"], "maxLength": 2000},
                 {"type": "array", "maxItems": 200, "items": {"type": "string", "maxLength": 2000}},
             ]},
         },
         "anyOf": [
             {"required": ["check_id"], "properties": {"check_id": {"type": "string"}}},
-            {"required": ["address"], "properties": {"address": {"minLength": 1}}},
-            {"required": ["note"], "properties": {"note": {"minLength": 1}}},
-            {"required": ["what"]},
-            {"required": ["affected"]},
+            {"required": ["address"], "properties": {"address": {"type": "string",
+                                                                 "minLength": 1}}},
+            {"required": ["note"], "properties": {"note": {"type": "string", "minLength": 1}}},
+            {"required": ["what"], "properties": {"what": {"type": "string"}}},
+            {"required": ["affected"], "properties": {"affected": {"type": ["string", "array"]}}},
         ],
+        "x-errors": {"anyOf": {"ja": "どのメールか、宛先、内容のいずれかを書いてください。",
+                               "en": "say which message, address or what happened"}},
+        "examples": [{"address": "k.sato@example.com", "what": "wrong_recipient",
+                      "note": "佐藤 美咲さん宛てのつもりでした。"}],
     },
     "IncidentResponse": {
         "type": "object",
@@ -294,11 +324,15 @@ APPROVAL_SCHEMAS = {
             "check_id": {"type": "string", "minLength": 1},
             "checker": {"type": "string", "description": "The checker's id or name.",
                         "minLength": 1, "maxLength": 2 * MAX_NAME},
-            "code": {"type": "string", "pattern": "^[0-9]{6}$",
+            # Six digits as people type them; approvals.core.normalise_code reads them.
+            "code": {"type": "string", "pattern": "^[\\s\\-－]*(?:[0-9０-９][\\s\\-－]*){6}$",
                      "description": "The 6 digits the authenticator shows (spaces, a dash and "
                                     "full-width digits are also accepted).",
-                     "examples": ["123456"]},
+                     "examples": ["123456", "123 456"],
+                     "x-errors": {"pattern": {"ja": "6 桁の数字を入力してください。",
+                                              "en": "type the 6 digits"}}},
         },
+        "examples": [{"check_id": "c_example", "checker": "鈴木 花子", "code": "123456"}],
     },
     "ApprovalResponse": {
         "type": "object",
@@ -432,7 +466,8 @@ INCIDENT_PATHS: dict[str, Any] = {
                 {"name": "format", "in": "query", "required": False,
                  "schema": {"enum": list(FORMATS), "default": "md"}},
                 {"name": "lang", "in": "query", "required": False,
-                 "schema": {"enum": ["ja", "en", "both"], "default": "both"}},
+                 "schema": {"enum": ["ja", "en", "both", ""], "default": "both"},
+                 "description": "Empty: both."},
             ],
             "responses": {
                 "200": {"description": "Markdown, printable HTML or JSON.", "content": {
@@ -459,6 +494,7 @@ RESOLVE_SCHEMAS = {
             "names": {"type": "array", "maxItems": MAX_RESOLVE_NAMES,
                       "items": {"type": "string", "maxLength": MAX_RESOLVE_NAME}},
         },
+        "examples": [{"names": ["佐藤 美咲"]}],
     },
     "ResolveResponse": {
         "type": "object",
@@ -493,10 +529,203 @@ RESOLVE_PATHS = {
 }
 
 
+# --- approvals from the checker's own desk (atesaki.link.desk) ----------------------------
+
+REMOTE_WAIT = {"name": "wait", "in": "query", "required": False,
+               "description": "Seconds to wait for a change (long-poll), 0 to 25.",
+               "schema": {"type": "number", "minimum": 0, "maximum": 25, "default": 0}}
+REQUEST_ID = {"name": "request_id", "in": "path", "required": True,
+              "schema": {"type": "string", "minLength": 1, "maxLength": 100}}
+CENTRAL_DOWN = error("The central service cannot be reached or failed "
+                     "(`central_unreachable`); codes still work.")
+NOT_JOINED = error("This PC has not joined a central service (`not_joined`).")
+
+REMOTE_SCHEMAS: dict[str, Any] = {
+    "RemoteCheckers": {
+        "type": "object",
+        "required": ["ok", "joined", "checkers"],
+        "properties": {
+            "ok": {"const": True},
+            "joined": {"type": "boolean",
+                       "description": "false: this PC has not joined a central service."},
+            "checkers": {"type": "array",
+                         "items": {"$ref": "#/components/schemas/CheckerSummary"}},
+        },
+    },
+    "RemoteAsk": {
+        "type": "object",
+        "required": ["check_id", "checker"],
+        "properties": {
+            "check_id": {"type": "string", "minLength": 1},
+            "checker": {"type": "string", "minLength": 1, "maxLength": 200, "pattern": r"\S",
+                        "description": "The checker's id or name at the central service.",
+                        "x-errors": {"pattern": {"ja": "確認者の ID か名前が必要です。",
+                                                 "en": "the checker's id or name is required"}}},
+            "subject": {"type": ["string", "null"], "maxLength": 1000},
+        },
+        "examples": [{"check_id": "c_example", "checker": "鈴木 花子", "subject": "資料の送付"}],
+    },
+    "RemoteAsked": {
+        "type": "object",
+        "required": ["ok", "request_id", "status", "checker"],
+        "properties": {
+            "ok": {"const": True}, "request_id": STRING, "status": {"const": "waiting"},
+            "checker": {"$ref": "#/components/schemas/CheckerSummary"},
+        },
+    },
+    "RemoteState": {
+        "type": "object",
+        "required": ["ok", "request_id", "status", "note", "check_id", "checker"],
+        "properties": {
+            "ok": {"const": True}, "request_id": STRING,
+            "status": {"enum": ["waiting", "approved", "refused", "used"]},
+            "note": STRING, "check_id": STRING, "decided_at": NULLABLE_STRING,
+            "checker": {"$ref": "#/components/schemas/CheckerSummary"},
+        },
+    },
+    "RemoteRelease": {
+        "type": "object",
+        "required": ["check_id"],
+        "properties": {"check_id": {"type": "string", "minLength": 1}},
+        "examples": [{"check_id": "c_example"}],
+    },
+    "RemoteRequest": {
+        "type": "object",
+        "description": "What the checker sees: never the body nor findings' messages.",
+        "required": ["id", "sender", "subject", "recipients", "findings", "cursor"],
+        "properties": {
+            "id": STRING, "check_id": STRING, "digest": STRING, "status": STRING,
+            "created_at": STRING, "sender": STRING, "subject": STRING, "cursor": {"type": "integer"},
+            "requester": {"$ref": "#/components/schemas/CheckerSummary"},
+            "findings": {"type": "array", "items": STRING},
+            "recipients": {"type": "array", "items": {
+                "type": "object", "required": ["field", "address", "name", "findings"],
+                "properties": {"field": {"enum": ["to", "cc", "bcc"]}, "address": STRING,
+                               "name": STRING, "findings": {"type": "array", "items": STRING}}}},
+        },
+    },
+    "RemoteInbox": {
+        "type": "object",
+        "required": ["ok", "joined", "requests", "cursor"],
+        "properties": {
+            "ok": {"const": True}, "joined": {"type": "boolean"},
+            "cursor": {"type": "integer", "minimum": 0,
+                       "description": "Pass as `after` next time; requests with a higher "
+                                      "`cursor` than the `after` sent are new."},
+            "requests": {"type": "array",
+                         "items": {"$ref": "#/components/schemas/RemoteRequest"}},
+        },
+    },
+    "RemoteDecision": {
+        "type": "object",
+        "required": ["decision"],
+        "properties": {
+            "decision": {"enum": ["approve", "refuse"]},
+            "note": {"type": ["string", "null"], "maxLength": 500},
+        },
+        "examples": [{"decision": "refuse", "note": "宛先に社外の方が含まれています"}],
+    },
+    "RemoteDecided": {
+        "type": "object",
+        "required": ["ok", "request_id", "status"],
+        "properties": {"ok": {"const": True}, "request_id": STRING,
+                       "status": {"enum": ["approved", "refused"]}},
+    },
+}
+
+REMOTE_PATHS: dict[str, Any] = {
+    "/v1/remote-approvals/checkers": {
+        "get": {
+            "summary": "The checkers at other desks this PC's user can ask (from the central "
+                       "service; none when not joined).",
+            "responses": {"200": ok_json("The checkers.", "RemoteCheckers"), **_GET_GUARDED,
+                          "503": CENTRAL_DOWN},
+        }
+    },
+    "/v1/remote-approvals": {
+        "post": {
+            "summary": "Ask a named checker at another desk to approve a check (sender, subject, "
+                       "recipients with fields and finding codes; never the body).",
+            "requestBody": request_body("RemoteAsk"),
+            "responses": {
+                "201": ok_json("Asked; the checker sees it at once.", "RemoteAsked"),
+                **GUARDED,
+                "403": error("Host or Origin not allowed; the check's verdict is block "
+                             "(`blocked`); the checker is the sender (`self_approval`)."),
+                "404": error("Unknown or expired check (`unknown_check`), or unknown checker "
+                             "(`unknown_checker`)."),
+                "409": NOT_JOINED | {"description": "Not joined (`not_joined`); the verdict is "
+                                     "not approve (`approval_not_needed`); already sent "
+                                     "(`already_sent`)."},
+                "503": CENTRAL_DOWN,
+            },
+        }
+    },
+    "/v1/remote-approvals/{request_id}": {
+        "get": {
+            "summary": "A request's state as its sender sees it; `wait` long-polls for the "
+                       "decision (with the checker's note).",
+            "parameters": [REQUEST_ID, REMOTE_WAIT],
+            "responses": {"200": ok_json("The state.", "RemoteState"), **_GET_GUARDED,
+                          "404": error("No such request of this PC (`not_found`)."),
+                          "409": NOT_JOINED, "503": CENTRAL_DOWN},
+        }
+    },
+    "/v1/remote-approvals/{request_id}/release": {
+        "post": {
+            "summary": "Spend an approval (once) and get a local release token for the check's "
+                       "digest, as a code gives.",
+            "parameters": [REQUEST_ID],
+            "requestBody": request_body("RemoteRelease"),
+            "responses": {
+                "200": ok_json("A release token valid 5 minutes, once.", "ApprovalResponse"),
+                **GUARDED,
+                "403": error("Host or Origin not allowed; not approved (`not_approved`); "
+                             "the checker is this PC (`self_approval`); blocked (`blocked`)."),
+                "404": error("Unknown check (`unknown_check`) or request (`not_found`)."),
+                "409": error("Not joined (`not_joined`); already used (`already_used`); other "
+                             "recipients (`recipients_changed`); already sent (`already_sent`)."),
+                "410": error("The approval is older than 5 minutes (`expired`)."),
+                "503": CENTRAL_DOWN,
+            },
+        }
+    },
+    "/v1/remote-approvals/inbox": {
+        "get": {
+            "summary": "The checker's side: every request waiting for this PC's user; `after` "
+                       "and `wait` long-poll for a new one.",
+            "parameters": [
+                {"name": "after", "in": "query", "required": False,
+                 "schema": {"type": "integer", "minimum": 0, "maximum": 10**17, "default": 0}},
+                REMOTE_WAIT,
+            ],
+            "responses": {"200": ok_json("The waiting requests.", "RemoteInbox"),
+                          **_GET_GUARDED, "503": CENTRAL_DOWN},
+        }
+    },
+    "/v1/remote-approvals/{request_id}/decision": {
+        "post": {
+            "summary": "The checker's side: approve or refuse a request, with a note.",
+            "parameters": [REQUEST_ID],
+            "requestBody": request_body("RemoteDecision"),
+            "responses": {
+                "200": ok_json("Decided; the sender's dialog turns at once.", "RemoteDecided"),
+                **GUARDED,
+                "404": error("No such request for this PC's user (`not_found`)."),
+                "409": error("Not joined (`not_joined`), or already decided "
+                             "(`already_decided`)."),
+                "503": CENTRAL_DOWN,
+            },
+        }
+    },
+}
+
+
 def spec() -> dict[str, Any]:
     """The whole OpenAPI document, with the contributing modules' paths merged in."""
-    paths = {**PATHS, **APPROVAL_PATHS, **INCIDENT_PATHS, **RESOLVE_PATHS}
-    schemas = {**SCHEMAS, **APPROVAL_SCHEMAS, **INCIDENT_SCHEMAS, **RESOLVE_SCHEMAS}
+    paths = {**PATHS, **APPROVAL_PATHS, **INCIDENT_PATHS, **RESOLVE_PATHS, **REMOTE_PATHS}
+    schemas = {**SCHEMAS, **APPROVAL_SCHEMAS, **INCIDENT_SCHEMAS, **RESOLVE_SCHEMAS,
+               **REMOTE_SCHEMAS}
     return {
         "openapi": "3.1.0",
         "info": {

@@ -14,12 +14,10 @@ from typing import Any
 
 from flask import Blueprint
 
-from atesaki.web.http import bad_request, current_service, json_body
+from atesaki.web.http import current_service, json_body
 
 bp = Blueprint("resolve", __name__)
 
-MAX_NAMES = 50  # one compose window's worth of chips
-MAX_NAME = 200
 DIRECTORY_INDEX = "resolve.directory"  # in the Knowledge's caches: {name key: [addresses]}
 
 
@@ -54,12 +52,5 @@ def resolve_names(kb, names: list[str]) -> list[dict[str, Any]]:
 @bp.post("/v1/resolve")
 def resolve():
     """Resolve display names against the staff directory (exact, unique matches only)."""
-    data = json_body()
-    names = data.get("names")
-    if (not isinstance(names, list) or len(names) > MAX_NAMES
-            or not all(isinstance(n, str) and len(n) <= MAX_NAME for n in names)):
-        raise bad_request(
-            "names", f"{MAX_NAMES} 件までの名前（各 {MAX_NAME} 文字以内）の配列が必要です。",
-            f"must be an array of at most {MAX_NAMES} names of at most {MAX_NAME} characters")
     kb = current_service().knowledge()
-    return {"resolved": resolve_names(kb, names)}
+    return {"resolved": resolve_names(kb, json_body()["names"])}

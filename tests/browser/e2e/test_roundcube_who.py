@@ -1,4 +1,5 @@
-"""On a real Roundcube: the send delay with Undo, a greeting for someone else, a pasted text.
+"""On a real Roundcube: the send delay with Undo, a greeting for someone else, a pasted text,
+a mailing list from the directory.
 
 What was really sent is read at the SMTP sink, as in test_roundcube_extension.py.
 """
@@ -13,7 +14,12 @@ from playwright.sync_api import expect
 
 from tests.conftest import write_config
 
-from .test_roundcube_extension import QUIET_SECONDS, assert_exactly_one, assert_nothing_sent
+from .test_roundcube_extension import (
+    QUIET_SECONDS,
+    assert_exactly_one,
+    assert_nothing_sent,
+    confirm_and_send,
+)
 from .webmail import AtesakiDialog
 
 pytestmark = [pytest.mark.roundcube, pytest.mark.browser]
@@ -135,3 +141,34 @@ def test_undo_after_an_approval_sends_nothing_and_the_next_send_asks_again(
     dialog = AtesakiDialog(user.page).wait_open()
     dialog.tick_all()
     assert dialog.needs_code() and not dialog.send_enabled(), "the approval is not reused"
+
+
+def test_a_directory_list_shows_its_size_and_counts_as_its_members(
+    protected_user, sink, checker, atesaki, tmp_path
+):
+    lists = tmp_path / "lists.csv"
+    lists.write_text("Name,E-mail Address,Kind,Members\n職員 全員,all-staff@agency.go.jp,list,40\n",
+                     encoding="utf-8")
+    done = atesaki.cli("import", "directory", str(lists))
+    assert done.returncode == 0, done.stdout + done.stderr
+    # The administrator's threshold: 30 people or more need a second checker.
+    config = tomllib.loads((atesaki.data_dir / "config.toml").read_text(encoding="utf-8"))
+    write_config(atesaki.data_dir, {**config, "policy": {"approval": "never",
+                                                         "approve_recipients": 30}})
+    user = protected_user
+    user.compose()
+    user.wait_protected()
+    user.set_subject("全体連絡")
+    user.set_body("来週の避難訓練のお知らせです。")
+    user.add_recipient("to", "all-staff@agency.go.jp")
+    user.click_send()
+    dialog = AtesakiDialog(user.page).wait_open()
+    expect(dialog.root.locator('[data-atesaki="mailing-list"]')).to_have_text(
+        "メーリングリスト・40 名")
+    expect(dialog.finding("approval_rule").first).to_contain_text("40 人")
+    dialog.tick_all()
+    assert dialog.needs_code(), "one address, but it reaches 40 people"
+    assert_nothing_sent(sink)
+    confirm_and_send(dialog, checker)
+    user.wait_until_sent()
+    assert assert_exactly_one(sink).rcpt_tos == ["all-staff@agency.go.jp"]

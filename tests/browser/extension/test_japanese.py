@@ -83,3 +83,26 @@ def test_a_failing_service_is_explained_in_japanese(browser_ja, fixture_server):
         assert "メールは送信されていません" in text
         assert still_nothing_sent(page)
         page.close()
+
+
+def test_a_mailing_list_is_shown_in_japanese_with_its_size(browser_ja, stub):
+    browser_ja.configure(serverUrl=stub.url, token=stub.token)
+    lists = {"all-staff@agency.go.jp": {"name": "職員 全員", "members": 40, "source": "directory"},
+             "news@example.org": {"name": "お知らせ", "members": None, "source": "contacts"}}
+
+    def answer(body):
+        status, result = check_answer(stub)(body)
+        for recipient in result["recipients"]:
+            recipient["mailing_list"] = lists.get(recipient["address"])
+        return status, result
+
+    stub.on("POST", "/v1/check", answer)
+    page = browser_ja.open("gmail")
+    page.evaluate("m => __fixture.compose(m)", {"to": [
+        {"name": "職員 全員", "address": "all-staff@agency.go.jp"},
+        {"name": "", "address": "news@example.org"}, {"name": "", "address": "k.sato@example.com"}]})
+    page.click(".T-I.aoO")
+    dialog = Dialog(page).wait_rows()
+    badges = dialog.root.locator('[data-atesaki="mailing-list"]')
+    assert badges.all_inner_texts() == ["メーリングリスト・40 名", "メーリングリスト"]
+    page.close()

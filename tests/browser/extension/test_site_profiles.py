@@ -229,5 +229,7 @@ def test_a_profile_saved_on_the_options_page_is_stored_and_registered(
         "async () => (await chrome.scripting.getRegisteredContentScripts()).flatMap(s => s.matches)"
     )
     assert patterns == ["http://127.0.0.1/*"]
-    # Reopened, the page shows what is stored, ready to edit.
-    assert json.loads(open_options(browser).locator("#profiles").input_value()) == [profile]
+    # Reopened, the page shows what is stored, ready to edit (it asks the worker first).
+    stored = open_options(browser).locator("#profiles")
+    expect(stored).not_to_have_value("")
+    assert json.loads(stored.input_value()) == [profile]

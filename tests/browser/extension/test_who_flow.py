@@ -1,4 +1,4 @@
-"""Sender, greeting, attachment names and pastes end to end: Chromium, the Gmail fixture, the real service."""
+"""Sender, greeting, attachment names and pastes end to end: Chromium, the Gmail and Roundcube fixtures, the real service."""
 
 from __future__ import annotations
 
@@ -10,7 +10,9 @@ from .test_with_service import real  # noqa: F401 - the browser paired with `ser
 
 pytestmark = pytest.mark.browser
 
-SEND = ".T-I.aoO"
+SEND = {"gmail": ".T-I.aoO", "roundcube": "a.send"}
+BODY = {"gmail": ".M9 [g_editable]", "roundcube": "#composebody"}
+WEBMAILS = pytest.mark.parametrize("webmail", list(SEND))
 STAFF_VCF = (
     "BEGIN:VCARD\r\nVERSION:3.0\r\nN:佐藤;美咲;;;\r\nFN:佐藤 美咲\r\n"
     "EMAIL;TYPE=INTERNET:m-sato@agency.go.jp\r\nEND:VCARD\r\n"
@@ -37,13 +39,14 @@ def finding(dialog: Dialog, code: str):
     return dialog.root.locator(f'[data-atesaki="finding"][data-code="{code}"]')
 
 
-def test_a_greeting_and_a_file_for_someone_else_are_shown_in_the_dialog(real):
-    page = real.open("gmail")
+@WEBMAILS
+def test_a_greeting_and_a_file_for_someone_else_are_shown_in_the_dialog(real, webmail):
+    page = real.open(webmail)
     page.evaluate("m => __fixture.compose(m)", {
         "to": [TAKAHASHI], "subject": "お見積り", "body": "山本様\n\nいつもお世話になっております。",
         "attachments": ["A社様_見積書.pdf"],
     })
-    page.click(SEND)
+    page.click(SEND[webmail])
     dialog = Dialog(page).wait_rows()
     greeting = finding(dialog, "addressee_not_recipient")
     assert "山本様" in greeting.inner_text() and "t.yamamoto@abc-shoji.co.jp" in greeting.inner_text()
@@ -51,42 +54,52 @@ def test_a_greeting_and_a_file_for_someone_else_are_shown_in_the_dialog(real):
     assert dialog.hook("checker").count() == 1, "a greeting for someone else needs a second checker"
 
 
-def test_the_greeting_of_the_recipient_raises_nothing(real):
-    page = real.open("gmail")
+@WEBMAILS
+def test_the_greeting_of_the_recipient_raises_nothing(real, webmail):
+    page = real.open(webmail)
     page.evaluate("m => __fixture.compose(m)", {
         "to": [TAKAHASHI], "subject": "お見積り", "body": "高橋様\n\nいつもお世話になっております。",
         "attachments": ["B社様_見積書.pdf"],
     })
-    page.click(SEND)
+    page.click(SEND[webmail])
     dialog = Dialog(page).wait_rows()
     assert finding(dialog, "addressee_not_recipient").count() == 0
     assert finding(dialog, "attachment_names_other_org").count() == 0
 
 
-def test_a_personal_account_writing_to_a_colleague_is_shown_on_the_row(real):
-    page = real.open("gmail")
-    page.evaluate("document.title = 'Inbox - tanaka.home@gmail.com - Gmail'")
+# Where each webmail shows who is writing: Gmail's title, Roundcube's From menu.
+PERSONAL_SENDER = {
+    "gmail": "document.title = 'Inbox - tanaka.home@gmail.com - Gmail'",
+    "roundcube": "document.querySelector('#_from option').textContent = "
+                 "'田中 一郎 <tanaka.home@gmail.com>'",
+}
+
+
+@WEBMAILS
+def test_a_personal_account_writing_to_a_colleague_is_shown_on_the_row(real, webmail):
+    page = real.open(webmail)
+    page.evaluate(PERSONAL_SENDER[webmail])
     page.evaluate("m => __fixture.compose(m)", {
         "to": [{"name": "佐藤 美咲", "address": "m-sato@agency.go.jp"}], "subject": "会議"})
-    page.click(SEND)
+    page.click(SEND[webmail])
     dialog = Dialog(page).wait_rows()
     row = dialog.root.locator('li[data-address="m-sato@agency.go.jp"]')
     assert "tanaka.home@gmail.com" in row.locator(
         '[data-atesaki="finding"][data-code="sender_identity"]').inner_text()
 
 
-def paste(page, text: str) -> None:
+def paste(page, text: str, webmail: str = "gmail") -> None:
     """Paste ``text`` into the compose body as the browser reports a paste."""
     page.evaluate(
-        """(text) => {
-          const body = document.querySelector('.M9 [g_editable]');
+        """([text, selector]) => {
+          const body = document.querySelector(selector);
           body.focus();
           const data = new DataTransfer();
           data.setData('text/plain', text);
           const event = new ClipboardEvent('paste', {clipboardData: data, bubbles: true, cancelable: true});
           if (body.dispatchEvent(event)) document.execCommand('insertText', false, text);
         }""",
-        text,
+        [text, BODY[webmail]],
     )
 
 
@@ -112,23 +125,24 @@ def test_text_pasted_from_a_message_to_other_people_is_shown(real):
     page.evaluate("m => __fixture.compose(m)", {
         "to": [{"name": "佐藤 美咲", "address": "m-sato@agency.go.jp"}], "subject": "共有"})
     paste(page, secret)
-    page.click(SEND)
+    page.click(SEND["gmail"])
     dialog = Dialog(page).wait_rows()
     shown = finding(dialog, "pasted_text").inner_text()
     assert "keiri@other-client.jp" in shown or "boss@other-client.jp" in shown
 
 
-def test_a_long_paste_is_shown_and_a_short_one_is_not(real):
-    page = real.open("gmail")
+@WEBMAILS
+def test_a_long_paste_is_shown_and_a_short_one_is_not(real, webmail):
+    page = real.open(webmail)
     page.evaluate("m => __fixture.compose(m)", {
         "to": [{"name": "山本 太郎", "address": "t.yamamoto@abc-shoji.co.jp"}], "subject": "資料"})
-    paste(page, "よろしくお願いします。")
-    page.click(SEND)
+    paste(page, "よろしくお願いします。", webmail)
+    page.click(SEND[webmail])
     dialog = Dialog(page).wait_rows()
     assert finding(dialog, "pasted_text").count() == 0
     dialog.hook("cancel").click()
     dialog.wait_closed()
-    paste(page, "仕様の説明です。" * 60)
-    page.click(SEND)
+    paste(page, "仕様の説明です。" * 60, webmail)
+    page.click(SEND[webmail])
     dialog = Dialog(page).wait_rows()
     assert "480" in finding(dialog, "pasted_text").inner_text()

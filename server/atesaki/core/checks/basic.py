@@ -101,17 +101,49 @@ def check_audience(ctx: CheckContext) -> Iterator[Finding]:
             for r in group:
                 yield Finding("visible_external_recipients", severity, message,
                               related=related, recipient=r.index)
-    count = len(request.recipients)
+    count, lists = audience(ctx)
     if count > settings.policy_large_audience:
+        if lists:
+            message = Text(
+                "メーリングリストのメンバーを含めて {n} 人に届きます（上限の目安 {m} 人）。"
+                "宛先とリストを確かめてください。",
+                "This reaches {n} people, the mailing lists' members included (more than "
+                "{m}). Check the recipients and the lists.")
+        else:
+            message = Text(
+                "宛先が {n} 件あります（上限の目安 {m} 件）。一斉送信は Bcc か配信リストを使ってください。",
+                "{n} recipients (more than {m}). For a mass mailing use Bcc or a list.")
         yield Finding(
             "large_audience", "warn",
-            Text("宛先が {n} 件あります（上限の目安 {m} 件）。一斉送信は Bcc か配信リストを使ってください。",
-                 "{n} recipients (more than {m}). For a mass mailing use Bcc or a list.").format(
-                n=count, m=settings.policy_large_audience
-            ),
+            message.format(n=count, m=settings.policy_large_audience),
+            related=[{"address": a, "members": n} for a, n in lists],
         )
 
 
+def audience(ctx: CheckContext) -> tuple[int, list[tuple[str, int]]]:
+    """How many people the message reaches, and the known lists counted by their members.
+
+    Under ``policy.mailing_lists = "one"`` a list is one recipient like any other;
+    otherwise a list whose member count the address book knows counts as that many
+    (one that does not say counts as one: nothing better is known).
+    """
+    request = ctx.request
+    if ctx.setting("policy.mailing_lists", "members") == "one":
+        return len(request.recipients), []
+    count, lists = 0, []
+    for r in request.recipients:
+        found = ctx.kb.mailing_list(r.key) if r.valid else None
+        if found is not None and found.members is not None:
+            count += found.members
+            lists.append((r.address, found.members))
+        else:
+            count += 1
+    return count, lists
+
+
+LIST_NEEDS_APPROVAL = Text(
+    "メーリングリスト宛てのメールは、管理者の規則により第二確認者の承認が必要です。",
+    "Mail to a mailing list needs a second checker's approval (your administrator's rule).")
 ATTENTION = Text("管理者からの注意（{d}）: {note}", "Note from your administrator ({d}): {note}")
 
 
@@ -159,10 +191,24 @@ def check_approval_rules(ctx: CheckContext) -> Iterator[Finding]:
                      "checker's approval (your administrator's rule).").format(n=len(orgs), m=limit),
             )
     limit = settings.policy_approve_recipients
-    if limit and len(request.recipients) >= limit:
+    count, lists = audience(ctx) if limit else (0, [])
+    if limit and count >= limit:
         yield Finding(
             "approval_rule", "warn",
+            Text("{n} 人に届きます。管理者の規則（{m} 人以上）により第二確認者の承認が必要です。",
+                 "This reaches {n} people: {m} or more need a second checker's approval (your "
+                 "administrator's rule).").format(n=count, m=limit)
+            if lists else
             Text("宛先が {n} 件あります。管理者の規則（{m} 件以上）により第二確認者の承認が必要です。",
                  "{n} recipients: {m} or more need a second checker's approval (your "
-                 "administrator's rule).").format(n=len(request.recipients), m=limit),
+                 "administrator's rule).").format(n=count, m=limit),
         )
+    if ctx.setting("policy.mailing_lists", "members") == "approve":
+        for r in request.recipients:
+            found = ctx.kb.mailing_list(r.key) if r.valid else None
+            if found is not None:
+                yield Finding(
+                    "approval_rule", "warn", LIST_NEEDS_APPROVAL,
+                    related=[{"address": r.address, "members": found.members}],
+                    recipient=r.index,
+                )

@@ -290,8 +290,8 @@ def check_surname_homonym(ctx: CheckContext) -> Iterator[Finding]:
     regular = _settings_value(ctx, "names.regular_sent_count", REGULAR_SENT_COUNT)
     today = ctx.today  # a day's findings are the same all day: they are remembered
     for r in ctx.request.recipients:
-        if not r.valid:
-            continue
+        if not r.valid or kb.mailing_list(r.key):
+            continue  # a list's name is no one's surname
         top, strong, total = _namesakes_of(kb, r, regular)
         if not top:
             continue
@@ -432,8 +432,9 @@ def check_name_mismatch(ctx: CheckContext) -> Iterator[Finding]:
     kb = ctx.kb
     regular = _settings_value(ctx, "names.regular_sent_count", REGULAR_SENT_COUNT)
     for r in ctx.request.recipients:
-        if not r.valid or not r.name or _is_address_like(r.name, r.address):
-            continue
+        if not r.valid or not r.name or _is_address_like(r.name, r.address) \
+                or kb.mailing_list(r.key):
+            continue  # a list is named as each user likes ("営業部", "Sales")
         owners = kb.people_at(r.key)
         if _repeats_the_book(r.name, owners):
             continue  # the owner's own name, as the address book writes it

@@ -13,9 +13,28 @@ from typing import Any
 
 from atesaki.core.checks.registry import CheckContext, Finding, register
 from atesaki.core.i18n import Text
+from atesaki.core.schema import compile_schema, refusal
 
 MAX_PASTES = 50
 MAX_PASTE_ADDRESSES = 50
+
+# The request's "pastes" as the OpenAPI document (atesaki.web.openapi) publishes it.
+PASTES_SCHEMA: dict[str, Any] = {
+    "type": ["array", "null"], "maxItems": MAX_PASTES,
+    "description": "What the extension saw pasted into the body (pasted_text).",
+    "items": {
+        "type": "object",
+        "properties": {
+            "length": {"type": ["integer", "null"], "minimum": 0},
+            "from_page": {"type": ["boolean", "null"]},
+            "addresses": {
+                "type": ["array", "null"], "maxItems": MAX_PASTE_ADDRESSES,
+                "items": {"type": "string", "maxLength": 320},
+            },
+        },
+    },
+}
+_PASTES = compile_schema(PASTES_SCHEMA)
 
 
 class PasteError(ValueError):
@@ -23,30 +42,19 @@ class PasteError(ValueError):
 
 
 def parse_pastes(value: Any) -> tuple[dict[str, Any], ...]:
-    """The request's ``pastes`` validated: [{"length": int, "from_page": bool, "addresses": [str]}]."""
-    if value is None:
-        return ()
-    if not isinstance(value, list) or len(value) > MAX_PASTES:
-        raise PasteError(f"pastes: must be an array of at most {MAX_PASTES} objects")
-    pastes = []
-    for i, item in enumerate(value):
-        if not isinstance(item, dict):
-            raise PasteError(f"pastes[{i}]: must be an object")
-        length = item.get("length") or 0
-        if isinstance(length, float) and length.is_integer():  # JSON's 7146.0 is an integer too
-            length = int(length)
-        if isinstance(length, bool) or not isinstance(length, int) or length < 0:
-            raise PasteError(f"pastes[{i}].length: must be a whole number ≥ 0")
-        addresses = item.get("addresses") or []
-        if (not isinstance(addresses, list) or len(addresses) > MAX_PASTE_ADDRESSES
-                or not all(isinstance(a, str) and len(a) <= 320 for a in addresses)):
-            raise PasteError(f"pastes[{i}].addresses: must be an array of addresses")
-        pastes.append({
-            "length": length,
+    """The request's ``pastes``, checked against ``PASTES_SCHEMA``: [{"length", "from_page", "addresses"}]."""
+    problem = refusal(_PASTES, value, root="pastes")
+    if problem is not None:
+        raise PasteError(problem.message.en)
+    return tuple(
+        {
+            "length": int(item.get("length") or 0),  # JSON's 7146.0 is an integer too
             "from_page": item.get("from_page") is True,
-            "addresses": sorted({a.strip().lower() for a in addresses if "@" in a}),
-        })
-    return tuple(pastes)
+            "addresses": sorted({a.strip().lower() for a in item.get("addresses") or ()
+                                 if "@" in a}),
+        }
+        for item in value or ()
+    )
 
 
 @register("pasted_text")

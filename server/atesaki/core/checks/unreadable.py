@@ -13,14 +13,12 @@ from collections.abc import Iterator
 from typing import Any
 
 from atesaki.core.checks.registry import CheckContext, Finding, register
-from atesaki.core.errors import bad_request
 from atesaki.core.i18n import Text
-from atesaki.core.recipients import FIELDS
 
 CODE = "unreadable_recipient"
-# Why the extension could not read it (free text is cut to this many characters).
+# Why the extension could not read it (the schema of /v1/check lists these); free text is
+# cut to MAX_TEXT characters.
 REASONS = ("no_address", "count_mismatch", "none_read", "unresolved")
-MAX_REPORTS = 500
 MAX_TEXT = 500
 
 _TEXTS = {
@@ -39,31 +37,21 @@ _TEXTS = {
 
 
 def reports_from(data: dict[str, Any]) -> tuple[dict[str, Any], ...]:
-    """The extension's ``findings`` in a check request, validated (raises APIError 400)."""
-    value = data.get("findings")
-    if value is None:
-        return ()
-    if not isinstance(value, list) or len(value) > MAX_REPORTS:
-        raise bad_request("findings", f"{MAX_REPORTS} 件までの配列が必要です。",
-                          f"must be an array of at most {MAX_REPORTS} items")
-    reports = []
-    for i, item in enumerate(value):
-        where = f"findings[{i}]"
-        if not isinstance(item, dict) or item.get("code") != CODE:
-            # A client reports only what it could not read; it never adds other findings.
-            raise bad_request(f"{where}.code", f"{CODE} だけを報告できます。", f"only {CODE} may be reported")
-        field = item.get("field") or None
-        if field is not None and field not in FIELDS:
-            raise bad_request(f"{where}.field", "to, cc, bcc のいずれかです。", "must be to, cc or bcc")
-        reason = item.get("reason") if item.get("reason") in REASONS else "no_address"
-        reports.append({
-            "field": field,
+    """The extension's ``findings`` in a check request, as the check reads them.
+
+    The web layer has checked the request against its OpenAPI schema first: only
+    ``unreadable_recipient`` reports, each member of the type the schema says.
+    """
+    return tuple(
+        {
+            "field": item.get("field"),
             "name": _text(item.get("name")),
-            "reason": reason,
-            "shown": _count(item.get("shown")),
-            "read": _count(item.get("read")),
-        })
-    return tuple(reports)
+            "reason": item.get("reason") or "no_address",
+            "shown": int(item.get("shown") or 0),
+            "read": int(item.get("read") or 0),
+        }
+        for item in data.get("findings") or ()
+    )
 
 
 @register("unreadable")
@@ -79,7 +67,3 @@ def check_unreadable(ctx: CheckContext) -> Iterator[Finding]:
 
 def _text(value: Any) -> str:
     return value[:MAX_TEXT] if isinstance(value, str) else ""
-
-
-def _count(value: Any) -> int:
-    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else 0
