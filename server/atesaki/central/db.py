@@ -178,6 +178,79 @@ MIGRATIONS: list[tuple[str, str]] = [
         ALTER TABLE enrolments ADD COLUMN IF NOT EXISTS section text NOT NULL DEFAULT '';
         """,
     ),
+    (
+        "0008_audit_ingest",
+        """
+        -- A batch of one PC's entries in one statement, so one round trip (and, in
+        -- autocommit, one transaction) per batch. The caller has already recomputed
+        -- every entry's hash; this links them to the chain held here. A refusal raises
+        -- (message 'atesaki:CODE', detail the entry, hint the expected entry), which
+        -- undoes the whole batch, its id included.
+        CREATE OR REPLACE FUNCTION audit_ingest(
+            p_pc text, p_batch text, p_seq bigint[], p_ts text[], p_event text[],
+            p_data text[], p_prev text[], p_hash text[], p_genesis text)
+        RETURNS TABLE (accepted integer, duplicates integer, head_seq bigint, head_hash text)
+        LANGUAGE plpgsql AS $$
+        DECLARE
+            start_seq bigint;
+            last_seq  bigint;
+            last_hash text;
+            bad       bigint;
+            held      integer := 0;
+        BEGIN
+            -- A batch id seen before is a replay.
+            INSERT INTO audit_batches (pc_id, batch_id) VALUES (p_pc, p_batch)
+                ON CONFLICT DO NOTHING;
+            IF NOT FOUND THEN
+                RAISE EXCEPTION 'atesaki:replayed';
+            END IF;
+            INSERT INTO audit_heads (pc_id, seq, hash) VALUES (p_pc, 0, p_genesis)
+                ON CONFLICT DO NOTHING;
+            -- One writer per PC at a time: the head row is the chain's lock.
+            SELECT h.seq, h.hash INTO last_seq, last_hash FROM audit_heads h
+                WHERE h.pc_id = p_pc FOR UPDATE;
+            start_seq := last_seq;
+            -- Entries already held must be held with the same hash (a retried batch).
+            SELECT s.seq INTO bad FROM unnest(p_seq, p_hash) AS s(seq, hash)
+                LEFT JOIN audit_entries e ON e.pc_id = p_pc AND e.seq = s.seq
+                WHERE s.seq <= start_seq AND e.hash IS DISTINCT FROM s.hash
+                ORDER BY s.seq LIMIT 1;
+            IF bad IS NOT NULL THEN
+                RAISE EXCEPTION 'atesaki:chain_conflict' USING DETAIL = bad::text;
+            END IF;
+            -- The rest (in order) must follow the head one by one.
+            FOR i IN 1 .. coalesce(array_length(p_seq, 1), 0) LOOP
+                IF p_seq[i] <= start_seq THEN
+                    held := held + 1;
+                    CONTINUE;
+                END IF;
+                IF p_seq[i] <> last_seq + 1 OR p_prev[i] <> last_hash THEN
+                    RAISE EXCEPTION 'atesaki:chain_broken'
+                        USING DETAIL = p_seq[i]::text, HINT = (last_seq + 1)::text;
+                END IF;
+                last_seq := p_seq[i];
+                last_hash := p_hash[i];
+            END LOOP;
+            IF last_seq > start_seq THEN
+                INSERT INTO audit_entries (pc_id, seq, ts, event, data, prev_hash, hash)
+                    SELECT p_pc, s.seq, s.ts, s.event, s.data, s.prev, s.hash
+                    FROM unnest(p_seq, p_ts, p_event, p_data, p_prev, p_hash)
+                        AS s(seq, ts, event, data, prev, hash)
+                    WHERE s.seq > start_seq;
+                UPDATE audit_heads SET seq = last_seq, hash = last_hash WHERE pc_id = p_pc;
+                -- The responsible people hear of incidents at once (central.incidents).
+                INSERT INTO incident_notices (pc_id, seq)
+                    SELECT p_pc, s.seq FROM unnest(p_seq, p_event) AS s(seq, event)
+                    WHERE s.seq > start_seq AND s.event = 'incident';
+                IF FOUND THEN
+                    PERFORM pg_notify('atesaki_central', 'incidents');
+                END IF;
+            END IF;
+            UPDATE pcs SET last_seen = now() WHERE id = p_pc;
+            RETURN QUERY SELECT (last_seq - start_seq)::integer, held, last_seq, last_hash;
+        END $$;
+        """,
+    ),
 ]
 
 
@@ -218,6 +291,20 @@ def open_pool(url: str, *, min_size: int = 2, max_size: int = 20) -> ConnectionP
     with pool.connection() as conn:
         migrate(conn)
     return pool
+
+
+@contextmanager
+def borrow(source: ConnectionPool | psycopg.Connection) -> Iterator[psycopg.Connection]:
+    """A connection: ``source`` itself, or one from the pool ``source`` for this block.
+
+    Lets one request do several steps (authenticate, then ingest) on one connection
+    taken once from the pool, rather than one checkout (and health check) each.
+    """
+    if isinstance(source, psycopg.Connection):
+        yield source
+    else:
+        with source.connection() as conn:
+            yield conn
 
 
 @contextmanager
