@@ -8,6 +8,7 @@ the others wait, and then find nothing left to do.
 
 from __future__ import annotations
 
+import select
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -274,16 +275,33 @@ def migrate(conn: psycopg.Connection) -> list[str]:
     return applied
 
 
+def check_idle(conn: psycopg.Connection) -> None:
+    """Before a pooled connection is handed out: ask the server only if it said something.
+
+    An idle connection has nothing to read. When the server shuts down or ends the
+    session it says so (an error, then end of file) and the socket turns readable:
+    then the full check (a round trip) finds it dead and the pool opens another.
+    Otherwise no round trip is spent: on the busiest route (audit ingest) the
+    usual check was a fifth of a batch's time. A server that vanished without a word
+    (a cut cable) costs the one request that finds it (503, retried by the PC).
+    """
+    if conn.closed:
+        raise psycopg.OperationalError("the connection is closed")
+    readable, _, _ = select.select([conn.fileno()], [], [], 0)
+    if readable:
+        ConnectionPool.check_connection(conn)
+
+
 def open_pool(url: str, *, min_size: int = 2, max_size: int = 20) -> ConnectionPool:
     """A connection pool on ``url`` (rows as dicts), opened and migrated.
 
-    Connections are checked before use, so a database that went away and came
-    back costs one failed request, not a pool of dead connections.
+    Connections are checked before use (``check_idle``), so a database that went away
+    and came back costs one failed request, not a pool of dead connections.
     """
     pool = ConnectionPool(
         url, min_size=min_size, max_size=max_size, open=False,
         kwargs={"row_factory": dict_row, "autocommit": True},
-        check=ConnectionPool.check_connection, name="atesaki-central",
+        check=check_idle, name="atesaki-central",
         # With the database away a request should fail soon (503), not hang for 30 s.
         timeout=5, reconnect_timeout=3600,
     )
