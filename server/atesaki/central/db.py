@@ -183,13 +183,14 @@ MIGRATIONS: list[tuple[str, str]] = [
         "0008_audit_ingest",
         """
         -- A batch of one PC's entries in one statement, so one round trip (and, in
-        -- autocommit, one transaction) per batch. The caller has already recomputed
-        -- every entry's hash; this links them to the chain held here. A refusal raises
+        -- autocommit, one transaction) per batch, the PC's credential checked in it as
+        -- service.authenticate checks it. The caller has already recomputed every
+        -- entry's hash; this links them to the chain held here. A refusal raises
         -- (message 'atesaki:CODE', detail the entry, hint the expected entry), which
         -- undoes the whole batch, its id included.
         CREATE OR REPLACE FUNCTION audit_ingest(
-            p_pc text, p_batch text, p_seq bigint[], p_ts text[], p_event text[],
-            p_data text[], p_prev text[], p_hash text[], p_genesis text)
+            p_pc text, p_secret_hash text, p_batch text, p_seq bigint[], p_ts text[],
+            p_event text[], p_data text[], p_prev text[], p_hash text[], p_genesis text)
         RETURNS TABLE (accepted integer, duplicates integer, head_seq bigint, head_hash text)
         LANGUAGE plpgsql AS $$
         DECLARE
@@ -198,7 +199,17 @@ MIGRATIONS: list[tuple[str, str]] = [
             last_hash text;
             bad       bigint;
             held      integer := 0;
+            matches   boolean;
+            revoked   boolean;
         BEGIN
+            SELECT p.secret_hash = p_secret_hash, p.revoked_at IS NOT NULL
+                INTO matches, revoked FROM pcs p WHERE p.id = p_pc;
+            IF matches IS NOT TRUE THEN
+                RAISE EXCEPTION 'atesaki:bad_credential';
+            END IF;
+            IF revoked THEN
+                RAISE EXCEPTION 'atesaki:revoked';
+            END IF;
             -- A batch id seen before is a replay.
             INSERT INTO audit_batches (pc_id, batch_id) VALUES (p_pc, p_batch)
                 ON CONFLICT DO NOTHING;
@@ -309,20 +320,6 @@ def open_pool(url: str, *, min_size: int = 2, max_size: int = 20) -> ConnectionP
     with pool.connection() as conn:
         migrate(conn)
     return pool
-
-
-@contextmanager
-def borrow(source: ConnectionPool | psycopg.Connection) -> Iterator[psycopg.Connection]:
-    """A connection: ``source`` itself, or one from the pool ``source`` for this block.
-
-    Lets one request do several steps (authenticate, then ingest) on one connection
-    taken once from the pool, rather than one checkout (and health check) each.
-    """
-    if isinstance(source, psycopg.Connection):
-        yield source
-    else:
-        with source.connection() as conn:
-            yield conn
 
 
 @contextmanager

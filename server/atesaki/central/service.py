@@ -18,7 +18,7 @@ from typing import Any
 import psycopg
 from psycopg_pool import ConnectionPool
 
-from atesaki.central.db import borrow, transaction
+from atesaki.central.db import transaction
 from atesaki.core.i18n import Text
 from atesaki.store.audit import GENESIS, canonical, entry_hash, scrub
 from atesaki.web.errors import APIError
@@ -173,13 +173,19 @@ def _pc(row: dict) -> PC:
     return PC(row["id"], row["name"], row["email"], row["enrolled_at"], row["revoked_at"])
 
 
-def authenticate(source: ConnectionPool | psycopg.Connection, authorization: str | None) -> PC:
-    """The PC named by an ``Authorization: Bearer ID.SECRET`` header; 401 when wrong or revoked."""
+def bearer(authorization: str | None) -> tuple[str, str]:
+    """(PC id, secret) from an ``Authorization: Bearer ID.SECRET`` header; 401 when it is none."""
     scheme, _, value = (authorization or "").partition(" ")
     pc_id, _, secret = value.strip().partition(".")
     if scheme.lower() != "bearer" or not pc_id or not secret:
         raise APIError(401, "no_credential", NO_CREDENTIAL)
-    with borrow(source) as conn:
+    return pc_id, secret
+
+
+def authenticate(pool: ConnectionPool, authorization: str | None) -> PC:
+    """The PC named by an ``Authorization: Bearer ID.SECRET`` header; 401 when wrong or revoked."""
+    pc_id, secret = bearer(authorization)
+    with pool.connection() as conn:
         row = conn.execute(
             "SELECT id, name, email, secret_hash, enrolled_at, revoked_at FROM pcs WHERE id = %s",
             (pc_id,),
@@ -236,10 +242,11 @@ def _entries_of(batch: Any) -> tuple[str, list[dict[str, Any]]]:
     return batch_id, sorted(entries, key=lambda e: e["seq"])
 
 
-INGEST = ("SELECT * FROM audit_ingest(%s, %s, %s::bigint[], %s::text[], %s::text[], %s::text[], "
-          "%s::text[], %s::text[], %s)")
+INGEST = ("SELECT * FROM audit_ingest(%s, %s, %s, %s::bigint[], %s::text[], %s::text[], "
+          "%s::text[], %s::text[], %s::text[], %s)")
 # What the database's refusals (see migration 0008_audit_ingest) mean to the PC.
-REFUSALS = {"replayed": (409, REPLAYED), "chain_conflict": (409, CHAIN_CONFLICT),
+REFUSALS = {"bad_credential": (401, NO_CREDENTIAL), "revoked": (401, REVOKED),
+            "replayed": (409, REPLAYED), "chain_conflict": (409, CHAIN_CONFLICT),
             "chain_broken": (422, CHAIN_BROKEN)}
 
 
@@ -253,17 +260,20 @@ def _refusal(exc: psycopg.errors.RaiseException) -> APIError:
     return APIError(status, code, text.format(seq=seq, expected=expected), **extra)
 
 
-def ingest(source: ConnectionPool | psycopg.Connection, pc: PC, batch: Any) -> dict[str, Any]:
-    """Add a batch of a PC's audit entries to its chain at the central service.
+def ingest(pool: ConnectionPool, authorization: str | None,
+           batch: Any) -> dict[str, Any]:
+    """Add a batch of the audit entries of the PC named by ``authorization`` to its chain here.
 
     Every entry's hash is recomputed here and must link to the one before it; an entry
     already held (same number, same hash) is counted as a duplicate and skipped, so
-    a retried batch changes nothing. A batch id seen before is a replay (409); an
-    entry whose hash does not match (422) or that changes a held entry (409) makes
-    the whole batch refused. The chain work is one statement (``audit_ingest``), so a
+    a retried batch changes nothing. A wrong or revoked credential is 401 (as
+    ``authenticate``); a batch id seen before is a replay (409); an entry whose hash
+    does not match (422) or that changes a held entry (409) makes the whole batch
+    refused. The credential and chain work is one statement (``audit_ingest``), so a
     batch costs one round trip to the database. Returns ``{"accepted", "duplicates",
     "head"}``.
     """
+    pc_id, secret = bearer(authorization)
     batch_id, entries = _entries_of(batch)
     for entry in entries:
         if entry_hash(entry["seq"], entry["ts"], entry["event"], entry["data"],
@@ -271,8 +281,9 @@ def ingest(source: ConnectionPool | psycopg.Connection, pc: PC, batch: Any) -> d
             raise APIError(422, "forged", FORGED.format(seq=entry["seq"]))
     columns = [[entry[name] for entry in entries] for name in ENTRY_FIELDS]
     try:
-        with borrow(source) as conn:
-            row = conn.execute(INGEST, (pc.id, batch_id, *columns, GENESIS)).fetchone()
+        with pool.connection() as conn:
+            row = conn.execute(INGEST, (pc_id, _hash(secret), batch_id, *columns,
+                                        GENESIS)).fetchone()
     except psycopg.errors.RaiseException as exc:
         raise _refusal(exc) from None
     return {"ok": True, "accepted": row["accepted"], "duplicates": row["duplicates"],
