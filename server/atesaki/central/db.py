@@ -188,12 +188,19 @@ MIGRATIONS: list[tuple[str, str]] = [
         -- entry's hash; this links them to the chain held here. A refusal raises
         -- (message 'atesaki:CODE', detail the entry, hint the expected entry), which
         -- undoes the whole batch, its id included.
+        -- The entries come as one JSON array (one C-encoded parameter, not six arrays
+        -- dumped value by value) of {"seq", "ts", "event", "data", "prev_hash", "hash"}.
         CREATE OR REPLACE FUNCTION audit_ingest(
-            p_pc text, p_secret_hash text, p_batch text, p_seq bigint[], p_ts text[],
-            p_event text[], p_data text[], p_prev text[], p_hash text[], p_genesis text)
+            p_pc text, p_secret_hash text, p_batch text, p_entries jsonb, p_genesis text)
         RETURNS TABLE (accepted integer, duplicates integer, head_seq bigint, head_hash text)
         LANGUAGE plpgsql AS $$
         DECLARE
+            p_seq     bigint[];
+            p_ts      text[];
+            p_event   text[];
+            p_data    text[];
+            p_prev    text[];
+            p_hash    text[];
             start_seq bigint;
             last_seq  bigint;
             last_hash text;
@@ -210,6 +217,12 @@ MIGRATIONS: list[tuple[str, str]] = [
             IF revoked THEN
                 RAISE EXCEPTION 'atesaki:revoked';
             END IF;
+            SELECT array_agg(e.seq ORDER BY e.seq), array_agg(e.ts ORDER BY e.seq),
+                   array_agg(e.event ORDER BY e.seq), array_agg(e.data ORDER BY e.seq),
+                   array_agg(e.prev_hash ORDER BY e.seq), array_agg(e.hash ORDER BY e.seq)
+                INTO p_seq, p_ts, p_event, p_data, p_prev, p_hash
+                FROM jsonb_to_recordset(p_entries) AS e(seq bigint, ts text, event text,
+                                                       data text, prev_hash text, hash text);
             -- A batch id seen before is a replay.
             INSERT INTO audit_batches (pc_id, batch_id) VALUES (p_pc, p_batch)
                 ON CONFLICT DO NOTHING;

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 import re
 import secrets
 from collections.abc import Iterator
@@ -242,8 +243,7 @@ def _entries_of(batch: Any) -> tuple[str, list[dict[str, Any]]]:
     return batch_id, sorted(entries, key=lambda e: e["seq"])
 
 
-INGEST = ("SELECT * FROM audit_ingest(%s, %s, %s, %s::bigint[], %s::text[], %s::text[], "
-          "%s::text[], %s::text[], %s::text[], %s)")
+INGEST = "SELECT * FROM audit_ingest(%s, %s, %s, %s::jsonb, %s)"
 # What the database's refusals (see migration 0008_audit_ingest) mean to the PC.
 REFUSALS = {"bad_credential": (401, NO_CREDENTIAL), "revoked": (401, REVOKED),
             "replayed": (409, REPLAYED), "chain_conflict": (409, CHAIN_CONFLICT),
@@ -279,10 +279,12 @@ def ingest(pool: ConnectionPool, authorization: str | None,
         if entry_hash(entry["seq"], entry["ts"], entry["event"], entry["data"],
                       entry["prev_hash"]) != entry["hash"]:
             raise APIError(422, "forged", FORGED.format(seq=entry["seq"]))
-    columns = [[entry[name] for entry in entries] for name in ENTRY_FIELDS]
+    # Only the fields checked above go on, as one JSON text.
+    entries_json = json.dumps([{name: entry[name] for name in ENTRY_FIELDS} for entry in entries],
+                              ensure_ascii=False)
     try:
         with pool.connection() as conn:
-            row = conn.execute(INGEST, (pc_id, _hash(secret), batch_id, *columns,
+            row = conn.execute(INGEST, (pc_id, _hash(secret), batch_id, entries_json,
                                         GENESIS)).fetchone()
     except psycopg.errors.RaiseException as exc:
         raise _refusal(exc) from None
