@@ -268,6 +268,7 @@ MIGRATIONS: list[tuple[str, str]] = [
                     SELECT p_pc, s.seq FROM unnest(p_seq, p_event) AS s(seq, event)
                     WHERE s.seq > start_seq AND s.event = 'incident';
                 IF FOUND THEN
+                    -- notify.announce(conn, "incidents") on notify.CHANNEL, from SQL.
                     PERFORM pg_notify('atesaki_central', 'incidents');
                 END IF;
             END IF;
