@@ -3,8 +3,21 @@
 
 const AtesakiRegistration = (() => {
   const SCRIPT_ID = 'atesaki-roundcube';
-  // Roundcube is a site profile too (content/profiles/roundcube.json): one generic adapter reads them all.
-  const FILES = ['common/parse.js', 'common/profiles.js', 'content/dom.js', 'content/adapters/profile.js', 'content/dialog.js', 'content/undo.js', 'content/paste.js', 'content/core.js'];
+  let adapter = null;
+
+  /**
+   * The adapter registered here: the entry of adapters.json without fixed `matches` (the manifests
+   * carry the others). Roundcube is a site profile too (content/profiles/roundcube.json): one
+   * generic adapter reads them all. Read once per worker life.
+   */
+  async function registeredAdapter() {
+    if (!adapter) {
+      const response = await fetch(chrome.runtime.getURL('adapters.json'));
+      const { adapters } = await response.json();
+      adapter = adapters.find((entry) => !entry.matches);
+    }
+    return adapter;
+  }
 
   async function permitted(pattern) {
     try {
@@ -39,12 +52,13 @@ const AtesakiRegistration = (() => {
       // Nothing registered yet.
     }
     if (patterns.length) {
+      const { js, run_at: runAt, all_frames: allFrames } = await registeredAdapter();
       await chrome.scripting.registerContentScripts([
-        { id: SCRIPT_ID, matches: patterns, js: FILES, runAt: 'document_start', allFrames: false, persistAcrossSessions: true },
+        { id: SCRIPT_ID, matches: patterns, js, runAt, allFrames, persistAcrossSessions: true },
       ]);
     }
     return patterns;
   }
 
-  return { SCRIPT_ID, FILES, sync };
+  return { SCRIPT_ID, registeredAdapter, sync };
 })();

@@ -6,12 +6,6 @@
   const INVISIBLE_RE = /[\u200B-\u200F\u202A-\u202E\u2060\uFEFF]/g;
   const ADDRESS_RE = /[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]+@[^\s<>()[\]\\,;:"@\u3000]+/;
 
-  // Subject prefixes, in the languages our users meet. "Re" is matched case-insensitively.
-  // The service's list (server/atesaki/data/subject_prefixes.json), word for word: a test
-  // holds the two equal, so a subject is a reply or a forward to both or to neither.
-  const REPLY_PREFIXES = ['re', 'aw', 'sv', 'antw', 'rif', 'res', 'odp', '返信', '返', '回复', '回覆', '答复'];
-  const FORWARD_PREFIXES = ['fwd', 'fw', '転送', '転', 'wg', 'tr', 'rv', 'enc', 'doorst', '转发', '轉寄'];
-
   /** Remove invisible marks and trim. */
   function cleanText(text) {
     return String(text == null ? '' : text).replace(INVISIBLE_RE, '').trim();
@@ -74,21 +68,15 @@
     return text.trim();
   }
 
-  /** 'reply', 'forward' or null from the subject's first prefix (Re:, FW:, 転送： ...). */
-  function kindFromSubject(subject) {
-    const text = cleanText(subject);
-    const match = text.match(/^\s*[[(【]?\s*([^\s:：[\]()【】]{1,4})\s*[\])】]?\s*(?:\[\d+\])?\s*[:：]/);
-    if (!match) return null;
-    const prefix = match[1].toLowerCase();
-    if (REPLY_PREFIXES.includes(prefix)) return 'reply';
-    if (FORWARD_PREFIXES.includes(prefix)) return 'forward';
-    return null;
-  }
-
-  /** The kind of a compose: the webmail's own mode wins, then the subject's prefix, else new. */
-  function decideKind(mode, subject) {
-    if (mode === 'reply' || mode === 'forward') return mode;
-    return kindFromSubject(subject) || 'new';
+  /**
+   * What a compose tells the service about its kind: {kind, quoted}. `mode` is what the webmail
+   * itself shows ('reply' or 'forward', else null); `quoted` whether it holds an earlier message.
+   * Subject prefixes (Re:, FW:, 転送: ...) are the service's to read, from its one list
+   * (server/atesaki/data/subject_prefixes.json): a quoted compose is a reply unless its subject
+   * says forward.
+   */
+  function composeKind(mode, quoted) {
+    return { kind: mode === 'reply' || mode === 'forward' ? mode : null, quoted: Boolean(quoted) };
   }
 
   /** Domain in ASCII (IDNA) and lower case, as the service canonicalises it. */
@@ -203,8 +191,7 @@
     cleanText,
     firstAddress,
     splitAddressList,
-    kindFromSubject,
-    decideKind,
+    composeKind,
     asciiDomain,
     canonicalList,
     sameRecipients,

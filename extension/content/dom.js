@@ -4,15 +4,17 @@
 /*
  * Every adapter (content/adapters/*.js) pushes one object onto AtesakiAdapters:
  *   name                       'gmail' | 'outlook' | 'profile' (site profiles, Roundcube's included)
- *   matches(location)          true on the pages it serves
+ *   matches(location)          true on the pages it serves (each is injected only where extension/adapters.json
+ *                               says, so the built-in ones answer true)
  *   composes(document)         every open compose root
  *   composeOf(node)            the compose a node (e.g. a Send button) belongs to, or null
  *   sendButtonOf(node)         the Send button a node is (inside), or null
  *   sendButton(compose)        the button the core presses to release a checked send
  *   isSendShortcut(keyEvent)   the webmail's send shortcuts (Ctrl/Cmd+Enter, ...)
  *   prepare(compose)           optional, async: make the fields readable (Outlook's collapsed replies)
- *   read(compose)              {sender, kind, subject, recipients:[{field, address, name}], shown,
- *                               thread_recipients, body, attachments:[{name}]} (a /v1/check request);
+ *   read(compose)              {sender, kind, quoted, subject, recipients:[{field, address, name}], shown,
+ *                               thread_recipients, body, attachments:[{name}]} (a /v1/check request;
+ *                               kind and quoted from AtesakiParse.composeKind: the service reads the subject);
  *                               a recipient whose address cannot be read is {field, name, address: '',
  *                               unresolved: true}; `shown` counts the recipients the page shows, found
  *                               apart from `recipients`, so the core can refuse when the two differ

@@ -5,30 +5,13 @@ const test = require('node:test');
 const assert = require('node:assert/strict');
 const P = require('../common/parse.js');
 
-const SUBJECTS = [
-  ['a plain subject is not a reply', '学校見学会について', null],
-  ['Re: marks a reply', 'Re: 学校見学会について', 'reply'],
-  ['RE: in capitals marks a reply', 'RE: meeting', 'reply'],
-  ['Fwd: marks a forward', 'Fwd: minutes', 'forward'],
-  ['FW: marks a forward', 'FW: minutes', 'forward'],
-  ['転送: marks a forward', '転送: 参加者名簿', 'forward'],
-  ['返信： with a full-width colon marks a reply', '返信：日程', 'reply'],
-  ['the first prefix wins (Fwd: Re:)', 'Fwd: Re: plan', 'forward'],
-  ['a word ending in "re" is not a prefix', 'Are you free?', null],
-  ['a counted prefix Re[2]: is a reply', 'Re[2]: plan', 'reply'],
-  ['a bracketed 【転送】 is not a colon prefix', '【お知らせ】予定', null],
-];
-
-for (const [title, subject, expected] of SUBJECTS) {
-  test(`kindFromSubject: ${title}`, () => {
-    assert.equal(P.kindFromSubject(subject), expected);
-  });
-}
-
-test('decideKind: the webmail mode wins over the subject', () => {
-  assert.equal(P.decideKind('forward', 'Re: x'), 'forward');
-  assert.equal(P.decideKind(null, 'Re: x'), 'reply');
-  assert.equal(P.decideKind(null, 'hello'), 'new');
+// Subject prefixes are the service's alone (tests/core/test_content.py holds the cases that
+// were here): the extension only says what the webmail shows.
+test('composeKind: the webmail mode is passed on, the subject is left to the service', () => {
+  assert.deepEqual(P.composeKind('forward', true), { kind: 'forward', quoted: true });
+  assert.deepEqual(P.composeKind('reply', false), { kind: 'reply', quoted: false });
+  assert.deepEqual(P.composeKind(null, true), { kind: null, quoted: true });
+  assert.deepEqual(P.composeKind(null, undefined), { kind: null, quoted: false });
 });
 
 const LISTS = [

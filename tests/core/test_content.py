@@ -46,6 +46,14 @@ KIND_CASES = [
     ("explicit reply beats a Fwd: subject", "reply", "Fwd: 資料", "reply"),
     ("explicit new with a Fwd: subject is a forward", "new", "Fwd: 資料", "forward"),
     ("empty subject and no kind is new", None, "", "new"),
+    # Once the extension's own cases (extension/tests/parse.test.js): it now leaves the subject here.
+    ("返信： with a full-width colon is a reply", None, "返信：日程", "reply"),
+    ("a word ending in \"re\" is not a prefix", None, "Are you free?", "new"),
+    ("a bracketed 【お知らせ】 is not a colon prefix", None, "【お知らせ】予定", "new"),
+    ("a bracketed 【転送】： is a forward, as the extension read it", None, "【転送】：資料", "forward"),
+    ("a bracketed [Fwd]: is a forward, as the extension read it", None, "[Fwd]: 資料", "forward"),
+    ("a bracketed (Re): is a reply, as the extension read it", None, "(Re): 資料", "reply"),
+    ("a list tag with a colon is no prefix", None, "[team]: 資料", "new"),
 ]
 
 
@@ -56,6 +64,24 @@ KIND_CASES = [
 )
 def test_message_kind(kind, subject, expected):
     assert message_kind(kind, subject) == expected
+
+
+QUOTED_CASES = [
+    ("a quoted compose without a prefix is a reply", None, "日程", "reply"),
+    ("a quoted compose with 転: is a forward", None, "転: 資料", "forward"),
+    ("a quoted compose with Fwd: is a forward", None, "Fwd: 名簿", "forward"),
+    ("a quoted compose with Re: is a reply", None, "Re: 日程", "reply"),
+    ("the webmail's forward beats the quote", "forward", "日程", "forward"),
+]
+
+
+@pytest.mark.parametrize(
+    ("kind", "subject", "expected"),
+    [case[1:] for case in QUOTED_CASES],
+    ids=[case[0] for case in QUOTED_CASES],
+)
+def test_a_quoted_compose_is_a_reply_unless_the_subject_says_forward(kind, subject, expected):
+    assert message_kind(kind, subject, quoted=True) == expected
 
 
 # --- the personal-data scanner ------------------------------------------------------
@@ -381,14 +407,9 @@ def test_remembering_never_changes_what_a_thread_reveals(fragments, copies):
             assert body[hit.start : hit.end].lower() == hit.value
 
 
-def test_the_extension_and_the_service_read_the_same_subject_prefixes():
-    """転: 資料 is a forward to both: parse.js holds the service's one list, word for word."""
-    import json
-    import re
-
-    root = ROOT
-    data = json.loads((root / "server/atesaki/data/subject_prefixes.json").read_text("utf-8"))
-    script = (root / "extension/common/parse.js").read_text("utf-8")
-    for kind, name in (("reply", "REPLY_PREFIXES"), ("forward", "FORWARD_PREFIXES")):
-        listed = re.search(name + r" = (\[[^\]]*\])", script)[1]
-        assert json.loads(listed.replace("'", '"')) == data[kind]
+def test_the_extension_keeps_no_subject_prefixes_of_its_own():
+    """転: 資料 is a forward to both: the service's list is the only one, the extension sends the subject."""
+    for path in (ROOT / "extension").rglob("*.js"):
+        script = path.read_text("utf-8")
+        for word in ("PREFIXES", "kindFromSubject", "'転送'", "'fwd'"):
+            assert word not in script, (path, word)

@@ -65,6 +65,24 @@ def test_a_reply_to_a_known_outsider_only_needs_ticking(app, client):
     assert body["verdict"] == "confirm"
 
 
+@pytest.mark.parametrize(
+    ("subject", "kind"),
+    [("転: 資料", "forward"), ("資料", "reply"), ("Re: 資料", "reply")],
+    ids=["転 is a forward", "no prefix is a reply", "Re is a reply"],
+)
+def test_a_quoted_compose_is_a_reply_unless_its_subject_says_forward(client, subject, kind):
+    body = client.check([SATO], subject=subject, quoted=True)
+    assert body["kind"] == kind
+    forward = {f["code"] for f in body["findings"]} & {"forward_external"}
+    assert forward == ({"forward_external"} if kind == "forward" else set())
+
+
+def test_quoted_must_be_true_or_false(client):
+    response = client.post("/v1/check", {"recipients": [SATO], "quoted": "yes"})
+    assert response.status_code == 400
+    assert response.get_json()["field"] == "quoted"
+
+
 def test_garbage_address_blocks_and_never_500s(client):
     body = client.check([{"field": "to", "address": "佐藤さん"}, SATO])
     assert body["verdict"] == "block"

@@ -147,9 +147,10 @@
       name: D.text(el.querySelector(SEL.ATTACHMENT_NAME)) || D.text(el),
     }));
     const inline = compose.closest(SEL.INLINE_REPLY);
-    let mode = null;
-    if (/^-{5,}\s*(Forwarded message|転送されたメッセージ)/m.test(body)) mode = 'forward';
-    else if (inline || (bodyEl && bodyEl.querySelector(SEL.QUOTE))) mode = P.kindFromSubject(subject) || 'reply';
+    // Gmail's forward writes its marker line; a quote or an inline reply is a reply unless the
+    // subject says forward, which the service reads.
+    const forward = /^-{5,}\s*(Forwarded message|転送されたメッセージ)/m.test(body);
+    const quoted = Boolean(inline || (bodyEl && bodyEl.querySelector(SEL.QUOTE)));
     const thread = [];
     if (inline) {
       const scope = inline.closest('[role="main"]') || compose.ownerDocument;
@@ -162,7 +163,7 @@
     const sender = P.firstAddress(fromEl ? fromEl.value : '') || P.firstAddress(compose.ownerDocument.title);
     return {
       sender,
-      kind: P.decideKind(mode, subject),
+      ...P.composeKind(forward ? 'forward' : null, quoted),
       subject,
       recipients,
       shown: shownCount(compose),
@@ -218,7 +219,8 @@
 
   AtesakiAdapters.push({
     name: 'gmail',
-    matches: (loc) => loc.hostname === 'mail.google.com',
+    // Injected only on the hosts of its entry in adapters.json (the manifests), so any page counts.
+    matches: () => true,
     SEL,
     composes,
     composeOf,

@@ -153,11 +153,10 @@
     const attachments = [...compose.querySelectorAll(SEL.ATTACHMENT)].map((el) => ({
       name: P.cleanText(el.getAttribute('title') || el.getAttribute('aria-label') || D.text(el)),
     }));
-    const mode = quote ? P.kindFromSubject(subject) || 'reply' : null;
     const fromEl = compose.querySelector(SEL.FROM);
     return {
       sender: fromEl ? P.firstAddress(fromEl.getAttribute('aria-label') || D.text(fromEl)) : '',
-      kind: P.decideKind(mode, subject),
+      ...P.composeKind(null, quote), // a reply unless the subject says forward: the service reads it
       subject,
       recipients,
       shown: shownCount(compose),
@@ -187,7 +186,9 @@
   // dialog shows the right address to copy instead of changing the recipients itself.
   AtesakiAdapters.push({
     name: 'outlook',
-    matches: (loc) => /(^|\.)outlook\.(office\.com|office365\.com|live\.com|cloud\.microsoft)$/.test(loc.hostname) || loc.protocol === 'about:',
+    // Injected only on the hosts of its entry in adapters.json (the manifests) and their about:blank
+    // frames, so any page counts.
+    matches: () => true,
     SEL,
     composes,
     composeOf,

@@ -200,7 +200,7 @@
     if (from) fromText = from.selectedOptions && from.selectedOptions[0] ? from.selectedOptions[0].textContent : from.value || D.text(from);
     return {
       sender: P.firstAddress(fromText),
-      kind: P.decideKind(modeOf(doc), subject),
+      ...P.composeKind(modeOf(doc), false),
       subject,
       recipients,
       shown,

@@ -14,10 +14,11 @@ from typing import Any
 
 # --- message kind -----------------------------------------------------------------
 
-# Subject prefixes mail programs add, per language (data/subject_prefixes.json, the list
-# the extension's parse.js holds too). Matched after NFKC (so "ＲＥ：" is "RE:") and
-# case-insensitively. Japanese programs use 返信/転送 (返/転 for short); the others are
-# what Outlook, Thunderbird and Gmail write in the languages our users' partners use.
+# Subject prefixes mail programs add, per language (data/subject_prefixes.json, the one
+# list: the extension keeps none and leaves the subject to this module). Matched after
+# NFKC (so "ＲＥ：" is "RE:") and case-insensitively. Japanese programs use 返信/転送
+# (返/転 for short); the others are what Outlook, Thunderbird and Gmail write in the
+# languages our users' partners use.
 def _prefix_kinds() -> dict[str, str]:
     lists = json.loads(resources.files("atesaki").joinpath("data/subject_prefixes.json")
                        .read_text("utf-8"))
@@ -27,10 +28,13 @@ def _prefix_kinds() -> dict[str, str]:
 _PREFIX_KIND = _prefix_kinds()  # prefix (lower case) -> "reply" | "forward"
 
 # One prefix: a word, an optional counter ("Re[2]", "Re(3)", "Re^2"), then a colon;
-# list tags like "[team]" may sit in front. Bounded repeats: no backtracking blow-up.
+# list tags like "[team]" may sit in front, and the word may be bracketed ("【転送】：",
+# "[Fwd]:", as the extension read them before it left prefixes to the service). Bounded
+# repeats: no backtracking blow-up.
 _PREFIX_RE = re.compile(
     r"\s*(?:\[[^\]\n]{0,40}\]\s*)?"
-    r"(?P<word>[^\W\d_]{1,6})\s{0,2}(?:\[\d{1,3}\]|\(\d{1,3}\)|\^\d{1,3})?\s{0,2}:",
+    r"(?:(?P<word>[^\W\d_]{1,6})|[\[(【]\s{0,2}(?P<bracketed>[^\W\d_]{1,6})\s{0,2}[\])】])"
+    r"\s{0,2}(?:\[\d{1,3}\]|\(\d{1,3}\)|\^\d{1,3})?\s{0,2}:",
 )
 
 
@@ -44,7 +48,7 @@ def subject_prefixes(subject: str) -> list[str]:
         match = _PREFIX_RE.match(text, pos)
         if not match:
             break
-        kind = _PREFIX_KIND.get(match["word"].lower())
+        kind = _PREFIX_KIND.get((match["word"] or match["bracketed"]).lower())
         if kind is None:
             break
         kinds.append(kind)
@@ -52,7 +56,7 @@ def subject_prefixes(subject: str) -> list[str]:
     return kinds
 
 
-def message_kind(kind: str | None, subject: str) -> str:
+def message_kind(kind: str | None, subject: str, quoted: bool = False) -> str:
     """Whether the message is a "new" one, a "reply" or a "forward".
 
     An explicit ``kind`` of "reply" or "forward" from the webmail wins: it knows which
@@ -60,12 +64,16 @@ def message_kind(kind: str | None, subject: str) -> str:
     "Re: Fwd: 資料" is a reply (answering a forwarded message keeps the people on
     that thread) and "Fwd: Re: 資料" is a forward. A "Fwd:" further inside a
     reply's subject does not make it a forward, and words like "転送" in the middle of
-    a subject ("資料転送のお願い") are not prefixes.
+    a subject ("資料転送のお願い") are not prefixes. A subject without a prefix is a
+    reply when the compose ``quoted`` an earlier message (the extension saw a quote or
+    an inline reply but not which button opened it), else new.
     """
     if kind in ("reply", "forward"):
         return kind
     kinds = subject_prefixes(subject)
-    return kinds[0] if kinds else "new"
+    if kinds:
+        return kinds[0]
+    return "reply" if quoted else "new"
 
 
 # --- personal data ------------------------------------------------------------------

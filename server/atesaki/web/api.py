@@ -80,6 +80,9 @@ def build_check_request(data: dict, is_internal) -> CheckRequest:
     if kind is not None and kind not in ("new", "reply", "forward"):
         raise bad_request("kind", "new, reply, forward のいずれかです。", "must be new, reply or forward")
     subject = string(data, "subject", "subject", limit=10 * MAX_TEXT)
+    quoted = data.get("quoted")
+    if quoted is not None and not isinstance(quoted, bool):
+        raise bad_request("quoted", "true か false です。", "must be true or false")
     thread = []
     for i, value in enumerate(items(data, "thread_recipients", "thread_recipients",
                                     MAX_THREAD_RECIPIENTS)):
@@ -109,7 +112,7 @@ def build_check_request(data: dict, is_internal) -> CheckRequest:
         recipients=tuple(recipients),
         sender=parse_address(string(data, "sender", "sender")).address.lower()
         if data.get("sender") else "",
-        kind=message_kind(kind, subject),
+        kind=message_kind(kind, subject, quoted=bool(quoted)),
         subject=subject,
         thread_recipients=tuple(thread),
         body=string(data, "body", "body", limit=0),

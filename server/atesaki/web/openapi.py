@@ -83,6 +83,11 @@ SCHEMAS: dict[str, Any] = {
             "sender": {"type": ["string", "null"], "maxLength": 2000},
             "kind": {"enum": ["new", "reply", "forward", "", None]},
             "subject": {"type": ["string", "null"], "maxLength": 20000},
+            "quoted": {
+                "type": ["boolean", "null"],
+                "description": "The compose quotes an earlier message (a reply or forward the"
+                               " webmail did not name): a reply unless the subject's prefix says forward.",
+            },
             "recipients": {
                 "type": "array", "maxItems": 500,
                 "items": {"$ref": "#/components/schemas/RecipientIn"},

@@ -20,11 +20,13 @@ FIXTURES = ROOT / "tests" / "fixtures" / "webmail"
 # Fixed by the "key" in extension/manifest.json (docs/extension.md).
 EXTENSION_ID = "gnakhgefebngjhmafnbfibchdiaafgkl"
 EXTENSION_ORIGIN = f"chrome-extension://{EXTENSION_ID}"
-CHROMIUM_ARGS = [
-    f"--disable-extensions-except={EXTENSION_DIR}",
-    f"--load-extension={EXTENSION_DIR}",
-    *CHROMIUM_FLAGS,
-]
+
+
+def chromium_args(extension: Path = EXTENSION_DIR) -> list[str]:
+    """Chromium's flags to run with one unpacked extension folder and nothing else."""
+    return [f"--disable-extensions-except={extension}", f"--load-extension={extension}", *CHROMIUM_FLAGS]
+
+
 # The fake public hosts: Playwright answers them with the fixture pages, so the manifest's
 # built-in matches apply exactly as on the real sites.
 FAKE_HOSTS = {
@@ -193,14 +195,14 @@ def fixture_server():
 
 
 
-def launch(playwright, profile: Path, lang: str = "en"):
-    """Chromium with the extension, a fresh profile, UI language `lang`; returns (context, worker)."""
+def launch(playwright, profile: Path, lang: str = "en", extension: Path = EXTENSION_DIR):
+    """Chromium with the extension (this folder), a fresh profile, UI language `lang`; returns (context, worker)."""
     env = {**os.environ, "LANGUAGE": lang, "LANG": f"{lang}_{'JP' if lang == 'ja' else 'US'}.UTF-8"}
     context = playwright.chromium.launch_persistent_context(
         str(profile),
         executable_path=CHROMIUM,
         headless=True,
-        args=[*CHROMIUM_ARGS, f"--lang={lang}"],
+        args=[*chromium_args(extension), f"--lang={lang}"],
         env=env,
         locale="ja-JP" if lang == "ja" else "en-US",
         viewport={"width": 1100, "height": 900},
@@ -210,10 +212,14 @@ def launch(playwright, profile: Path, lang: str = "en"):
         if context.service_workers
         else context.wait_for_event("serviceworker")
     )
-    for name, (origin, _path, filename) in FAKE_HOSTS.items():
-        context.route(f"{origin}/**", functools.partial(_serve_fixture, filename))
-        del name
+    for origin, _path, filename in FAKE_HOSTS.values():
+        serve_fixture(context, origin, filename)
     return context, worker
+
+
+def serve_fixture(context, origin: str, page_file: str) -> None:
+    """Answer every page of a (fake, public) origin with one fixture webmail page."""
+    context.route(f"{origin}/**", functools.partial(_serve_fixture, page_file))
 
 
 def _serve_fixture(page_file: str, route) -> None:

@@ -10,6 +10,18 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 DIALOG = '[data-atesaki="dialog"]'
+
+
+def service_kind(request: dict) -> str:
+    """What the service makes of a /v1/check request the extension sent: new, reply or forward.
+
+    The extension keeps no subject prefixes: it passes on the webmail's own mode and whether
+    the compose quotes a message, and the service's one list reads the subject.
+    """
+    from atesaki.core.content import message_kind
+
+    return message_kind(request.get("kind"), request.get("subject") or "",
+                        quoted=bool(request.get("quoted")))
 SAMPLE_HOMONYM = {"name": "佐藤 美咲", "address": "m-sato@agency.go.jp", "internal": True}
 
 

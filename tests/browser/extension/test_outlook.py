@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from .helpers import VISIBLE_EXTERNAL, Dialog, check_answer, homonym, pairs, still_nothing_sent
+from .helpers import (
+    VISIBLE_EXTERNAL,
+    Dialog,
+    check_answer,
+    homonym,
+    pairs,
+    service_kind,
+    still_nothing_sent,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -67,7 +75,7 @@ def test_collapsed_recipients_of_a_reply_are_revealed_before_reading(paired, stu
     dialog = Dialog(page).wait_rows()
     assert pairs(recipients_checked(stub)) == [
         ("cc", "kacho@agency.go.jp"), ("to", "k.sato@example.com")]
-    assert stub.calls("/v1/check")[0]["kind"] == "reply"
+    assert service_kind(stub.calls("/v1/check")[0]) == "reply"
     dialog.tick_all()
     dialog.hook("send").click()
     page.wait_for_function("window.__sent.length === 1")

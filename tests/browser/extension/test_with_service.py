@@ -150,3 +150,27 @@ def test_outlook_name_only_chips_resolve_against_the_staff_directory_or_block(re
     dialog.tick_all()
     assert not dialog.send_enabled()
     assert still_nothing_sent(page)
+
+
+def checked_kinds(service) -> list[str]:
+    """The kind the service decided for each check, from its audit log, oldest first."""
+    exported = service.cli("audit", "export", "--format", "jsonl", "--event", "check")
+    assert exported.returncode == 0, exported.stderr
+    return [json.loads(line)["data"]["kind"] for line in exported.stdout.splitlines()]
+
+
+@pytest.mark.parametrize(
+    ("subject", "kind"),
+    [("転: 資料", "forward"), ("Fwd: 資料", "forward"), ("資料", "reply"), ("返信: 資料", "reply")],
+    ids=["転", "Fwd", "no prefix", "返信"],
+)
+def test_a_quoted_compose_is_what_the_services_one_prefix_list_says(real, service, subject, kind):
+    # The extension keeps no prefix list: it says "quoted" and the service reads the subject.
+    page = real.open("gmail")
+    page.evaluate("m => __fixture.compose(m)",
+                  {"to": [OUTSIDER], "subject": subject, "quote": "2026年11月1日 山田 太郎 wrote: 資料をください"})
+    page.click(SEND)
+    dialog = Dialog(page).wait_rows()
+    forward_warning = dialog.root.locator('[data-atesaki="finding"][data-code="forward_external"]')
+    assert forward_warning.count() == (1 if kind == "forward" else 0)
+    assert checked_kinds(service) == [kind]
