@@ -9,13 +9,19 @@ that rate (open loop: a slow server makes requests queue, as PCs would), from a 
 of client threads on the same machine. Then entries are bulk-loaded to measure the
 database size and CPU per million entries and how they grow.
 
-Usage: python bench/central_audit.py [--pcs 5000] [--seconds 30] [--bulk 300000]
+The test cluster skips fsync; ``--durable`` keeps PostgreSQL's defaults (each commit
+waits for its WAL on disk), as an office's server would run. The load average of this
+shared machine is printed before and after, since other work on it moves the tail.
+
+Usage: python bench/central_audit.py [--pcs 5000] [--seconds 30] [--bulk 300000] [--durable]
+                                     [--threads 16]
 """
 
 from __future__ import annotations
 
 import argparse
 import math
+import os
 import statistics
 import sys
 import tempfile
@@ -103,12 +109,25 @@ def sender(cert: str):
     return post
 
 
-def peak(central: CentralService, chains: list[Chain], seconds: float, rate: float,
+def database_cpu(pg) -> float:
+    """CPU seconds used so far by the PostgreSQL server and its backends (ours alone)."""
+    total = 0.0
+    for proc in [psutil.Process(pg.proc.pid), *psutil.Process(pg.proc.pid).children()]:
+        try:
+            times = proc.cpu_times()
+        except psutil.NoSuchProcess:  # a backend that ended while we looked
+            continue
+        total += times.user + times.system + times.children_user + times.children_system
+    return total
+
+
+def peak(central: CentralService, pg, chains: list[Chain], seconds: float, rate: float,
          per_batch: int, workers: int) -> dict:
     """Send batches at ``rate`` a second for ``seconds``; latencies and server cost."""
     post = sender(str(central.certificate.cert))
     proc = psutil.Process(central.proc.pid)
     cpu_before = sum(proc.cpu_times()[:2])
+    db_before = database_cpu(pg)
     latencies: list[float] = []
     errors: list[str] = []
     started = time.perf_counter()
@@ -129,7 +148,13 @@ def peak(central: CentralService, chains: list[Chain], seconds: float, rate: flo
     wall = time.perf_counter() - started
     return {"batches": len(latencies), "errors": errors, "wall": wall,
             "cpu": sum(proc.cpu_times()[:2]) - cpu_before, "rss": proc.memory_info().rss,
+            "db_cpu": database_cpu(pg) - db_before,
             "latencies": latencies}
+
+
+def load() -> str:
+    """This machine's 1, 5 and 15-minute load averages (2 cores: above 2 means waiting)."""
+    return " ".join(f"{value:.2f}" for value in os.getloadavg())
 
 
 def size(url: str) -> tuple[int, int, int]:
@@ -182,6 +207,10 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=48, help="client threads")
     parser.add_argument("--bulk", type=int, default=300_000,
                         help="entries to load for the size figures (0: skip)")
+    parser.add_argument("--durable", action="store_true",
+                        help="PostgreSQL with fsync and synchronous commit (its defaults)")
+    parser.add_argument("--threads", type=int, default=16,
+                        help="the central service's starting worker threads (serve --threads)")
     args = parser.parse_args()
     rate = args.pcs / args.interval
     per_hour = args.messages * args.entries_per_message / 8 * args.peak
@@ -191,17 +220,18 @@ def main() -> int:
         print("PostgreSQL is not installed (apt-get install postgresql)")
         return 2
     with tempfile.TemporaryDirectory() as tmp:
-        pg = start_postgres(bin_dir)
+        pg = start_postgres(bin_dir, durable=args.durable)
         central = None
         try:
             url = pg.create_database()
             cert = make_certificate(Path(tmp) / "tls")
-            central = CentralService(url, cert, free_port(), Path(tmp) / "central.log").start()
+            central = CentralService(url, cert, free_port(), Path(tmp) / "central.log",
+                                     extra=("--threads", str(args.threads))).start()
             chains = make_pcs(url, args.pcs)
             print(f"peak: {args.pcs:,} PCs forwarding every {args.interval:g} s = {rate:.0f} "
                   f"batches/s of {per_batch} entries ({rate * per_batch:.0f} entries/s), "
                   f"{args.seconds:g} s, {args.workers} client threads, one central instance")
-            result = peak(central, chains, args.seconds, rate, per_batch, args.workers)
+            result = peak(central, pg, chains, args.seconds, rate, per_batch, args.workers)
             lat = result["latencies"]
             print(f"  sent {result['batches']:,} batches in {result['wall']:.1f} s "
                   f"({result['batches'] / result['wall']:.0f}/s), {len(result['errors'])} errors")
@@ -210,9 +240,13 @@ def main() -> int:
                       f"p95 {percentile(lat, 95) * 1000:.0f} ms, "
                       f"p99 {percentile(lat, 99) * 1000:.0f} ms, "
                       f"max {max(lat) * 1000:.0f} ms (target p99 <= 200 ms)")
+            print(f"  load average after: {load()}")
             print(f"  server CPU {result['cpu']:.1f} s in {result['wall']:.1f} s "
                   f"({result['cpu'] / result['wall'] * 100:.0f}% of one core), "
-                  f"RSS {result['rss'] / 2**20:.0f} MiB")
+                  f"RSS {result['rss'] / 2**20:.0f} MiB; PostgreSQL CPU {result['db_cpu']:.1f} s "
+                  f"({result['db_cpu'] / result['wall'] * 100:.0f}% of one core); "
+                  f"{(result['cpu'] + result['db_cpu']) / max(result['batches'], 1) * 1000:.2f} "
+                  f"ms of CPU per batch in all")
             for error in result["errors"][:3]:
                 print(f"  error: {error}")
             if args.bulk:

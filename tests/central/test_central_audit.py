@@ -216,6 +216,19 @@ def test_a_batch_without_a_credential_is_refused(pc_link, central):
     assert held(central) == 3
 
 
+def test_a_batch_with_a_wrong_or_revoked_credential_is_refused(pc_link, central):
+    pc, link = pc_link
+    body = {"batch_id": uuid.uuid4().hex, "entries": forward.local_entries(pc, 3, 2)}
+    wrong = central.post("audit/batches", body,
+                         headers={"Authorization": f"Bearer {link.pc_id}.not-the-secret"})
+    assert (wrong.status_code, wrong.json()["error"]) == (401, "bad_credential")
+    assert central.cli("revoke", link.pc_id).returncode == 0
+    with pytest.raises(client.LinkError) as revoked:
+        link.call("POST", "audit/batches", body)
+    assert (revoked.value.status, revoked.value.code) == (401, "revoked")
+    assert held(central) == 3
+
+
 # -- central audit verify finds what was done to the database ------------------------------
 
 

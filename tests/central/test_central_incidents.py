@@ -84,47 +84,108 @@ def test_an_incident_waits_for_a_relay_that_is_down(central_factory, sink, tmp_p
     assert "x@example.com" in mail.message.get_content()
 
 
-def test_the_supervisor_sees_the_whole_office_on_the_review_page(central, tmp_path):
-    import requests
-
+def forward_entries(central, folder, name: str, entries, *enrol_options: str) -> None:
+    """Join a PC named ``name`` and forward its audit ``entries`` [(event, data)]."""
     from atesaki import store
     from atesaki.link import forward
     from atesaki.store import audit
 
-    for name, sender, verdict, codes in (
-            ("総務課 田中 一郎", "tanaka@agency.go.jp", "approve", ["surname_homonym"]),
-            ("経理課 山本 花子", "yamamoto@agency.go.jp", "confirm", ["external"])):
-        data_dir = tmp_path / sender
-        client.join(data_dir, central.url, central.enrol(name), central.certificate.cert)
-        conn = store.open_store(data_dir)
-        audit.append(conn, "check", {"check_id": "c_1", "verdict": verdict, "codes": codes,
-                                     "sender": sender, "recipients": ["to:k.sato@example.com"]})
-        if sender.startswith("tanaka"):
-            audit.append(conn, "incident", {"incident_id": "i_1", "address": "k.sato@example.com",
-                                            "note": "別の佐藤さんに送ってしまった"})
-        conn.close()
-        forward.forward(data_dir)
-    link = central.cli("review-link", "--url", central.url)
-    assert link.returncode == 0, link.stderr
-    url = link.stdout.strip()
-    browser = requests.Session()
-    verify = str(central.certificate.cert)
-    assert browser.get(f"{central.url}/central/review", verify=verify).status_code == 401
-    page = browser.get(url, verify=verify)
-    assert page.status_code == 200
-    assert "総務課 田中 一郎" in page.text and "経理課 山本 花子" in page.text
-    assert "別の佐藤さんに送ってしまった" in page.text
+    client.join(folder, central.url, central.enrol(name, *enrol_options), central.certificate.cert)
+    conn = store.open_store(folder)
+    for event, data in entries:
+        audit.append(conn, event, data)
+    conn.close()
+    forward.forward(folder)
 
-    def rows(**filters) -> str:
-        answer = browser.get(f"{central.url}/central/review", params=filters, verify=verify)
+
+class ReviewPage:
+    """The review page in a supervisor's browser, signed in with a one-time link."""
+
+    def __init__(self, central) -> None:
+        import requests
+
+        link = central.cli("review-link", "--url", central.url)
+        assert link.returncode == 0, link.stderr
+        self.link = link.stdout.strip()
+        self.central = central
+        self.verify = str(central.certificate.cert)
+        self.browser = requests.Session()
+        assert self.browser.get(f"{central.url}/central/review",
+                                verify=self.verify).status_code == 401
+        self.first = self.browser.get(self.link, verify=self.verify)
+        assert self.first.status_code == 200
+
+    def rows(self, **filters) -> str:
+        """The page's HTML with these filters."""
+        answer = self.browser.get(f"{self.central.url}/central/review", params=filters,
+                                  verify=self.verify)
         assert answer.status_code == 200
         return answer.text
 
+
+def check_entry(sender: str, verdict: str, codes: list[str]) -> tuple[str, dict]:
+    return "check", {"check_id": "c_1", "verdict": verdict, "codes": codes, "sender": sender,
+                     "recipients": ["to:k.sato@example.com"]}
+
+
+def test_the_supervisor_sees_the_whole_office_on_the_review_page(central, tmp_path):
+    import requests
+
+    for name, sender, verdict, codes in (
+            ("総務課 田中 一郎", "tanaka@agency.go.jp", "approve", ["surname_homonym"]),
+            ("経理課 山本 花子", "yamamoto@agency.go.jp", "confirm", ["external"])):
+        entries = [check_entry(sender, verdict, codes)]
+        if sender.startswith("tanaka"):
+            entries.append(("incident", {"incident_id": "i_1", "address": "k.sato@example.com",
+                                         "note": "別の佐藤さんに送ってしまった"}))
+        forward_entries(central, tmp_path / sender, name, entries)
+    page = ReviewPage(central)
+    assert "総務課 田中 一郎" in page.first.text and "経理課 山本 花子" in page.first.text
+    assert "別の佐藤さんに送ってしまった" in page.first.text
+    rows = page.rows
     assert 'data-event="incident"' in rows(event="incident")
     assert "経理課" not in rows(event="incident")
     assert "経理課" not in rows(code="surname_homonym")
     assert "総務課" not in rows(person="yamamoto")
     assert "総務課" not in rows(verdict="confirm")
     assert 'data-atesaki="review-row"' not in rows(since="2999-01-01")
+    assert 'data-atesaki="review-row"' not in rows(until="2000-01-01")
+    assert rows(until="2999-01-01").count('data-atesaki="review-row"') == 3
     # The link works once.
-    assert requests.get(url, verify=verify, timeout=10).status_code == 403
+    assert requests.get(page.link, verify=page.verify, timeout=10).status_code == 403
+
+
+def test_the_review_page_filters_by_the_section_the_directory_gives(central, tmp_path):
+    from atesaki.central import db, directory
+    from atesaki.core.records import Record
+
+    with db.open_pool(central.database_url, min_size=1, max_size=1) as pool:
+        directory.replace(pool, [
+            Record(0, "田中 一郎", "田中", "一郎", department="総務課",
+                   emails=["tanaka@agency.go.jp"]),
+            Record(0, "山本 花子", "山本", "花子", department="経理課",
+                   emails=["yamamoto@agency.go.jp"]),
+        ])
+    # PC names say nothing of sections: only the directory (or --section) can.
+    forward_entries(central, tmp_path / "a", "PC-01", [
+        check_entry("tanaka@agency.go.jp", "approve", ["surname_homonym"]),
+        ("incident", {"incident_id": "i_1", "address": "k.sato@example.com",
+                      "note": "別の佐藤さんに送ってしまった"}),
+    ], "--email", "tanaka@agency.go.jp")
+    forward_entries(central, tmp_path / "b", "PC-02", [
+        check_entry("yamamoto@agency.go.jp", "confirm", ["external"])])
+    forward_entries(central, tmp_path / "c", "PC-03", [
+        check_entry("kansa@agency.go.jp", "pass", [])], "--section", "監査室")
+    page = ReviewPage(central)
+    general = page.rows(section="総務課")
+    assert "tanaka@agency.go.jp" in general and "別の佐藤さんに送ってしまった" in general
+    assert "yamamoto@" not in general and "kansa@" not in general
+    accounts = page.rows(section="経理課")
+    assert "yamamoto@agency.go.jp" in accounts and "tanaka@" not in accounts
+    assert 'data-atesaki="review-section">経理課<' in accounts
+    audit_office = page.rows(section="監査室")  # enrolled in it, not in the directory
+    assert "kansa@agency.go.jp" in audit_office and "tanaka@" not in audit_office
+    assert 'data-atesaki="review-row"' not in page.rows(section="人事課")
+    both = page.rows(section="総務課", event="incident")
+    assert both.count('data-atesaki="review-row"') == 1
+    assert '<option value="経理課">' in page.first.text

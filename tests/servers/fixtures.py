@@ -203,6 +203,48 @@ class Slapd:
         )
 
 
+class Branch:
+    """A fresh organisational unit per test, so tests never see each other's people."""
+
+    def __init__(self, slapd) -> None:
+        self.slapd = slapd
+        self.ldap = slapd.connection()
+        self.base = f"ou=t{uuid.uuid4().hex[:8]},{slapd.base}"
+        self.ldap.add(self.base, ["organizationalUnit"], {"ou": self.base[3:12]})
+
+    def add(self, uid: str, family: str, given: str, mail: str, reading: str = "",
+            section: str = "総務部") -> None:
+        """Add one inetOrgPerson (``reading``: of the family name, as ``sn;lang-ja;phonetic``)."""
+        attrs = {"uid": uid, "cn": f"{family} {given}", "sn": family, "givenName": given,
+                 "mail": mail, "ou": section}
+        if reading:
+            attrs["sn;lang-ja;phonetic"] = reading
+        self.ldap.add(f"uid={uid},{self.base}", ["inetOrgPerson"], attrs)
+
+    def add_group(self, cn: str, mail: str, members: list[str], unique: bool = False) -> None:
+        """A mail group (a mailing list): groupOfNames, extensibleObject for its ``mail``."""
+        kind, attr = ("groupOfUniqueNames", "uniqueMember") if unique else ("groupOfNames", "member")
+        self.ldap.add(f"cn={cn},{self.base}", [kind, "extensibleObject"], {
+            "cn": cn, "mail": mail, attr: [f"uid={m},{self.base}" for m in members]})
+
+    def add_member(self, cn: str, member: str) -> None:
+        """Add one member to a group."""
+        import ldap3
+
+        self.ldap.modify(f"cn={cn},{self.base}",
+                         {"member": [(ldap3.MODIFY_ADD, [f"uid={member},{self.base}"])]})
+
+    def delete(self, uid: str) -> None:
+        """Remove one person."""
+        self.ldap.delete(f"uid={uid},{self.base}")
+
+    def rename_mail(self, uid: str, mail: str) -> None:
+        """Give one person a new address."""
+        import ldap3
+
+        self.ldap.modify(f"uid={uid},{self.base}", {"mail": [(ldap3.MODIFY_REPLACE, [mail])]})
+
+
 SLAPD_CONF = """\
 # "phonetic" as an attribute option: sn;lang-ja;phonetic holds the reading of sn;lang-ja.
 attributeoptions lang- phonetic

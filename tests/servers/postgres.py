@@ -46,6 +46,7 @@ class Postgres:
     port: int
     bin: Path
     proc: subprocess.Popen
+    durable: bool = False
 
     def url(self, database: str = "postgres") -> str:
         """A URL over TCP (as an administrator would give it) to ``database``."""
@@ -66,7 +67,7 @@ class Postgres:
 
     def start(self) -> None:
         """Start the server again on the same port and data folder (after ``stop``)."""
-        self.proc = _spawn(self.root, self.port, self.bin)
+        self.proc = _spawn(self.root, self.port, self.bin, durable=self.durable)
 
 
 def _as_user() -> dict:
@@ -76,14 +77,17 @@ def _as_user() -> dict:
     return {"user": "nobody", "group": pwd.getpwnam("nobody").pw_gid}
 
 
-def _spawn(root: Path, port: int, bin_dir: Path, timeout: float = 30) -> subprocess.Popen:
+def _spawn(root: Path, port: int, bin_dir: Path, timeout: float = 30, *,
+           durable: bool = False) -> subprocess.Popen:
     log = (root / "postgres.log").open("ab")
+    # Tests need no durability: no fsync makes each commit cheap. A benchmark may ask
+    # for PostgreSQL's defaults, each commit waiting for its WAL to reach the disk.
+    durability = [] if durable else [
+        "-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"]
     proc = subprocess.Popen(
         [str(bin_dir / "postgres"), "-D", str(root / "data"), "-p", str(port),
          "-c", "listen_addresses=127.0.0.1", "-c", f"unix_socket_directories={root}",
-         # Tests need no durability: no fsync makes each commit cheap.
-         "-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off",
-         "-c", "max_connections=300", "-c", "shared_buffers=32MB"],
+         *durability, "-c", "max_connections=300", "-c", "shared_buffers=32MB"],
         stdout=log, stderr=subprocess.STDOUT, **_as_user(),
     )
     deadline = time.monotonic() + timeout
@@ -101,8 +105,11 @@ def _spawn(root: Path, port: int, bin_dir: Path, timeout: float = 30) -> subproc
     raise RuntimeError(f"postgres did not accept connections in {timeout} s")
 
 
-def start_postgres(bin_dir: Path) -> Postgres:
-    """initdb a cluster in a new temporary folder and start it on a free port."""
+def start_postgres(bin_dir: Path, *, durable: bool = False) -> Postgres:
+    """initdb a cluster in a new temporary folder and start it on a free port.
+
+    ``durable``: keep PostgreSQL's fsync and synchronous commit (as a real office would).
+    """
     # Not under pytest's root-only tmp folder: the server's user must reach its files.
     root = Path(tempfile.mkdtemp(prefix="atesaki-pg-"))
     user = _as_user()
@@ -114,7 +121,8 @@ def start_postgres(bin_dir: Path) -> Postgres:
         check=True, capture_output=True, cwd=root, **user,
     )
     port = free_port()
-    return Postgres(root, port, bin_dir, _spawn(root, port, bin_dir))
+    return Postgres(root, port, bin_dir, _spawn(root, port, bin_dir, durable=durable),
+                    durable)
 
 
 @pytest.fixture(scope="session")

@@ -13,6 +13,7 @@ import click
 
 from atesaki.core.i18n import Text, output_language
 from atesaki.exits import BadInput
+from atesaki.sync.commands import carddav_source, ldap_password, ldap_source, password_from
 
 ENROL_CODE = Text(
     "「{name}」の登録コード: {code}\n有効期限: {expires}（1 回だけ使えます）\n"
@@ -22,6 +23,11 @@ ENROL_CODE = Text(
 )
 REVOKED = Text("{name} ({id}) の資格情報を取り消しました。", "Revoked the credential of {name} ({id}).")
 NO_PC = Text("そのようなパソコンはありません: {ref}", "No such PC: {ref}")
+DIRECTORY_VERSION = Text(
+    "名簿の版 {version}: 追加 {added}、変更 {changed}、削除 {removed}、変更なし {unchanged}",
+    "directory version {version}: {added} added, {changed} changed, {removed} removed, "
+    "{unchanged} unchanged",
+)
 
 database_option = click.option(
     "--database", "database_url", envvar="ATESAKI_CENTRAL_DATABASE", required=True,
@@ -188,11 +194,59 @@ def directory_import(files: tuple[Path, ...], database_url: str) -> None:
             raise BadInput(str(exc)) from None
     with _pool(database_url) as pool:
         result = replace(pool, items)
+    _report_directory(result)
+
+
+def _report_directory(result) -> None:
+    lang = output_language()
     for problem in result.problems:
-        click.echo(problem.describe(output_language()), err=True)
-    click.echo(f"directory version {result.version}: {result.added} added, "
-               f"{result.changed} changed, {result.removed} removed, "
-               f"{result.unchanged} unchanged")
+        click.echo(problem.describe(lang), err=True)
+    click.echo(DIRECTORY_VERSION.format(
+        version=result.version, added=result.added, changed=result.changed,
+        removed=result.removed, unchanged=result.unchanged).get(lang))
+
+
+def _directory_sync(database_url: str, job) -> None:
+    """Run one sync on the database; a failure keeps the previous version and exits 2."""
+    from atesaki.sync import SyncError
+    from atesaki.sync.commands import KEPT
+
+    with _pool(database_url) as pool:
+        try:
+            result = job(pool)
+        except SyncError as exc:
+            lang = output_language()
+            raise BadInput(KEPT.format(reason=exc.reason.get(lang)).get(lang)) from None
+    _report_directory(result)
+
+
+@directory_group.group("sync")
+def directory_sync_group() -> None:
+    """Make the directory what an LDAP/AD directory or a CardDAV book holds (all or nothing)."""
+
+
+@directory_sync_group.command("ldap")
+@ldap_source
+@database_option
+def directory_sync_ldap(url: str, base: str, bind_dn: str | None, password_file: str | None,
+                        search_filter: str | None, database_url: str) -> None:
+    """Everyone under --base on an LDAP/AD server, with readings; people gone are removed."""
+    from atesaki.central.directory import sync_ldap
+
+    password = ldap_password(bind_dn, password_file)
+    _directory_sync(database_url, lambda pool: sync_ldap(pool, url, base, bind_dn, password,
+                                                         search_filter))
+
+
+@directory_sync_group.command("carddav")
+@carddav_source
+@database_option
+def directory_sync_carddav(url: str, user: str, password_file: str, database_url: str) -> None:
+    """Every card of one CardDAV address book, with readings; cards gone are removed."""
+    from atesaki.central.directory import sync_carddav
+
+    password = password_from(password_file) or ""
+    _directory_sync(database_url, lambda pool: sync_carddav(pool, url, user, password))
 
 
 @central_group.group("policy")

@@ -15,7 +15,7 @@ import time
 
 import psycopg
 
-CHANNEL = "atesaki_central"
+CHANNEL = "atesaki_central"  # also in migration 0008 (audit_ingest announces incidents)
 log = logging.getLogger("atesaki.central")
 
 

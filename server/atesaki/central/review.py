@@ -2,7 +2,9 @@
 
 A supervisor signs in with a one-time link from ``atesaki central review-link`` (15
 minutes, once); the session lives in the database, so any instance serves the page.
-Filters: person (PC name or sender address), event, finding code, verdict, time.
+Filters: person (PC name or sender address), section, event, finding code, verdict, time.
+An entry's section is the department the directory gives its sender (or, for entries
+with no sender, the PC's user), or the section the PC was enrolled in.
 """
 
 from __future__ import annotations
@@ -72,8 +74,8 @@ def _signed_in(pool: ConnectionPool) -> bool:
                             (_hash(session),)).fetchone() is not None
 
 
-FILTERS = ("person", "event", "code", "verdict", "since", "until")
-# One condition per filter (besides person); the value is its only parameter.
+FILTERS = ("person", "section", "event", "code", "verdict", "since", "until")
+# One condition per filter (besides person and section); the value is its only parameter.
 CLAUSES = {
     "event": "e.event = %s",
     "code": "(e.data::jsonb -> 'codes') ? %s",
@@ -81,28 +83,58 @@ CLAUSES = {
     "since": "e.ts >= %s",
     "until": "e.ts < %s",
 }
+# Whose entry it is: the sender the check names, else the PC's user.
+WHO = "lower(coalesce(nullif(e.data::jsonb ->> 'sender', ''), p.email))"
+
+
+def _departments(conn, *, addresses: list[str] | None = None, section: str = ""
+                 ) -> dict[str, str]:
+    """{address: department} from the directory, for ``addresses`` or everyone in ``section``."""
+    rows = conn.execute(
+        "SELECT lower(m) AS address, d.record ->> 'department' AS department "
+        "FROM directory_people d, jsonb_array_elements_text(d.record -> 'emails') m "
+        "WHERE NOT d.deleted AND coalesce(d.record ->> 'department', '') <> '' "
+        "AND (lower(m) = ANY(%s) OR lower(trim(d.record ->> 'department')) = lower(%s))",
+        (addresses or [], section.strip()))
+    return {row["address"]: row["department"] for row in rows}
+
+
+def sections(pool: ConnectionPool) -> list[str]:
+    """Every section the filter can name: the directory's departments and the PCs' sections."""
+    with pool.connection() as conn:
+        rows = conn.execute(
+            "SELECT DISTINCT trim(record ->> 'department') AS name FROM directory_people "
+            "WHERE NOT deleted UNION SELECT section FROM pcs").fetchall()
+    return sorted(row["name"] for row in rows if row["name"])
 
 
 def search(pool: ConnectionPool, filters: dict[str, str], limit: int = LIMIT) -> list[dict]:
-    """The newest entries of every PC that match ``filters`` (each optional)."""
-    where, args = [], []
-    if filters.get("person"):
-        where.append("(p.name ILIKE %s OR (e.data::jsonb ->> 'sender') ILIKE %s)")
-        args += [f"%{filters['person']}%"] * 2
-    for name, clause in CLAUSES.items():
-        if filters.get(name):
-            where.append(clause)
-            args.append(filters[name])
-    # Only the fixed clauses above are composed; every value goes in as a parameter.
-    condition = (sql.SQL("WHERE ") + sql.SQL(" AND ").join(sql.SQL(w) for w in where)
-                 if where else sql.SQL(""))
-    query = sql.SQL(
-        "SELECT e.pc_id, p.name, e.seq, e.ts, e.event, e.data FROM audit_entries e "
-        "JOIN pcs p ON p.id = e.pc_id {} ORDER BY e.ts DESC, e.pc_id, e.seq DESC LIMIT %s"
-    ).format(condition)
+    """The newest entries of every PC that match ``filters`` (each optional), with their section."""
     with pool.connection() as conn:
+        where, args = [], []
+        if filters.get("person"):
+            where.append("(p.name ILIKE %s OR (e.data::jsonb ->> 'sender') ILIKE %s)")
+            args += [f"%{filters['person']}%"] * 2
+        if filters.get("section"):
+            members = sorted(_departments(conn, section=filters["section"]))
+            where.append(f"({WHO} = ANY(%s) OR lower(p.section) = lower(%s))")
+            args += [members, filters["section"].strip()]
+        for name, clause in CLAUSES.items():
+            if filters.get(name):
+                where.append(clause)
+                args.append(filters[name])
+        # Only the fixed clauses above are composed; every value goes in as a parameter.
+        condition = (sql.SQL("WHERE ") + sql.SQL(" AND ").join(sql.SQL(w) for w in where)
+                     if where else sql.SQL(""))
+        query = sql.SQL(
+            "SELECT e.pc_id, p.name, p.section AS pc_section, {} AS who, e.seq, e.ts, "
+            "e.event, e.data FROM audit_entries e JOIN pcs p ON p.id = e.pc_id {} "
+            "ORDER BY e.ts DESC, e.pc_id, e.seq DESC LIMIT %s"
+        ).format(sql.SQL(WHO), condition)
         rows = conn.execute(query, [*args, limit]).fetchall()
+        departments = _departments(conn, addresses=sorted({r["who"] for r in rows if r["who"]}))
     for row in rows:
+        row["section"] = departments.get(row["who"]) or row["pc_section"]
         try:
             row["data"] = json.loads(row["data"])
         except ValueError:
@@ -113,6 +145,7 @@ def search(pool: ConnectionPool, filters: dict[str, str], limit: int = LIMIT) ->
 LABELS = {
     "title": Text("事務所全体の確認", "Office review"),
     "person": Text("人（パソコン名・差出人）", "Person (PC or sender)"),
+    "section": Text("部署", "Section"),
     "event": Text("種類", "Event"), "code": Text("指摘", "Finding"),
     "verdict": Text("判定", "Verdict"), "since": Text("から", "From"),
     "until": Text("まで", "Until"), "filter": Text("絞り込む", "Filter"),
@@ -127,13 +160,15 @@ td,th{border:1px solid #ccc;padding:.3em .5em;text-align:left;vertical-align:top
 tr.incident{background:#fee}form label{margin-right:1em}</style></head>
 <body><h1>{{ t.title }}</h1>
 <form method="get" data-atesaki="review-filters">
-{% for name in filters %}<label>{{ t[name] }} <input name="{{ name }}" value="{{ values[name] }}"></label>
-{% endfor %}<button>{{ t.filter }}</button></form>
+{% for name in filters %}<label>{{ t[name] }} <input name="{{ name }}" value="{{ values[name] }}"
+{%- if name == "section" %} list="sections"{% endif %}></label>
+{% endfor %}<button>{{ t.filter }}</button>
+<datalist id="sections">{% for s in sections %}<option value="{{ s }}">{% endfor %}</datalist></form>
 <p>{{ t.shown }}</p>
-{% if rows %}<table><tr><th>{{ t.time }}</th><th>{{ t.pc }}</th><th>{{ t.event }}</th>
+{% if rows %}<table><tr><th>{{ t.time }}</th><th>{{ t.pc }}</th><th>{{ t.section }}</th><th>{{ t.event }}</th>
 <th>{{ t.verdict }}</th><th>{{ t.code }}</th><th>{{ t.what }}</th></tr>
 {% for r in rows %}<tr class="{{ r.event }}" data-atesaki="review-row" data-event="{{ r.event }}">
-<td>{{ r.ts }}</td><td>{{ r.name }}</td><td>{{ r.event }}</td><td>{{ r.data.verdict or "" }}</td>
+<td>{{ r.ts }}</td><td>{{ r.name }}</td><td data-atesaki="review-section">{{ r.section }}</td><td>{{ r.event }}</td><td>{{ r.data.verdict or "" }}</td>
 <td>{{ (r.data.codes or []) | join(", ") }}</td>
 <td>{{ r.data.sender or "" }} {{ (r.data.recipients or []) | join(", ") }}
 {{ r.data.address or "" }} {{ r.data.note or "" }}</td></tr>
@@ -168,7 +203,7 @@ def page():
     texts: dict[str, Any] = {k: v.get(lang) for k, v in LABELS.items()}
     texts["shown"] = LABELS["shown"].format(limit=LIMIT).get(lang)
     html = render_template_string(PAGE, lang=lang, t=texts, filters=FILTERS, values=values,
-                                  rows=rows)
+                                  rows=rows, sections=sections(_pool()))
     response = make_response(html)
     response.headers["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'"
     response.headers["Cache-Control"] = "no-store"

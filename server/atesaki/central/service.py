@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 import re
 import secrets
 from collections.abc import Iterator
@@ -15,10 +16,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import psycopg
 from psycopg_pool import ConnectionPool
 
 from atesaki.central.db import transaction
-from atesaki.central.notify import announce
 from atesaki.core.i18n import Text
 from atesaki.store.audit import GENESIS, canonical, entry_hash, scrub
 from atesaki.web.errors import APIError
@@ -173,12 +174,18 @@ def _pc(row: dict) -> PC:
     return PC(row["id"], row["name"], row["email"], row["enrolled_at"], row["revoked_at"])
 
 
-def authenticate(pool: ConnectionPool, authorization: str | None) -> PC:
-    """The PC named by an ``Authorization: Bearer ID.SECRET`` header; 401 when wrong or revoked."""
+def bearer(authorization: str | None) -> tuple[str, str]:
+    """(PC id, secret) from an ``Authorization: Bearer ID.SECRET`` header; 401 when it is none."""
     scheme, _, value = (authorization or "").partition(" ")
     pc_id, _, secret = value.strip().partition(".")
     if scheme.lower() != "bearer" or not pc_id or not secret:
         raise APIError(401, "no_credential", NO_CREDENTIAL)
+    return pc_id, secret
+
+
+def authenticate(pool: ConnectionPool, authorization: str | None) -> PC:
+    """The PC named by an ``Authorization: Bearer ID.SECRET`` header; 401 when wrong or revoked."""
+    pc_id, secret = bearer(authorization)
     with pool.connection() as conn:
         row = conn.execute(
             "SELECT id, name, email, secret_hash, enrolled_at, revoked_at FROM pcs WHERE id = %s",
@@ -236,67 +243,53 @@ def _entries_of(batch: Any) -> tuple[str, list[dict[str, Any]]]:
     return batch_id, sorted(entries, key=lambda e: e["seq"])
 
 
-def ingest(pool: ConnectionPool, pc: PC, batch: Any) -> dict[str, Any]:
-    """Add a batch of a PC's audit entries to its chain at the central service.
+INGEST = "SELECT * FROM audit_ingest(%s, %s, %s, %s::jsonb, %s)"
+# What the database's refusals (see migration 0008_audit_ingest) mean to the PC.
+REFUSALS = {"bad_credential": (401, NO_CREDENTIAL), "revoked": (401, REVOKED),
+            "replayed": (409, REPLAYED), "chain_conflict": (409, CHAIN_CONFLICT),
+            "chain_broken": (422, CHAIN_BROKEN)}
 
-    Every entry's hash is recomputed and must link to the one before it; an entry
+
+def _refusal(exc: psycopg.errors.RaiseException) -> APIError:
+    code = (exc.diag.message_primary or "").removeprefix("atesaki:")
+    if code not in REFUSALS:
+        raise exc
+    status, text = REFUSALS[code]
+    seq, expected = exc.diag.message_detail or "", exc.diag.message_hint or ""
+    extra = {"expected_seq": int(expected)} if expected else {}
+    return APIError(status, code, text.format(seq=seq, expected=expected), **extra)
+
+
+def ingest(pool: ConnectionPool, authorization: str | None,
+           batch: Any) -> dict[str, Any]:
+    """Add a batch of the audit entries of the PC named by ``authorization`` to its chain here.
+
+    Every entry's hash is recomputed here and must link to the one before it; an entry
     already held (same number, same hash) is counted as a duplicate and skipped, so
-    a retried batch changes nothing. A batch id seen before is a replay (409); an
-    entry whose hash does not match (422) or that changes a held entry (409) makes
-    the whole batch refused. Returns ``{"accepted", "duplicates", "head"}``.
+    a retried batch changes nothing. A wrong or revoked credential is 401 (as
+    ``authenticate``); a batch id seen before is a replay (409); an entry whose hash
+    does not match (422) or that changes a held entry (409) makes the whole batch
+    refused. The credential and chain work is one statement (``audit_ingest``), so a
+    batch costs one round trip to the database. Returns ``{"accepted", "duplicates",
+    "head"}``.
     """
+    pc_id, secret = bearer(authorization)
     batch_id, entries = _entries_of(batch)
     for entry in entries:
         if entry_hash(entry["seq"], entry["ts"], entry["event"], entry["data"],
                       entry["prev_hash"]) != entry["hash"]:
             raise APIError(422, "forged", FORGED.format(seq=entry["seq"]))
-    with transaction(pool) as conn:
-        fresh = conn.execute(
-            "INSERT INTO audit_batches (pc_id, batch_id) VALUES (%s, %s) "
-            "ON CONFLICT DO NOTHING RETURNING batch_id", (pc.id, batch_id),
-        ).fetchone()
-        if fresh is None:
-            raise APIError(409, "replayed", REPLAYED)
-        conn.execute("INSERT INTO audit_heads (pc_id, seq, hash) VALUES (%s, 0, %s) "
-                     "ON CONFLICT DO NOTHING", (pc.id, GENESIS))
-        # One writer per PC at a time: the head row is the chain's lock.
-        head = conn.execute("SELECT seq, hash FROM audit_heads WHERE pc_id = %s FOR UPDATE",
-                            (pc.id,)).fetchone()
-        seq, last = head["seq"], head["hash"]
-        held = [e for e in entries if e["seq"] <= seq]
-        if held:
-            stored = {r["seq"]: r["hash"] for r in conn.execute(
-                "SELECT seq, hash FROM audit_entries WHERE pc_id = %s AND seq = ANY(%s)",
-                (pc.id, [e["seq"] for e in held]))}
-            for entry in held:
-                if stored.get(entry["seq"]) != entry["hash"]:
-                    raise APIError(409, "chain_conflict", CHAIN_CONFLICT.format(seq=entry["seq"]))
-        new = [e for e in entries if e["seq"] > seq]
-        for entry in new:
-            if entry["seq"] != seq + 1 or entry["prev_hash"] != last:
-                raise APIError(422, "chain_broken",
-                               CHAIN_BROKEN.format(seq=entry["seq"], expected=seq + 1),
-                               expected_seq=seq + 1)
-            seq, last = entry["seq"], entry["hash"]
-        if new:
-            with conn.cursor() as cur:
-                cur.executemany(
-                    "INSERT INTO audit_entries (pc_id, seq, ts, event, data, prev_hash, hash) "
-                    "VALUES (%s, %s, %s, %s, %s, %s, %s)",
-                    [(pc.id, e["seq"], e["ts"], e["event"], e["data"], e["prev_hash"], e["hash"])
-                     for e in new],
-                )
-            conn.execute("UPDATE audit_heads SET seq = %s, hash = %s WHERE pc_id = %s",
-                         (seq, last, pc.id))
-            incidents = [(pc.id, e["seq"]) for e in new if e["event"] == "incident"]
-            if incidents:  # the responsible people hear of these at once (central.incidents)
-                with conn.cursor() as cur:
-                    cur.executemany("INSERT INTO incident_notices (pc_id, seq) VALUES (%s, %s)",
-                                    incidents)
-                announce(conn, "incidents")
-        conn.execute("UPDATE pcs SET last_seen = now() WHERE id = %s", (pc.id,))
-    return {"ok": True, "accepted": len(new), "duplicates": len(held),
-            "head": {"seq": seq, "hash": last}}
+    # Only the fields checked above go on, as one JSON text.
+    entries_json = json.dumps([{name: entry[name] for name in ENTRY_FIELDS} for entry in entries],
+                              ensure_ascii=False)
+    try:
+        with pool.connection() as conn:
+            row = conn.execute(INGEST, (pc_id, _hash(secret), batch_id, entries_json,
+                                        GENESIS)).fetchone()
+    except psycopg.errors.RaiseException as exc:
+        raise _refusal(exc) from None
+    return {"ok": True, "accepted": row["accepted"], "duplicates": row["duplicates"],
+            "head": {"seq": row["head_seq"], "hash": row["head_hash"]}}
 
 
 def audit_head(pool: ConnectionPool, pc: PC) -> dict[str, Any]:

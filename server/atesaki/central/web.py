@@ -79,8 +79,8 @@ def me():
 @bp.post("/audit/batches")
 def audit_batch():
     """Add a batch of the PC's audit entries to its chain (see ``service.ingest``)."""
-    pc = current_pc()
-    return service.ingest(pool(), pc, body())
+    # The busiest route: the credential is checked in the same statement as the chain.
+    return service.ingest(pool(), request.headers.get("Authorization"), body())
 
 
 @bp.get("/audit/head")

@@ -61,6 +61,16 @@ def read_password_file(path: str | Path) -> str:
     return text.splitlines()[0] if text else ""
 
 
+def refuse_empty(origin: str, present: int, before: int) -> None:
+    """Refuse a full read that found nobody where ``before`` people were (``SyncError``).
+
+    A directory does not empty itself overnight: a wrong search base, filter or
+    address book does, and it must not wipe the staff from every check.
+    """
+    if before and not present:
+        raise SyncError(EMPTY_RESULT.format(origin=origin, count=before))
+
+
 def load_state(conn: sqlite3.Connection, source: str, origin: str) -> tuple[str, dict[str, str]]:
     """The saved sync token and {href: etag} for one sync."""
     row = conn.execute(
@@ -105,8 +115,7 @@ def apply_sync(
         if full_set:
             present = {r.uid for r in records if isinstance(r, Record)}
             before = origin_uids(conn, source, origin)
-            if before and not present:
-                raise SyncError(EMPTY_RESULT.format(origin=origin, count=len(before)))
+            refuse_empty(origin, len(present), len(before))
             deleted = deleted | (before - present)
         apply_records(conn, records, source, origin, result)
         result.deleted += delete_people(conn, source, origin, sorted(deleted))

@@ -190,6 +190,61 @@ class CardDavClient:
         return found, gone
 
 
+@dataclass
+class BookRead:
+    """One read of an address book: its people, who went, ETags and the token to resume from."""
+
+    records: list[Record | Problem]
+    deleted: set[str]
+    etags: dict[str, str]
+    token: str
+    full: bool
+    fetched: int
+
+
+def read_book(client: CardDavClient, token: str = "", known: dict[str, str] | None = None
+              ) -> BookRead:
+    """Everything that changed since ``token`` (with ``known`` {href: etag}); no token: every card.
+
+    Nothing is written anywhere: a caller applies the result in one transaction, so a
+    failure half-way (``SyncError``) leaves its data as it was.
+    """
+    known = known or {}
+    full = False
+    try:
+        if not token:
+            raise StaleToken
+        listing = client.sync_collection(token)
+    except StaleToken:
+        full = True
+        try:
+            listing = client.sync_collection("")
+        except NoSyncCollection:
+            listing = client.list_etags()  # no token: every run is a listing
+        listing.deleted = set(known) - set(listing.changed)
+        # Only cards whose ETag moved are fetched again.
+        listing.changed = {
+            href: etag for href, etag in listing.changed.items()
+            if not etag or known.get(href) != etag
+        }
+    fetched, gone = client.multiget(sorted(listing.changed))
+    records: list[Record | Problem] = []
+    unusable: set[str] = set()
+    for href, (_etag, text) in fetched.items():
+        usable = False
+        for item in vcard_parser.parse_text(text):
+            if isinstance(item, Record):
+                item.uid, usable = href, True
+            else:
+                item = Problem(item.line, item.reason, item.skipped, href)
+            records.append(item)
+        if not usable:
+            unusable.add(href)  # e.g. its last address was removed: the person goes
+    return BookRead(records, listing.deleted | gone | unusable,
+                    {href: etag for href, (etag, _) in fetched.items()}, listing.token, full,
+                    len(fetched))
+
+
 def sync_carddav(
     conn: sqlite3.Connection,
     url: str,
@@ -202,41 +257,11 @@ def sync_carddav(
     origin = origin_of(url)
     result = SyncResult(file=redact_url(url))
     try:
-        client = CardDavClient(url, user, password, session)
         token, known = load_state(conn, into, origin)
-        try:
-            if not token:
-                raise StaleToken
-            listing = client.sync_collection(token)
-        except StaleToken:
-            result.full = True
-            try:
-                listing = client.sync_collection("")
-            except NoSyncCollection:
-                listing = client.list_etags()  # no token: every run is a listing
-            listing.deleted = set(known) - set(listing.changed)
-            # Only cards whose ETag moved are fetched again.
-            listing.changed = {
-                href: etag for href, etag in listing.changed.items()
-                if not etag or known.get(href) != etag
-            }
-        fetched, gone = client.multiget(sorted(listing.changed))
-        result.fetched = len(fetched)
-        records: list[Record | Problem] = []
-        unusable: set[str] = set()
-        for href, (_etag, text) in fetched.items():
-            usable = False
-            for item in vcard_parser.parse_text(text):
-                if isinstance(item, Record):
-                    item.uid, usable = href, True
-                else:
-                    item = Problem(item.line, item.reason, item.skipped, href)
-                records.append(item)
-            if not usable:
-                unusable.add(href)  # e.g. its last address was removed: the person goes
-        deleted = listing.deleted | gone | unusable
-        etags = {href: etag for href, (etag, _) in fetched.items()}
-        return apply_sync(conn, into, origin, records, deleted, result, listing.token, etags)
+        read = read_book(CardDavClient(url, user, password, session), token, known)
+        result.full, result.fetched = read.full, read.fetched
+        return apply_sync(conn, into, origin, read.records, read.deleted, result, read.token,
+                          read.etags)
     except SyncError as exc:
         record_failure(conn, into, origin, exc.reason.en)
         raise
