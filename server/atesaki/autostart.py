@@ -429,6 +429,12 @@ def _lang() -> str:
     return output_language()
 
 
+def _say(text: Text, status) -> None:
+    """Print ``text`` about a backend's ``status`` (its kind and where it lives)."""
+    lang = _lang()
+    click.echo(text.format(kind=KIND_NAMES[status.kind].get(lang), where=status.where).get(lang))
+
+
 def _running(port: int) -> bool:
     from atesaki.nativehost.host import service_state
 
@@ -453,9 +459,7 @@ def enable(env, port: int) -> None:
     backend = backend_for(env.data_dir, port)
     # A service already answering (started by the browser, say) keeps running; a second
     # one could not bind the port anyway.
-    status = backend.enable(start_now=not _running(port))
-    lang = _lang()
-    click.echo(ENABLED.format(kind=KIND_NAMES[status.kind].get(lang), where=status.where).get(lang))
+    _say(ENABLED, backend.enable(start_now=not _running(port)))
 
 
 @autostart_group.command("disable")
@@ -463,10 +467,7 @@ def enable(env, port: int) -> None:
 @click.pass_obj
 def disable(env, port: int) -> None:
     """Stop starting the service at login (and stop the one autostart started)."""
-    status = backend_for(env.data_dir, port).disable()
-    lang = _lang()
-    click.echo(DISABLED.format(kind=KIND_NAMES[status.kind].get(lang),
-                               where=status.where).get(lang))
+    _say(DISABLED, backend_for(env.data_dir, port).disable())
 
 
 @autostart_group.command("status")
@@ -475,10 +476,8 @@ def disable(env, port: int) -> None:
 def status(env, port: int) -> None:
     """Say whether the service starts at login and whether it runs now."""
     state = backend_for(env.data_dir, port).status()
-    lang = _lang()
     if state.enabled:
-        click.echo(STATUS_ON.format(kind=KIND_NAMES[state.kind].get(lang),
-                                    where=state.where).get(lang))
+        _say(STATUS_ON, state)
     else:
-        click.echo(STATUS_OFF.get(lang))
-    click.echo((RUNNING.format(port=port) if _running(port) else NOT_RUNNING).get(lang))
+        click.echo(STATUS_OFF.get(_lang()))
+    click.echo((RUNNING.format(port=port) if _running(port) else NOT_RUNNING).get(_lang()))

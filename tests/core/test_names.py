@@ -374,3 +374,34 @@ def test_the_surname_index_keeps_names_a_vowel_apart_apart():
     index.add("smyth", P("Jane Smyth"))
     assert index.namesakes(P("Lucille Ball")) == set()
     assert index.namesakes(P("John Smith")) == {"smyth"}
+
+
+def test_profiles_made_in_threads_are_each_their_own_names():
+    """Eight threads reading 10,000 names (more than are remembered) at once get each
+    name's own profile, as one thread reading them again does, and equal key sets
+    read from JSON afterwards are one shared object."""
+    import threading
+
+    heads = ("sa", "ta", "ka", "na", "ha", "ma", "ya", "ra", "wa", "o")
+    tails = ("to", "da", "ki", "mura", "kawa", "no", "yama", "shima", "ta", "moto")
+    words = [(head + tail).capitalize() for head in heads for tail in tails]
+    names = [f"{given} {family}" for family in words for given in words]  # 10,000
+    start = threading.Barrier(8)
+    seen: list[dict[str, str]] = [{} for _ in range(8)]
+
+    def worker(n: int) -> None:
+        start.wait()
+        for i in range(n * 1_000, n * 1_000 + 4_000):  # each name is read by several threads
+            name = names[i % len(names)]
+            seen[n][name] = NameProfile.from_json(P(name).to_json()).to_json()
+
+    threads = [threading.Thread(target=worker, args=(n,)) for n in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    for answers in seen:
+        for name, text in answers.items():
+            assert text == P(name).to_json()
+    text = P("佐藤 健二").to_json()
+    assert NameProfile.from_json(text).surname_keys is NameProfile.from_json(text).surname_keys

@@ -36,6 +36,8 @@ import idna
 from rapidfuzz.distance.OSA import distance as _edit_distance
 from rapidfuzz.process import extract as _extract
 
+from atesaki.core.text import strip_accents
+
 
 def _within_two(name: str, others: list[str]) -> list[str]:
     """The strings of ``others`` at most 2 edits (swaps count 1) from ``name``."""
@@ -112,9 +114,9 @@ def _fold(text: str) -> str:
         return text
     table = _confusables()
     out = []
-    for char in unicodedata.normalize("NFD", text):
-        if char.isascii() or "\u0300" <= char <= "\u036f":
-            out.append(char if char.isascii() else "")
+    for char in strip_accents(text):
+        if char.isascii():
+            out.append(char)
             continue
         mapped = table.get(ord(char), char)
         out.append(mapped.lower() if mapped.isascii() else char)
@@ -191,8 +193,9 @@ def skeleton(text: str) -> str:
         return letters_shown(text.lower()).translate(_confusables()).lower()
     text = letters_shown(unicodedata.normalize("NFD", text.lower()))
     mapped = text.translate(_confusables()).lower()
-    # Combining accents (U+0300-036F) are dropped so that gmàil.com meets gmail.com.
-    return "".join(c for c in unicodedata.normalize("NFD", mapped) if not "\u0300" <= c <= "\u036f")
+    # Accents are dropped (after the table, which maps some letters to accented ones)
+    # so that gmàil.com meets gmail.com.
+    return strip_accents(mapped)
 
 
 @functools.lru_cache(maxsize=1)

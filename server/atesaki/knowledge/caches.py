@@ -10,6 +10,10 @@ Each part is made once, under the lock, and published whole: a reader that finds
 part finds it complete, with or without the GIL. A part that is a plain ``dict`` is
 only ever given whole values (one tuple per key), so a reader sees an old entry or a
 new one, never half of one. Every part has a limit, enforced by whoever fills it.
+
+What depends on its arguments alone (a name's profile, a parsed address, a domain's
+registrable part) is not here: those are bounded ``functools.lru_cache`` memos, listed
+with their limits in docs/architecture.md.
 """
 
 from __future__ import annotations

@@ -20,12 +20,10 @@ import itertools
 import json
 import re
 import sys
-import threading
 from dataclasses import dataclass
 from functools import lru_cache
 
 import jellyfish
-from cachetools import LRUCache
 
 from atesaki.core.names import lexicon
 from atesaki.core.names.normalize import (
@@ -102,11 +100,17 @@ class NameProfile:
 
 
 EMPTY = NameProfile()
-# An intern pool of key sets, shared by every profile made in this process (not a cache
-# of one Knowledge: the profiles outlive it). Past the limit it starts afresh, which
-# only loses sharing; 110,000 people have about a tenth as many distinct sets.
-_SHARED: dict[frozenset[str], frozenset[str]] = {}
-_SHARED_LIMIT = 200_000
+
+
+@lru_cache(maxsize=200_000)
+def _pooled(keys: frozenset[str]) -> frozenset[str]:
+    """The first key set seen equal to ``keys``: one copy, however many people share it.
+
+    An intern pool for every profile made in this process (not a memo of one Knowledge:
+    the profiles outlive it). Past the limit the least recently asked set is forgotten,
+    which only loses sharing; 110,000 people have about a tenth as many distinct sets.
+    """
+    return keys
 
 
 def _valid(keys) -> bool:
@@ -117,15 +121,10 @@ def _shared(keys) -> frozenset[str]:
     """One shared frozenset per distinct key set (thousands of people share a surname)."""
     if not keys:
         return frozenset()
-    value = frozenset(keys) if _valid(keys) else frozenset(k for k in keys if isinstance(k, str))
-    shared = _SHARED.get(value)
-    if shared is None:
-        # the interned copy is both key and value: keeping ``value`` too would double it
-        shared = frozenset(sys.intern(k) for k in value)
-        if len(_SHARED) >= _SHARED_LIMIT:
-            _SHARED.clear()
-        _SHARED[shared] = shared
-    return shared
+    strings = keys if _valid(keys) else [k for k in keys if isinstance(k, str)]
+    # Interned before the pool sees it: the pool keeps the set it is first given, as
+    # key and answer at once, so a copy of other strings would double what it holds.
+    return _pooled(frozenset(map(sys.intern, strings)))
 
 
 def _full(keys) -> frozenset[str]:
@@ -419,10 +418,6 @@ def _western_keys(name: _Name, surnames: set[str], fulls: set[str]) -> None:
             fulls.add(f"w:{code(words[0])}+{code(words[1])}:{' '.join(words)}")
 
 
-_CACHE: LRUCache = LRUCache(maxsize=8192)
-_CACHE_LOCK = threading.Lock()  # cachetools caches are not thread-safe; waitress uses threads
-
-
 def person_profile(
     display_name: str = "",
     *,
@@ -453,17 +448,10 @@ def person_profile(
         address = None
     args = (display_name, family, given, family_reading, given_reading, address, order)
     try:
-        with _CACHE_LOCK:
-            return _CACHE[args]
-    except (KeyError, TypeError):  # not cached yet, or unhashable junk passed in
-        pass
-    profile = _build(*args)
-    try:
-        with _CACHE_LOCK:
-            _CACHE[args] = profile
-    except TypeError:
-        pass
-    return profile
+        hash(args)
+    except TypeError:  # unhashable junk passed in: answered, not remembered
+        return _build(*args)
+    return _remembered_build(*args)
 
 
 def _build(display_name, family, given, family_reading, given_reading, address,
@@ -496,6 +484,10 @@ def _build(display_name, family, given, family_reading, given_reading, address,
         if guess:
             names.append(guess)
     return _profile_of(names) if names else EMPTY
+
+
+# The same names come back on every check; a profile is a pure function of its parts.
+_remembered_build = lru_cache(maxsize=8192)(_build)
 
 
 def _display_tokens(display_name: str) -> tuple[list[str], list[str], bool] | None:

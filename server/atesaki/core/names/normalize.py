@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from atesaki.core.text import strip_accents
+
 # Variant (itaiji) and old forms that NFKC leaves alone but people treat as the
 # same surname: 髙橋 is 高橋, 齋藤 is 斎藤 is 斉藤.
 _VARIANTS = {
@@ -172,10 +174,6 @@ def script_of(token: str) -> str:
     return "other"
 
 
-_ACCENTS = str.maketrans("āīūēōâîûêôàáèéìíòóùúäëïöüÿçñ", "aiueoaiueoaaeeiioouuaeiouycn")
-
-
 def fold_latin(token: str) -> str:
-    """Lower case, macrons and accents dropped (Satō -> sato)."""
-    token = token.lower().translate(_ACCENTS)
-    return "".join(c for c in unicodedata.normalize("NFKD", token) if not unicodedata.combining(c))
+    """Lower case, macrons and accents dropped (Satō -> sato): ``core.text.strip_accents``."""
+    return strip_accents(token.lower())
