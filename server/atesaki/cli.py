@@ -17,7 +17,7 @@ from atesaki.core.version import __version__
 from atesaki.doctor import doctor_command
 from atesaki.exits import BadInput, ExitStatus
 from atesaki.importers.commands import import_group
-from atesaki.link import join_command, link_group
+from atesaki.link.commands import join_command, link_group
 from atesaki.nativehost import native_host_group
 from atesaki.settings import (
     DEFAULT_HOST,

@@ -522,9 +522,9 @@ def run_checks(data_dir: Path, port: int | None = None) -> list[Check]:
     results.append(check_autostart(data_dir, port))
     results.append(check_file_modes(data_dir))
     results.append(check_database(data_dir))
-    from atesaki import link  # the central service, once this PC has joined one
+    from atesaki.link.commands import doctor_checks  # once this PC has joined a central service
 
-    results += link.doctor_checks(data_dir, Check)
+    results += doctor_checks(data_dir, Check)
     return results
 
 

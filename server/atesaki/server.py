@@ -28,9 +28,9 @@ def run(data_dir: Path, host: str, port: int, *, threads: int = 8,
     service = app.extensions["atesaki"]
     service.knowledge()  # load the indexes now, not on the first check
     threading.Thread(target=service.warm_up, name="atesaki-warm-up", daemon=True).start()
-    from atesaki import link  # the central service, once this PC has joined one
+    from atesaki.link.forward import start_background  # once this PC has joined one
 
-    forwarder = link.start_background(data_dir)
+    forwarder = start_background(data_dir)
     server = create_server(app, host=host, port=port, threads=threads,
                            ident="atesaki", clear_untrusted_proxy_headers=True)
     conn = service.conn()

@@ -49,3 +49,17 @@ def test_help_lists_the_contract_commands(runner):
     result = runner("--help")
     for command in ("serve", "token", "pair", "check", "import"):
         assert command in result.output
+
+
+def test_help_loads_neither_the_web_stack_nor_the_network_clients():
+    # `atesaki --help` is what a user types first: it must not pay for Flask, requests,
+    # psycopg or segno, which only some commands need (issue 19's lazy CLI).
+    import subprocess
+    import sys
+
+    heavy = ("flask", "werkzeug", "requests", "psycopg", "segno", "waitress", "cheroot")
+    code = ("import sys, atesaki.cli; "
+            f"print(' '.join(m for m in {heavy!r} if m in sys.modules))")
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            check=True).stdout.split()
+    assert loaded == []

@@ -6,9 +6,7 @@ import io
 import json
 
 import click
-import segno
 
-from atesaki.approvals import core
 from atesaki.core import clock
 from atesaki.core.i18n import Text, output_language
 from atesaki.settings import DEFAULT_PORT
@@ -50,6 +48,10 @@ def checker_group() -> None:
 @click.pass_obj
 def add(env, name: str, email: str | None, as_json: bool, port: int) -> None:
     """Enrol a second checker NAME: prints the otpauth:// URI and a QR code for the authenticator app."""
+    import segno  # with pyotp, only when a checker is enrolled: `atesaki --help` stays light
+
+    from atesaki.approvals import core
+
     for value, check, hint in ((name, core.clean_name, "NAME"), (email, core.clean_email, "--email")):
         try:
             check(value)
@@ -84,6 +86,8 @@ def add(env, name: str, email: str | None, as_json: bool, port: int) -> None:
 @click.pass_obj
 def list_(env, as_json: bool) -> None:
     """The enrolled second checkers (never their secrets)."""
+    from atesaki.approvals import core
+
     checkers = core.list_checkers(env.open_store())
     if as_json:
         click.echo(json.dumps(
@@ -101,6 +105,8 @@ def list_(env, as_json: bool) -> None:
 @click.pass_obj
 def remove(env, checker: str) -> None:
     """Remove a second checker by id or name; their unused approvals stop working."""
+    from atesaki.approvals import core
+
     lang = output_language()
     removed = core.remove_checker(env.open_store(), checker)
     if removed is None:

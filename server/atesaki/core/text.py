@@ -32,3 +32,8 @@ def strip_accents(text: str) -> str:
     if text.isascii():
         return text
     return "".join(c for c in unicodedata.normalize("NFD", text) if not _is_accent(c))
+
+
+def spaceless_key(name: str) -> str:
+    """A display name as looked up: NFKC, case-folded, without any spaces (鈴木　花子 = 鈴木花子)."""
+    return "".join(unicodedata.normalize("NFKC", name).casefold().split())

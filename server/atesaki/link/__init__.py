@@ -2,11 +2,7 @@
 
 ``client`` keeps the credential and makes authenticated calls; ``forward`` empties
 the audit outbox; ``commands`` adds ``atesaki join`` and ``atesaki link``.
+
+Nothing is imported here: ``atesaki --help`` must not load ``requests``. Import the
+module you need (``atesaki.link.commands``, ``atesaki.link.forward``).
 """
-
-from __future__ import annotations
-
-from atesaki.link.commands import doctor_checks, join_command, link_group, status
-from atesaki.link.forward import start_background
-
-__all__ = ["doctor_checks", "join_command", "link_group", "start_background", "status"]

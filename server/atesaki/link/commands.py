@@ -11,7 +11,6 @@ import click
 
 from atesaki.core.i18n import Text, output_language
 from atesaki.exits import BadInput
-from atesaki.link import client, forward
 
 JOINED = Text("中央サービス {url} に「{name}」({id}) として参加しました。資格情報: {path}",
               "Joined the central service {url} as {name} ({id}). Credential: {path}")
@@ -30,6 +29,7 @@ PULLED = Text("職員名簿: {fetched} 件を受け取り、{deleted} 件を削�
 
 def status(data_dir: Path) -> dict[str, Any]:
     """The link as ``doctor`` reports it: ``{"name", "ok", "detail"}`` (ok when not joined)."""
+    from atesaki.link import client, forward  # requests loads only when a command runs
     link = client.load_link(data_dir)
     if link is None:
         return {"name": "central", "ok": True, "detail": client.NOT_JOINED.as_dict(),
@@ -82,6 +82,7 @@ def doctor_checks(data_dir: Path, Check) -> list:
 @click.pass_obj
 def join_command(env, url: str, code: str, ca_file: Path | None) -> None:
     """Link this PC to the central service at URL with a one-time enrolment CODE."""
+    from atesaki.link import client  # requests loads only when a command runs
     if not url.startswith(("https://", "http://")):
         raise click.BadParameter("the URL starts with https://", param_hint="URL")
     try:
@@ -114,7 +115,10 @@ def status_command(env, as_json: bool) -> None:
 @click.pass_obj
 def pull_command(env) -> None:
     """Bring the staff directory and the central policy up to date now (the service does it by itself)."""
-    from atesaki.link import policy
+    from atesaki.link import (
+        client,  # requests loads only when a command runs
+        policy,
+    )
     from atesaki.link.directory import pull
     from atesaki.settings import ConfigError
 
@@ -138,6 +142,7 @@ def pull_command(env) -> None:
 @click.pass_obj
 def push_command(env) -> None:
     """Send the audit entries the central service does not have yet (the service does this itself)."""
+    from atesaki.link import client, forward  # requests loads only when a command runs
     try:
         done = forward.forward(env.data_dir)
     except client.LinkError as exc:

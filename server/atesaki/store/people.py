@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import sqlite3
-import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -19,6 +18,7 @@ from atesaki.core import clock
 from atesaki.core.i18n import Text
 from atesaki.core.names import person_profile
 from atesaki.core.records import Problem, Record
+from atesaki.core.text import spaceless_key
 
 FILE_ORIGIN = "file"
 SOURCES = ("directory", "contacts")
@@ -71,8 +71,7 @@ def record_uid(record: Record) -> str:
     """The record's own UID, else a hash of its normalised name and sorted addresses."""
     if record.uid:
         return record.uid
-    name = "".join(unicodedata.normalize("NFKC", record.display_name).casefold().split())
-    key = name + "\n" + "\n".join(sorted(record.emails))
+    key = spaceless_key(record.display_name) + "\n" + "\n".join(sorted(record.emails))
     return "h:" + hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]
 
 

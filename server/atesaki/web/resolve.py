@@ -9,11 +9,11 @@ directory: a caller learns an address only for a name it already knows in full.
 
 from __future__ import annotations
 
-import unicodedata
 from typing import Any
 
 from flask import Blueprint
 
+from atesaki.core.text import spaceless_key
 from atesaki.web.http import current_service, json_body
 
 bp = Blueprint("resolve", __name__)
@@ -21,9 +21,7 @@ bp = Blueprint("resolve", __name__)
 DIRECTORY_INDEX = "resolve.directory"  # in the Knowledge's caches: {name key: [addresses]}
 
 
-def name_key(name: str) -> str:
-    """A display name as compared: NFKC, case-folded, without any spaces."""
-    return "".join(unicodedata.normalize("NFKC", name).casefold().split())
+name_key = spaceless_key  # a display name as compared: NFKC, case-folded, without any spaces
 
 
 def _directory_index(kb) -> dict[str, list[str]]:
