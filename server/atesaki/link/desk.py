@@ -49,7 +49,7 @@ MISMATCH = Text("中央サービスの承認は別のメールか別の宛先の
 SELF_APPROVAL = Text("自分のメールを自分で承認することはできません。別の確認者を選んでください。",
                      "You cannot approve your own message. Choose another checker.")
 # Refusals of the central service a caller can act on keep their code and status here.
-PASSED_ON = {"self_approval", "unknown_checker", "not_found", "already_decided",
+PASSED_ON = {"self_approval", "unknown_checker", "not_found", "already_decided", "bad_request",
              "already_used", "not_approved", "recipients_changed", "expired"}
 
 

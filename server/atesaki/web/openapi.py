@@ -563,7 +563,7 @@ REMOTE_SCHEMAS: dict[str, Any] = {
         "required": ["check_id", "checker"],
         "properties": {
             "check_id": {"type": "string", "minLength": 1},
-            "checker": {"type": "string", "minLength": 1, "maxLength": 200, "pattern": r"\S",
+            "checker": {"type": "string", "minLength": 1, "maxLength": 100, "pattern": r"\S",
                         "description": "The checker's id or name at the central service.",
                         "x-errors": {"pattern": {"ja": "確認者の ID か名前が必要です。",
                                                  "en": "the checker's id or name is required"}}},
