@@ -113,7 +113,7 @@ def test_an_approval_from_another_desk_is_a_release_token_like_a_codes(conn):
     used = [e["data"] for e in audit.entries(conn, event="approval_used")]
     assert granted[-1]["request_id"] == "ar_1" and granted[-1]["note"] == "確認済み"
     assert used[-1] == {"checker_id": None, "checker": "鈴木 花子", "check_id": "c_1",
-                        "digest": "d" * 64, "request_id": "ar_1"}
+                        "digest": "d" * 64, "request_id": "ar_1", "remote": True}
 
 
 def test_the_releases_migration_keeps_tokens_already_granted(tmp_path):
@@ -139,3 +139,18 @@ def test_the_releases_migration_keeps_tokens_already_granted(tmp_path):
     row = db.execute("SELECT * FROM releases").fetchone()
     assert (row["token_hash"], row["checker_id"], row["checker_name"]) == ("h", "k_1", "鈴木")
     db.close()
+
+
+def test_long_polls_past_the_cap_answer_at_once_so_checks_never_queue():
+    # Each waiting poll holds one of the service's 8 threads: only LONG_POLLS may wait.
+    from contextlib import ExitStack
+
+    from atesaki.link.desk import LONG_POLLS, waiting_slot
+
+    with ExitStack() as held:
+        granted = [held.enter_context(waiting_slot(20.0)) for _ in range(LONG_POLLS)]
+        assert granted == [20.0] * LONG_POLLS
+        with waiting_slot(20.0) as extra:
+            assert extra == 0.0
+    with waiting_slot(20.0) as again:  # the slots came back
+        assert again == 20.0

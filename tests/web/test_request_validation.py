@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 
@@ -60,11 +61,21 @@ def test_every_post_route_declares_its_request_body_with_an_example(app):
         assert schema.get("examples"), f"POST {path}: give its request schema an example body"
 
 
+def concrete(path: str) -> str:
+    """``path`` with each path parameter replaced by the example its schema gives."""
+    for parameter in openapi.spec()["paths"][path]["post"].get("parameters", ()):
+        if parameter["in"] == "path":
+            value = parameter["schema"]["examples"][0]
+            path = path.replace("{" + parameter["name"] + "}", value)
+    return path
+
+
 def test_every_post_route_refuses_a_body_that_breaks_its_schema_by_name(app, client):
     problems = []
-    for path in post_routes(app):
-        schema = request_schema(path)
+    for template in post_routes(app):
+        schema = request_schema(template)
         example = schema["examples"][0]
+        path = concrete(template)
         answer = client.post(path, example)
         if answer.status_code == 400 or answer.status_code >= 500:
             problems.append(f"{path} refuses its own example: {answer.get_json()}")
@@ -82,6 +93,15 @@ def test_every_post_route_refuses_a_body_that_breaks_its_schema_by_name(app, cli
             if problem:
                 problems.append(f"{path} with a wrong {member}: {problem}")
     assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("request_id", ["..", "ar_1?x=1", "ar_" + "x" * 65, "other"])
+def test_a_path_parameter_outside_its_schema_is_refused_before_the_view(client, request_id):
+    # The id goes on to the central service's URL: only an id of its form may get there.
+    answer = client.post(f"/v1/remote-approvals/{quote(request_id, safe='')}/decision",
+                         {"decision": "approve"})
+    assert answer.status_code == 400
+    assert answer.get_json()["field"] == "request_id"
 
 
 def test_members_the_hand_checks_let_through_are_refused_now(client):

@@ -412,7 +412,7 @@ def consume_release(conn: sqlite3.Connection, check_id: str, digest: str, token:
     ).fetchone()
     used_by = {"checker_id": row["checker_id"], "checker": row["checker_name"],
                "check_id": check_id, "digest": digest}
-    if row["remote_request"]:
-        used_by["request_id"] = row["remote_request"]
+    if row["remote_request"]:  # approved at another desk: the checker is the central one
+        used_by.update(request_id=row["remote_request"], remote=True)
     audit.append(conn, "approval_used", used_by)
     return True

@@ -12,11 +12,15 @@ decides with a note. Every step is in the local audit, and so forwarded.
 from __future__ import annotations
 
 import json
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from flask import Blueprint, Flask
 
 from atesaki.approvals import Checker, grant_remote
+from atesaki.approvals.core import ALREADY_SENT
 from atesaki.core.i18n import Text
 from atesaki.link import approvals as central
 from atesaki.link.client import Link, LinkError, load_link
@@ -37,16 +41,35 @@ UNREACHABLE = Text(
     "Cannot reach the central service, so a checker at another desk cannot be asked. "
     "Approval with a checker's code (authenticator app) still works. ({why})")
 NOT_NEEDED = Text("このメールは承認を必要としません。", "This message does not need approval.")
-BLOCKED = Text("このメールは送信できないため、承認を依頼できません。",
-               "This message cannot be sent, so approval cannot be asked for.")
+BLOCKED = Text("このメールは送信できないため、承認を依頼・使用できません。",
+               "This message cannot be sent, so approval cannot be asked for or used.")
 MISMATCH = Text("中央サービスの承認は別のメールか別の宛先のものです。もう一度依頼してください。",
                 "The central service's approval is for another message or other recipients. "
                 "Ask again.")
 SELF_APPROVAL = Text("自分のメールを自分で承認することはできません。別の確認者を選んでください。",
                      "You cannot approve your own message. Choose another checker.")
 # Refusals of the central service a caller can act on keep their code and status here.
-PASSED_ON = {"self_approval", "unknown_checker", "not_found", "already_decided",
+PASSED_ON = {"self_approval", "unknown_checker", "not_found", "already_decided", "bad_request",
              "already_used", "not_approved", "recipients_changed", "expired"}
+
+
+# Long-polls that may wait at once. Each holds one of the service's threads (8 by default)
+# for up to 25 s; past this many, a poll answers at once with the state as it is, so
+# checks and sends never queue behind waiting dialogs and inboxes.
+LONG_POLLS = 3
+_long_polls = threading.BoundedSemaphore(LONG_POLLS)
+
+
+@contextmanager
+def waiting_slot(wait: float) -> Iterator[float]:
+    """``wait`` when a long-poll slot is free (held until the block ends), else 0."""
+    if wait <= 0 or not _long_polls.acquire(blocking=False):
+        yield 0.0
+        return
+    try:
+        yield wait
+    finally:
+        _long_polls.release()
 
 
 def init_app(app: Flask) -> None:
@@ -72,6 +95,14 @@ def _central_error(exc: LinkError) -> APIError:
     why = exc.message.en if exc.status is None else f"HTTP {exc.status} {exc.code}"
     return APIError(503, "central_unreachable", UNREACHABLE.format(why=why),
                     central_error=exc.code)
+
+
+def refuse_unsendable(check: dict[str, Any]) -> None:
+    """Refuse a check that no approval can release: blocked, or already sent."""
+    if check["verdict"] == "block":
+        raise APIError(403, "blocked", BLOCKED)
+    if check.get("sent_at"):
+        raise APIError(409, "already_sent", ALREADY_SENT)
 
 
 def _log(event: str, data: dict[str, Any]) -> None:
@@ -125,13 +156,9 @@ def ask():
     subject = data.get("subject") or ""
     conn = current_service().conn()
     check = load_check(conn, data.get("check_id"))
-    if check["verdict"] == "block":
-        raise APIError(403, "blocked", BLOCKED)
+    refuse_unsendable(check)
     if check["verdict"] != "approve":
         raise APIError(409, "approval_not_needed", NOT_NEEDED)
-    if check.get("sent_at"):
-        raise APIError(409, "already_sent", Text("このメールは送信済みとして記録されています。",
-                                                 "This message was already recorded as sent."))
     link = _joined()
     who = {"check_id": check["id"], "digest": check["digest"], "checker": checker}
     try:
@@ -160,7 +187,8 @@ def decision(request_id: str):
     """A request's state; ``?wait=SECONDS`` (up to 25) waits for the checker's decision."""
     wait = query_args()["wait"]
     link = _joined()
-    state = _call(central.decision, link, request_id, wait=wait)
+    with waiting_slot(wait) as wait:
+        state = _call(central.decision, link, request_id, wait=wait)
     if state["status"] == "refused" and not _already_logged(request_id):
         _log("approval_refused", {"check_id": state["check_id"], "digest": state["digest"],
                                   "request_id": request_id, "reason": "checker_refused",
@@ -177,6 +205,7 @@ def release(request_id: str):
     data = json_body()
     conn = current_service().conn()
     check = load_check(conn, data.get("check_id"))
+    refuse_unsendable(check)  # before the approval is spent: a spent one cannot come back
     link = _joined()
     who = {"check_id": check["id"], "digest": check["digest"], "request_id": request_id}
     try:
@@ -212,7 +241,8 @@ def inbox():
     link = _link()
     if link is None:
         return {"ok": True, "joined": False, "requests": [], "cursor": after}
-    fresh = _call(central.inbox, link, after=after, wait=wait)
+    with waiting_slot(wait) as wait:
+        fresh = _call(central.inbox, link, after=after, wait=wait)
     waiting = fresh if after == 0 else _call(central.inbox, link, after=0, wait=0)
     keys = ("id", "check_id", "digest", "status", "created_at", "sender", "subject",
             "recipients", "findings", "requester", "cursor")

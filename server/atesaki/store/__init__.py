@@ -55,11 +55,14 @@ def migrate(conn: sqlite3.Connection) -> list[str]:
         if name in done:
             continue
         with transaction(conn):
+            # Asked again under the write lock: another process (serve and the native host
+            # start together) may have applied it since the list above was read.
+            if conn.execute("SELECT 1 FROM migrations WHERE name = ?", (name,)).fetchone():
+                continue
             for statement in _statements(sql):
                 conn.execute(statement)
             conn.execute(
-                "INSERT OR IGNORE INTO migrations (name, applied) VALUES (?, datetime('now'))",
-                (name,),
+                "INSERT INTO migrations (name, applied) VALUES (?, datetime('now'))", (name,)
             )
         applied.append(name)
     return applied

@@ -40,6 +40,7 @@ KEY_NAME = "audit.key"
 EVENTS = (
     "check", "send", "incident", "service_start", "service_stop",
     "approval_granted", "approval_refused", "approval_locked", "approval_used",
+    "approval_requested", "approval_decided",
     "checker_enrolled", "checker_removed", "checker_enrol_page", "sync",
 )
 # Keys whose values must never reach the log (message bodies, one-time codes,

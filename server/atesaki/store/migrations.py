@@ -177,7 +177,9 @@ MIGRATIONS: list[tuple[str, str]] = [
         # Approvals from the checker's own desk (issue 17): a release may come from a checker
         # known only to the central service, so `releases` names its checker itself and
         # `checker_id` is empty for those. SQLite cannot drop a NOT NULL: the table is
-        # rebuilt (each statement reruns safely: the copy ignores rows it already has).
+        # rebuilt, in one transaction that `migrate` enters only while the migration is
+        # unapplied. A token whose checker row is gone (possible only with foreign keys
+        # off) is not copied: it would break the new table's foreign key and stop the start.
         # `check_detail` keeps, for checks that need approval only, each recipient's name
         # and finding codes: what the checker is shown (never the body).
         "approvals/0002",
@@ -198,7 +200,7 @@ MIGRATIONS: list[tuple[str, str]] = [
                                            checker_name, created, expires, used_at)
             SELECT r.token_hash, r.check_id, r.digest, r.checker_id, coalesce(c.name, ''),
                    r.created, r.expires, r.used_at
-            FROM releases r LEFT JOIN checkers c ON c.id = r.checker_id;
+            FROM releases r JOIN checkers c ON c.id = r.checker_id;
         DROP TABLE IF EXISTS releases;
         ALTER TABLE releases_v2 RENAME TO releases;
         CREATE TABLE IF NOT EXISTS check_detail (

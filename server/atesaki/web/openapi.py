@@ -90,7 +90,12 @@ SCHEMAS: dict[str, Any] = {
         "type": "object",
         "required": ["address"],
         "properties": {
-            "field": {"enum": ["to", "cc", "bcc", "TO", "CC", "BCC", None], "default": "to"},
+            # Any case, as before the schema checked it (To, Cc, BCC): compared lower-cased.
+            "field": {"anyOf": [{"type": "string", "pattern": "^([Tt][Oo]|[Cc][Cc]|[Bb][Cc][Cc])$"},
+                                {"type": "null"}],
+                      "default": "to",
+                      "x-errors": {"anyOf": {"ja": "to, cc, bcc のいずれかです。",
+                                             "en": "must be one of: to, cc, bcc"}}},
             "address": {"type": "string", "maxLength": 2000},
             "name": {"type": ["string", "null"], "maxLength": 2000},
         },
@@ -535,7 +540,8 @@ REMOTE_WAIT = {"name": "wait", "in": "query", "required": False,
                "description": "Seconds to wait for a change (long-poll), 0 to 25.",
                "schema": {"type": "number", "minimum": 0, "maximum": 25, "default": 0}}
 REQUEST_ID = {"name": "request_id", "in": "path", "required": True,
-              "schema": {"type": "string", "minLength": 1, "maxLength": 100}}
+              "schema": {"type": "string", "pattern": "^ar_[A-Za-z0-9_-]{1,64}$",
+                         "examples": ["ar_Q2hlY2tlcnNEZXNr"]}}
 CENTRAL_DOWN = error("The central service cannot be reached or failed "
                      "(`central_unreachable`); codes still work.")
 NOT_JOINED = error("This PC has not joined a central service (`not_joined`).")
@@ -557,7 +563,7 @@ REMOTE_SCHEMAS: dict[str, Any] = {
         "required": ["check_id", "checker"],
         "properties": {
             "check_id": {"type": "string", "minLength": 1},
-            "checker": {"type": "string", "minLength": 1, "maxLength": 200, "pattern": r"\S",
+            "checker": {"type": "string", "minLength": 1, "maxLength": 100, "pattern": r"\S",
                         "description": "The checker's id or name at the central service.",
                         "x-errors": {"pattern": {"ja": "確認者の ID か名前が必要です。",
                                                  "en": "the checker's id or name is required"}}},

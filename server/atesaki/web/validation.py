@@ -2,9 +2,10 @@
 
 ``init_app`` pairs every route of the app with the operation of the same path and
 method in ``openapi.spec()`` and compiles, once, a validator for the operation's JSON
-request body and one for its query parameters. A route gets validated by being
-declared there; its view then reads the body with ``http.json_body()`` and the query
-with ``http.query_args()`` and checks only what a schema cannot say (lookups, digests).
+request body, one for its query parameters and one for its path parameters. A route
+gets validated by being declared there; its view then reads the body with
+``http.json_body()`` and the query with ``http.query_args()`` and checks only what a
+schema cannot say (lookups, digests).
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ class Operation:
 
     body: Schema | None = None
     query: Schema | None = None
+    path: Schema | None = None
     # Query parameter -> (its JSON type, its default): how a query string is read as JSON.
     parameters: dict[str, tuple[Any, Any]] = field(default_factory=dict)
 
@@ -78,6 +80,7 @@ def compile_operation(declared: dict[str, Any]) -> Operation:
     content = declared.get("requestBody", {}).get("content", {})
     body = content.get(JSON, {}).get("schema")
     query = [p for p in declared.get("parameters", ()) if p.get("in") == "query"]
+    in_path = [p for p in declared.get("parameters", ()) if p.get("in") == "path"]
     parameters = {}
     for parameter in query:
         schema = parameter.get("schema", {})
@@ -87,9 +90,15 @@ def compile_operation(declared: dict[str, Any]) -> Operation:
         "properties": {p["name"]: p.get("schema", {}) for p in query},
         "required": [p["name"] for p in query if p.get("required")],
     }
+    path_schema = {
+        "type": "object",
+        "properties": {p["name"]: p.get("schema", {}) for p in in_path},
+        "required": [p["name"] for p in in_path],
+    }
     return Operation(
         body=compile_schema(body) if body is not None else None,
         query=compile_schema(query_schema) if query else None,
+        path=compile_schema(path_schema) if in_path else None,
         parameters=parameters,
     )
 
@@ -106,6 +115,10 @@ def init_app(app: Flask) -> None:
         operation = table.get((request.endpoint, method))
         if operation is None:
             return
+        if operation.path is not None:
+            problem = refusal(operation.path, dict(request.view_args or {}), root="path")
+            if problem is not None:
+                raise problem
         if operation.query is not None:
             values = operation.query_args(request.args)
             problem = refusal(operation.query, values, root="query")

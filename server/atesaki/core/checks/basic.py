@@ -134,7 +134,7 @@ def audience(ctx: CheckContext) -> tuple[int, list[tuple[str, int]]]:
     for r in request.recipients:
         found = ctx.kb.mailing_list(r.key) if r.valid else None
         if found is not None and found.members is not None:
-            count += found.members
+            count += max(1, found.members)  # a list said to be empty still reaches its owner
             lists.append((r.address, found.members))
         else:
             count += 1
