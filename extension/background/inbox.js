@@ -13,6 +13,11 @@ const AtesakiInbox = (() => {
     return chrome.i18n.getMessage(key, substitutions) || key;
   }
 
+  /** Run a notification or tab call; a failure is logged, never left unhandled. */
+  function quietly(what, run) {
+    return Promise.resolve().then(run).catch((error) => console.warn('Atesaki: ' + what + ' failed', error));
+  }
+
   function path(after, wait) {
     return '/v1/remote-approvals/inbox?after=' + after + '&wait=' + wait;
   }
@@ -29,14 +34,14 @@ const AtesakiInbox = (() => {
     for (const request of requests) {
       if (!(Number(request.cursor) > seen)) continue;
       const who = (request.requester && request.requester.name) || request.sender || '';
-      chrome.notifications.create(NOTIFICATION + request.id, {
+      quietly('a notification', () => chrome.notifications.create(NOTIFICATION + request.id, {
         type: 'basic',
         iconUrl: chrome.runtime.getURL('icons/icon128.png'),
         title: t('inboxNotifyTitle', [who]),
         message: t('inboxNotifyMessage', [request.subject || t('inboxNoSubject'), String((request.recipients || []).length)]),
         priority: 2,
         requireInteraction: true,
-      });
+      }));
     }
   }
 
@@ -48,9 +53,19 @@ const AtesakiInbox = (() => {
     return result;
   }
 
-  async function loop(mine) {
+  /**
+   * The cursor belongs to one central service: another service or token, or joining or
+   * leaving one, starts it again from 0 (another central service counts from its own
+   * start, and a cursor kept from the last one would hide its requests from notify).
+   */
+  async function forget(joined) {
+    await chrome.storage.local.set({ inboxCursor: 0, inboxJoined: joined });
+  }
+
+  async function loop(mine, reset) {
     let wait = 0; // the first look answers at once: the badge is right from the start
     let failures = 0;
+    if (reset) await chrome.storage.local.remove(['inboxCursor', 'inboxJoined']);
     while (mine === generation) {
       const { inboxCursor = 0 } = await chrome.storage.local.get('inboxCursor');
       const result = await AtesakiClient.call('GET', path(inboxCursor, wait), undefined, null, (WAIT_S + 10) * 1000);
@@ -65,8 +80,20 @@ const AtesakiInbox = (() => {
       }
       failures = 0;
       await show(result);
-      if (!result.joined) return; // no central service: look again at the next alarm
+      const joined = Boolean(result.joined);
+      const { inboxJoined } = await chrome.storage.local.get('inboxJoined');
+      if (mine !== generation) return;
+      if (inboxJoined !== joined) {
+        await forget(joined);
+        // Just joined with an old cursor: look again from 0 at once, the new ones notified.
+        if (joined && inboxJoined !== undefined && Number(inboxCursor)) {
+          wait = 0;
+          continue;
+        }
+      }
+      if (!joined) return; // no central service: look again at the next alarm
       notify(result.requests || [], Number(inboxCursor));
+      if (mine !== generation) return; // a restart has forgotten the cursor: keep it so
       await chrome.storage.local.set({ inboxCursor: Number(result.cursor) || 0 });
       wait = WAIT_S;
     }
@@ -78,19 +105,19 @@ const AtesakiInbox = (() => {
     if (running && !restart) return;
     const mine = generation;
     running = true;
-    loop(mine).catch((error) => console.warn('Atesaki: the approvals inbox failed', error)).finally(() => {
+    loop(mine, Boolean(restart)).catch((error) => console.warn('Atesaki: the approvals inbox failed', error)).finally(() => {
       if (mine === generation) running = false;
     });
   }
 
   function openPage() {
-    return chrome.tabs.create({ url: chrome.runtime.getURL(PAGE) });
+    return quietly('opening the approvals page', () => chrome.tabs.create({ url: chrome.runtime.getURL(PAGE) }));
   }
 
   if (chrome.notifications && chrome.notifications.onClicked) {
     chrome.notifications.onClicked.addListener((id) => {
       if (!id.startsWith(NOTIFICATION)) return;
-      chrome.notifications.clear(id);
+      quietly('clearing a notification', () => chrome.notifications.clear(id));
       openPage();
     });
   }

@@ -16,6 +16,7 @@
   const AFTER_RELEASE_MS = 700; // the second click of a double click must not send twice
   const EDIT_SETTLE_MS = 1500; // how long a swap or move-to-Bcc may take to show in the compose
   const REMOTE_WAIT_S = 20; // one long-poll for a checker's decision at another desk
+  const REMOTE_MIN_POLL_MS = 1000; // at most one poll a second, however soon the answer came
   const REMOTE_RETRIES = 3; // failed polls in a row before the dialog says so (a central restart)
 
   let releasing = false; // true only while we replay the user's send
@@ -222,6 +223,7 @@
     state.dialog.remoteState('waiting', { checker: who });
     let failures = 0;
     for (;;) {
+      const began = Date.now();
       const answer = await ask('remoteWait', { request_id: asked.request_id, wait: REMOTE_WAIT_S }, (REMOTE_WAIT_S + 15) * 1000);
       if (!current()) return;
       if (!answer.ok) {
@@ -234,7 +236,12 @@
         continue;
       }
       failures = 0;
-      if (answer.status === 'waiting') continue;
+      if (answer.status === 'waiting') {
+        // A service that answers without waiting must not be asked again at once (a busy loop).
+        const early = REMOTE_MIN_POLL_MS - (Date.now() - began);
+        if (early > 0) await new Promise((resolve) => setTimeout(resolve, early));
+        continue;
+      }
       if (answer.status === 'refused') {
         state.dialog.remoteState('refused', { checker: who, note: answer.note });
         return;

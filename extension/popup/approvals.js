@@ -50,7 +50,20 @@
       refuse.disabled = true;
       // Kept on screen from now: the worker's refresh drops the request from the list.
       decided.set(request.id, node);
-      const result = await ask('decide', { request_id: request.id, decision, note: note.value.trim() });
+      let result;
+      try {
+        result = await ask('decide', { request_id: request.id, decision, note: note.value.trim() });
+      } catch (error) {
+        result = { ok: false, error: 'extension_error', message: String((error && error.message) || error) };
+      }
+      if (result.error === 'extension_error') {
+        // The message never reached the worker: not decided, the buttons work again.
+        decided.delete(request.id);
+        approve.disabled = false;
+        refuse.disabled = false;
+        showError(t('inboxDecideFailed', [result.message || result.error]));
+        return;
+      }
       if (!result.ok) {
         if (result.error !== 'already_decided') decided.delete(request.id);
         state.textContent = result.message || result.error;
@@ -77,18 +90,20 @@
     document.getElementById('empty').hidden = nodes.length > 0;
   }
 
+  /** The page's error line: ``text``, or hidden when null. */
+  function showError(text) {
+    const error = document.getElementById('error');
+    error.hidden = text === null;
+    error.textContent = text || '';
+  }
+
   async function load() {
     const result = await ask('inbox');
-    const error = document.getElementById('error');
-    error.hidden = result.ok;
     if (!result.ok) {
-      error.textContent = (result.message || result.error) + (result.hint ? ' ' + result.hint : '');
+      showError((result.message || result.error) + (result.hint ? ' ' + result.hint : ''));
       return;
     }
-    if (!result.joined) {
-      error.hidden = false;
-      error.textContent = t('inboxNotJoined');
-    }
+    showError(result.joined ? null : t('inboxNotJoined'));
     render(result);
   }
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import gc
 import json
+import os
+import resource
 import stat
 import subprocess
 import sys
@@ -133,6 +136,39 @@ def test_a_revoked_credential_gets_401_with_a_clear_message(pool):
     assert (revoked.value.status, revoked.value.error) == (401, "revoked")
     assert "revoked by the administrator" in revoked.value.message.en
     assert "取り消されました" in revoked.value.message.ja
+
+
+@pytest.fixture
+def many_open_files():
+    """Over 1024 descriptors open, so the next sockets get numbers select() cannot take."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    wanted = 1400
+    if hard != resource.RLIM_INFINITY and hard < wanted:
+        pytest.skip(f"the hard limit on open files is {hard}")
+    resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, wanted), hard))
+    # Earlier tests' dropped connections close their sockets when collected: let that
+    # happen now, or the gap they leave below 1024 is where the pool's socket would go.
+    gc.collect()
+    first = os.open(os.devnull, os.O_RDONLY)
+    opened = [first]
+    try:
+        while opened[-1] < 1100:
+            opened.append(os.dup(first))
+        yield
+    finally:
+        for fd in opened:
+            os.close(fd)
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+
+
+def test_a_busy_service_with_over_1024_files_open_still_serves(many_open_files, database_url):
+    # A pooled connection is checked before use; select() on descriptor 1024 or more
+    # raised, every connection failed its check and every request was a 503.
+    with db.open_pool(database_url, min_size=1, max_size=2) as pool:
+        with pool.connection() as conn:
+            assert conn.fileno() >= 1024
+        credential = service.join(pool, service.enrol(pool, "PC-1024").code)
+        assert service.authenticate(pool, credential.bearer).id == credential.pc_id
 
 
 # -- over HTTPS, with the real commands -------------------------------------------------------

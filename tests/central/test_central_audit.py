@@ -229,6 +229,28 @@ def test_a_batch_with_a_wrong_or_revoked_credential_is_refused(pc_link, central)
     assert held(central) == 3
 
 
+@pytest.mark.parametrize("change, said", [
+    ({"seq": 2**63}, ("entry 1 needs a seq of 1 to 2^63-1", "1 件目の seq")),
+    ({"seq": 0}, ("entry 1 needs a seq of 1 to 2^63-1", "1 件目の seq")),
+    ({"data": '{"note": "a\u0000b"}'}, ("entry 1 (seq 4) contains a NUL", "1 件目 (seq 4) に NUL")),
+    ({"event": "check\u0000"}, ("entry 1 (seq 4) contains a NUL", "1 件目 (seq 4) に NUL")),
+])
+def test_an_entry_the_database_cannot_hold_is_a_bad_batch_not_a_crash(pc_link, central,
+                                                                      change, said):
+    """A seq past bigint or a NUL (jsonb refuses it) is refused by name, not a 500."""
+    pc, link = pc_link
+    entry = {**forward.local_entries(pc, 3, 1)[0], **change}
+    # A hash that matches, so only the value itself can be what is refused.
+    entry["hash"] = audit.entry_hash(entry["seq"], entry["ts"], entry["event"], entry["data"],
+                                     entry["prev_hash"])
+    with pytest.raises(client.LinkError) as refused:
+        link.call("POST", "audit/batches", {"batch_id": uuid.uuid4().hex, "entries": [entry]})
+    assert (refused.value.status, refused.value.code) == (400, "bad_batch")
+    assert said[0] in refused.value.body["messages"]["en"]
+    assert said[1] in refused.value.body["messages"]["ja"]
+    assert held(central) == 3
+
+
 # -- central audit verify finds what was done to the database ------------------------------
 
 

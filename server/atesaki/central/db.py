@@ -8,7 +8,7 @@ the others wait, and then find nothing left to do.
 
 from __future__ import annotations
 
-import select
+import selectors
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -312,7 +312,14 @@ def check_idle(conn: psycopg.Connection) -> None:
     """
     if conn.closed:
         raise psycopg.OperationalError("the connection is closed")
-    readable, _, _ = select.select([conn.fileno()], [], [], 0)
+    # A selector, not select.select: that refuses descriptors from 1024 up, and a busy
+    # service has that many open, so every pooled connection would fail its check (503).
+    try:
+        with selectors.DefaultSelector() as selector:
+            selector.register(conn.fileno(), selectors.EVENT_READ)
+            readable = bool(selector.select(0))
+    except Exception:  # whatever the selector's trouble, the full check decides
+        readable = True
     if readable:
         ConnectionPool.check_connection(conn)
 

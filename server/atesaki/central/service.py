@@ -54,6 +54,10 @@ CHAIN_BROKEN = Text("記録 {seq} が前の記録につながりません（次�
 CHAIN_CONFLICT = Text("記録 {seq} はすでに別の内容で受け取っています。",
                       "Entry {seq} was already received with other content.")
 BAD_BATCH = Text("バッチの形式が正しくありません: {why}", "The batch is malformed: {why}")
+BAD_SEQ = Text("バッチの形式が正しくありません: {number} 件目の seq は 1〜2^63-1 にしてください。",
+               "The batch is malformed: entry {number} needs a seq of 1 to 2^63-1.")
+BAD_NUL = Text("バッチの形式が正しくありません: {number} 件目 (seq {seq}) に NUL 文字があります。",
+               "The batch is malformed: entry {number} (seq {seq}) contains a NUL character.")
 BAD_NAME = Text("名前は 1〜100 文字で指定してください。", "Give a name of 1 to 100 characters.")
 
 
@@ -230,16 +234,22 @@ def _entries_of(batch: Any) -> tuple[str, list[dict[str, Any]]]:
         raise APIError(400, "bad_batch", BAD_BATCH.format(why="not an object"))
     batch_id = batch.get("batch_id")
     entries = batch.get("entries")
-    if not isinstance(batch_id, str) or not 8 <= len(batch_id) <= 100:
+    if not isinstance(batch_id, str) or not 8 <= len(batch_id) <= 100 or "\0" in batch_id:
         raise APIError(400, "bad_batch", BAD_BATCH.format(why="batch_id"))
     if not isinstance(entries, list) or not 1 <= len(entries) <= MAX_BATCH:
         raise APIError(400, "bad_batch", BAD_BATCH.format(why=f"entries (1 to {MAX_BATCH})"))
-    for entry in entries:
+    for number, entry in enumerate(entries, 1):
         if not isinstance(entry, dict) or any(k not in entry for k in ENTRY_FIELDS):
             raise APIError(400, "bad_batch", BAD_BATCH.format(why="entry fields"))
         if not isinstance(entry["seq"], int) or isinstance(entry["seq"], bool) \
                 or not all(isinstance(entry[k], str) for k in ENTRY_FIELDS[1:]):
             raise APIError(400, "bad_batch", BAD_BATCH.format(why="entry types"))
+        # The database holds seq as bigint and text without NUL (jsonb refuses \u0000):
+        # past either it would fail there, a 500 instead of this 400.
+        if not 1 <= entry["seq"] < 2**63:
+            raise APIError(400, "bad_batch", BAD_SEQ.format(number=number))
+        if any("\0" in entry[k] for k in ENTRY_FIELDS[1:]):
+            raise APIError(400, "bad_batch", BAD_NUL.format(number=number, seq=entry["seq"]))
     return batch_id, sorted(entries, key=lambda e: e["seq"])
 
 

@@ -66,6 +66,16 @@ def waiting_request(checker) -> dict:
     return request
 
 
+def worker_until(browser, script: str, timeout: float, arg=None):
+    """Evaluate ``script`` in the extension's worker until it gives something true (or time is up)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = browser.worker.evaluate(script, arg)
+        if value or time.monotonic() > deadline:
+            return value
+        time.sleep(0.1)
+
+
 def remote_state(dialog) -> str | None:
     return dialog.hook("remote-status").get_attribute("data-state")
 
@@ -152,12 +162,8 @@ def test_the_checkers_browser_shows_a_badge_and_approves_on_its_page(browser, de
         status, _, asked = sender.request("POST", "/v1/remote-approvals", {
             "check_id": check["check_id"], "checker": "鈴木 花子", "subject": "見積書の送付"})
         assert status == 201, asked
-        deadline = time.monotonic() + 30
-        badge = ""
-        while time.monotonic() < deadline and badge != "1":
-            badge = browser.worker.evaluate("() => chrome.action.getBadgeText({})")
-            time.sleep(0.1)
-        assert badge == "1", "the worker's inbox did not show the request on the badge"
+        assert worker_until(browser, "async () => await chrome.action.getBadgeText({}) === '1'", 30), \
+            "the worker's inbox did not show the request on the badge"
         notes = browser.worker.evaluate("() => chrome.notifications.getAll()")
         assert f"atesaki-request:{asked['request_id']}" in notes
 
@@ -184,10 +190,54 @@ def test_the_checkers_browser_shows_a_badge_and_approves_on_its_page(browser, de
         status, _, state = sender.request(
             "GET", f"/v1/remote-approvals/{asked['request_id']}?wait=0")
         assert (state["status"], state["note"]) == ("approved", "宛先を確かめました")
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline and badge:
-            badge = browser.worker.evaluate("() => chrome.action.getBadgeText({})")
-            time.sleep(0.1)
-        assert badge == "", "the badge still counts a decided request"
+        assert worker_until(browser, "async () => await chrome.action.getBadgeText({}) === ''", 10), \
+            "the badge still counts a decided request"
     finally:
         browser.close_pages()
+
+
+def test_another_service_starts_the_inbox_cursor_again(browser, desks, fixture_server):
+    """The cursor kept from the last service would hide the next one's requests from notice."""
+    _first, _second, sender, checker = desks
+    browser.configure(serverUrl=sender.url, token=sender.token, webmailHosts=[fixture_server])
+    try:
+        assert worker_until(browser, "async () => (await chrome.storage.local.get('inboxCursor'))"
+                                     ".inboxCursor !== undefined", 10), "the inbox never looked"
+        # The last central service had counted far past where the next one starts.
+        browser.worker.evaluate("() => chrome.storage.local.set({ inboxCursor: 100000 })")
+        browser.worker.evaluate("(s) => chrome.storage.local.set(s)",
+                                {"serverUrl": checker.url, "token": checker.token})
+        status, _, check = sender.request("POST", "/v1/check", {
+            "sender": "tanaka@agency.go.jp", "kind": "new", "subject": "会議室の予約",
+            "recipients": [{"field": "to", **OUTSIDER}], "body": "本文"})
+        status, _, asked = sender.request("POST", "/v1/remote-approvals", {
+            "check_id": check["check_id"], "checker": "鈴木 花子", "subject": "会議室の予約"})
+        assert status == 201, asked
+        assert worker_until(browser, "async (id) => id in await chrome.notifications.getAll()", 30,
+                            f"atesaki-request:{asked['request_id']}"), \
+            "the checker was not notified of the new request"
+    finally:
+        browser.close_pages()
+
+
+def test_a_service_answering_waiting_at_once_is_not_polled_in_a_busy_loop(paired, stub):
+    """A service that answers ``waiting`` without waiting gets a poll a second, not a flood."""
+    stub.on("POST", "/v1/check",
+            lambda body: (200, {**stub.default_check(body)[1], "verdict": "approve"}))
+    stub.on("GET", "/v1/remote-approvals/checkers", lambda body: (200, {
+        "ok": True, "joined": True, "checkers": [{"id": "pc_2", "name": "鈴木 花子"}]}))
+    stub.on("POST", "/v1/remote-approvals", lambda body: (201, {
+        "ok": True, "request_id": "ar_1", "checker": {"id": "pc_2", "name": "鈴木 花子"}}))
+    stub.on("GET", "/v1/remote-approvals/ar_1", lambda body: (200, {"ok": True, "status": "waiting"}))
+    _page, dialog = open_dialog(paired)
+    dialog.hook("remote-checker").select_option(label="鈴木 花子")
+    dialog.hook("ask-checker").click()
+    wait_state(dialog, "waiting")
+    def asked() -> int:
+        return sum(r["path"].startswith("/v1/remote-approvals/ar_1?") for r in stub.requests)
+
+    started = asked()
+    time.sleep(3)
+    polls = asked() - started
+    # At most one a second (4 allows for where the 3 s fall); a busy loop makes hundreds.
+    assert 1 <= polls <= 4, f"{polls} polls in 3 s"
