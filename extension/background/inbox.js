@@ -4,6 +4,7 @@
 const AtesakiInbox = (() => {
   const WAIT_S = 20; // one long-poll (the service allows 25; the worker lives 30 s between events)
   const RETRY_MS = [2000, 5000, 15000];
+  const MIN_GAP_MS = 2000; // the least time between two looks, whatever the service answers
   const NOTIFICATION = 'atesaki-request:';
   const PAGE = 'popup/approvals.html';
   let generation = 0; // a settings change bumps it: the running loop ends, a new one starts
@@ -68,7 +69,13 @@ const AtesakiInbox = (() => {
     if (reset) await chrome.storage.local.remove(['inboxCursor', 'inboxJoined']);
     while (mine === generation) {
       const { inboxCursor = 0 } = await chrome.storage.local.get('inboxCursor');
+      const asked = Date.now();
       const result = await AtesakiClient.call('GET', path(inboxCursor, wait), undefined, null, (WAIT_S + 10) * 1000);
+      if (mine !== generation) return;
+      // The service answers a long-poll at once when its few waiting slots are taken (other
+      // profiles, a dialog waiting for a checker): never ask again sooner than MIN_GAP_MS.
+      const early = wait > 0 ? MIN_GAP_MS - (Date.now() - asked) : 0;
+      if (early > 0) await new Promise((resolve) => setTimeout(resolve, early));
       if (mine !== generation) return;
       if (!result.ok) {
         // Not paired, or the service or central service away: try a few times, then leave
