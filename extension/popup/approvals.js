@@ -6,17 +6,7 @@
   const list = document.getElementById('requests');
   const decided = new Map(); // request id -> its item, kept on screen after the decision
 
-  function el(tag, attrs = {}, ...children) {
-    const node = document.createElement(tag);
-    for (const [key, value] of Object.entries(attrs)) {
-      if (value === null || value === undefined || value === false) continue;
-      if (key === 'class') node.className = value;
-      else if (key === 'text') node.textContent = value;
-      else node.setAttribute(key, value === true ? '' : value);
-    }
-    for (const child of children.flat()) if (child !== null && child !== undefined) node.append(child);
-    return node;
-  }
+  const { el } = AtesakiEl;
 
   function findingNodes(codes) {
     return (codes || []).map((code) => el('span', {
