@@ -55,12 +55,14 @@ const AtesakiInbox = (() => {
   }
 
   /**
-   * The cursor belongs to one central service: another service or token, or joining or
-   * leaving one, starts it again from 0 (another central service counts from its own
-   * start, and a cursor kept from the last one would hide its requests from notify).
+   * The cursor belongs to one enrolment at one central service: another service or
+   * token, joining, leaving or joining again (a new `central`) starts it again from 0
+   * (another central service counts from its own start, and a cursor kept from the last
+   * one would hide its requests from notify). `inboxJoined` keeps that enrolment ('' when
+   * not joined).
    */
-  async function forget(joined) {
-    await chrome.storage.local.set({ inboxCursor: 0, inboxJoined: joined });
+  async function forget(enrolment) {
+    await chrome.storage.local.set({ inboxCursor: 0, inboxJoined: enrolment });
   }
 
   async function loop(mine, reset) {
@@ -88,10 +90,11 @@ const AtesakiInbox = (() => {
       failures = 0;
       await show(result);
       const joined = Boolean(result.joined);
+      const enrolment = joined ? String(result.central || 'joined') : '';
       const { inboxJoined } = await chrome.storage.local.get('inboxJoined');
       if (mine !== generation) return;
-      if (inboxJoined !== joined) {
-        await forget(joined);
+      if (inboxJoined !== enrolment) {
+        await forget(enrolment);
         // Just joined with an old cursor: look again from 0 at once, the new ones notified.
         if (joined && inboxJoined !== undefined && Number(inboxCursor)) {
           wait = 0;

@@ -108,6 +108,8 @@ def test_the_sender_is_blocked_until_a_checker_at_another_desk_approves(office):
     waiting.join(30)
     status, _, inbox = seen["value"]
     assert status == 200, inbox
+    # The enrolment the cursor belongs to: the extension starts again from 0 when it changes.
+    assert inbox["central"] == client.load_link(checker.data_dir).pc_id
     # Woken through the other instance's NOTIFY, not by the long-poll running out
     # (bench/remote_approval.py measures the delay).
     assert seen["seconds"] < 19, "the checker's long-poll ran out instead of being woken"

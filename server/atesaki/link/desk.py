@@ -241,12 +241,15 @@ def inbox():
     link = _link()
     if link is None:
         return {"ok": True, "joined": False, "requests": [], "cursor": after}
+    # `central` names this enrolment (a new one on each join): a cursor from another one
+    # means nothing here, and the extension starts again from 0 when it changes.
     with waiting_slot(wait) as wait:
         fresh = _call(central.inbox, link, after=after, wait=wait)
     waiting = fresh if after == 0 else _call(central.inbox, link, after=0, wait=0)
     keys = ("id", "check_id", "digest", "status", "created_at", "sender", "subject",
             "recipients", "findings", "requester", "cursor")
-    return {"ok": True, "joined": True, "cursor": max(after, int(fresh["cursor"])),
+    return {"ok": True, "joined": True, "central": link.pc_id,
+            "cursor": max(after, int(fresh["cursor"])),
             "requests": [{k: r.get(k) for k in keys} for r in waiting["requests"]]}
 
 

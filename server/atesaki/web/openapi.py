@@ -615,6 +615,10 @@ REMOTE_SCHEMAS: dict[str, Any] = {
         "required": ["ok", "joined", "requests", "cursor"],
         "properties": {
             "ok": {"const": True}, "joined": {"type": "boolean"},
+            "central": {"type": "string",
+                        "description": "This PC's enrolment at the central service (absent "
+                                       "when not joined); a new one after joining again, when "
+                                       "a kept cursor means nothing."},
             "cursor": {"type": "integer", "minimum": 0,
                        "description": "Pass as `after` next time; requests with a higher "
                                       "`cursor` than the `after` sent are new."},
