@@ -27,7 +27,7 @@ import requests  # noqa: E402
 
 from atesaki.central import db  # noqa: E402
 from atesaki.central.service import _hash  # noqa: E402
-from bench.central_audit import percentile  # noqa: E402
+from bench.figures import percentile  # noqa: E402
 from tests.servers.central import CentralService, make_certificate  # noqa: E402
 from tests.servers.fixtures import free_port  # noqa: E402
 from tests.servers.postgres import postgres_bin, start_postgres  # noqa: E402

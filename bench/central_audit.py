@@ -20,7 +20,6 @@ Usage: python bench/central_audit.py [--pcs 5000] [--seconds 30] [--bulk 300000]
 from __future__ import annotations
 
 import argparse
-import math
 import os
 import statistics
 import sys
@@ -40,6 +39,7 @@ import requests  # noqa: E402
 from atesaki.central import db  # noqa: E402
 from atesaki.central.service import _hash  # noqa: E402
 from atesaki.store.audit import GENESIS, canonical, entry_hash  # noqa: E402
+from bench.figures import percentile  # noqa: E402
 from tests.servers.central import CentralService, make_certificate  # noqa: E402
 from tests.servers.fixtures import free_port  # noqa: E402
 from tests.servers.postgres import postgres_bin, start_postgres  # noqa: E402
@@ -68,12 +68,6 @@ class Chain:
                         "prev_hash": self.prev, "hash": digest})
             self.prev = digest
         return out
-
-
-def percentile(values: list[float], p: float) -> float:
-    """The p-th percentile (nearest rank)."""
-    ordered = sorted(values)
-    return ordered[max(0, min(len(ordered), math.ceil(p / 100 * len(ordered))) - 1)]
 
 
 def make_pcs(url: str, count: int) -> list[Chain]:

@@ -31,14 +31,9 @@ import psutil
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from atesaki.core.domains import is_internal
 from atesaki.knowledge import SNAPSHOT_NAME, refresh_snapshot
+from bench.figures import percentile
 from bench.synthetic import build, sample_addresses
 from tests.conftest import LiveService, free_port
-
-
-def percentile(values: list[float], p: float) -> float:
-    """The p-th percentile (nearest rank)."""
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
 def main() -> None:

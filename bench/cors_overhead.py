@@ -21,17 +21,12 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench.figures import percentile
 from tests.conftest import LiveService, free_port, write_config
 
 EXTENSION = "chrome-extension://" + "a" * 32
 CHECK = json.dumps({"recipients": [{"field": "to", "address": "k.sato@example.com",
                                     "name": "佐藤 健二"}]}).encode()
-
-
-def percentile(values: list[float], p: float) -> float:
-    """The p-th percentile (nearest rank)."""
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
 def main() -> None:

@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from atesaki.link import client  # noqa: E402
-from bench.central_audit import percentile  # noqa: E402
+from bench.figures import percentile  # noqa: E402
 from tests.conftest import LiveService, free_port, write_config  # noqa: E402
 from tests.servers.central import CentralService, make_certificate  # noqa: E402
 from tests.servers.postgres import postgres_bin, start_postgres  # noqa: E402
